@@ -1,0 +1,223 @@
+"""Dates: the publication date of a document, and event dates relative to it.
+
+Scraped text often carries no year ("on Friday (February 2nd)"), and metadata dates from scrapers are
+often crawl dates. Order of trust: a dateline in the text > metadata > inference from the text's own
+anchors (weekday-date pairs, the active dates of the actors it names, the latest date it mentions).
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
+MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
+MONTHS["sept"] = 9
+WEEKDAYS = {d.lower(): i for i, d in enumerate(calendar.day_name)}
+WEEKDAYS.update({d.lower(): i for i, d in enumerate(calendar.day_abbr)})
+
+_MONTH_RE = r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_DAY_RE = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_WEEKDAY_RE = r"(?P<weekday>mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?\.?"
+
+# "Tuesday 12 July 2016", "Wed 05 Apr 2017", "July 12, 2016", "Date of publication 24 October 2016"
+_FULL_DATE_RES = [
+    re.compile(rf"\b(?:{_WEEKDAY_RE},?\s+)?{_DAY_RE}\s+{_MONTH_RE},?\s+(?P<year>(?:19|20)\d\d)\b", re.I),
+    re.compile(rf"\b(?:{_WEEKDAY_RE},?\s+)?{_MONTH_RE}\s+{_DAY_RE},?\s+(?P<year>(?:19|20)\d\d)\b", re.I),
+    re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<monthnum>[01]\d)-(?P<day>[0-3]\d)\b"),
+]
+_PUBLICATION_CUE = re.compile(r"(date of publication|published( on)?|posted( on)?|updated)\s*:?\s*$", re.I)
+
+# day-month with no year, optionally with a weekday: "Friday (February 2nd)", "on February 3", "June 24"
+_WEEKDAY_DATE_RES = [
+    re.compile(rf"\b{_WEEKDAY_RE}\s*[,(]?\s*(?:the\s+)?{_MONTH_RE}\s+{_DAY_RE}\b", re.I),
+    re.compile(rf"\b{_WEEKDAY_RE}\s*[,(]?\s*(?:the\s+)?{_DAY_RE}\s+(?:of\s+)?{_MONTH_RE}\b", re.I),
+]
+_MONTH_DAY_RE = re.compile(rf"\b{_MONTH_RE}\s+{_DAY_RE}\b(?!\s*,?\s*(?:19|20)\d\d)", re.I)
+_DAY_MONTH_RE = re.compile(rf"\b{_DAY_RE}\s+(?:of\s+)?{_MONTH_RE}\b(?!\s*,?\s*(?:19|20)\d\d)", re.I)
+
+
+@dataclass
+class DatePick:
+    date: date
+    precision: int  # 1 day, 2 week, 3 month
+    source: str  # the text it came from
+
+
+@dataclass
+class PublishedGuess:
+    date: date
+    source: str  # dateline | inferred
+    confidence: float
+    note: str = ""
+
+
+def _month(m: re.Match) -> int:
+    if m.groupdict().get("monthnum"):
+        return int(m.group("monthnum"))
+    name = m.group("month").lower().rstrip(".")
+    return MONTHS.get(name) or MONTHS[name[:3]]
+
+
+def _safe_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def find_dateline(text: str, head_chars: int = 300) -> tuple[date, str] | None:
+    """A full date at the top of the text, or after a 'Date of publication' cue anywhere."""
+    for rx in _FULL_DATE_RES:
+        for m in rx.finditer(text):
+            at_head = m.start() < head_chars
+            cue = _PUBLICATION_CUE.search(text[max(0, m.start() - 40) : m.start()])
+            if not (at_head or cue):
+                continue
+            d = _safe_date(int(m.group("year")), _month(m), int(m.group("day")))
+            if d:
+                return d, m.group(0)
+    return None
+
+
+def _weekday_year_ok(year: int, month: int, day: int, weekday: int) -> bool:
+    d = _safe_date(year, month, day)
+    return bool(d and d.weekday() == weekday)
+
+
+def yearless_mentions(text: str) -> list[tuple[int, int, int | None]]:
+    """(month, day, weekday or None) for every day-month mention without a year."""
+    out: list[tuple[int, int, int | None]] = []
+    taken: list[tuple[int, int]] = []
+    for m in (m for rx in _WEEKDAY_DATE_RES for m in rx.finditer(text)):
+        out.append((_month(m), int(m.group("day")), WEEKDAYS[m.group("weekday").lower()[:3]]))
+        taken.append(m.span())
+    for rx in (_MONTH_DAY_RE, _DAY_MONTH_RE):
+        for m in rx.finditer(text):
+            if any(a <= m.start() < b for a, b in taken):
+                continue
+            day = int(m.group("day"))
+            if 1 <= day <= 31:
+                out.append((_month(m), day, None))
+                taken.append(m.span())
+    return out
+
+
+def infer_published(text: str, earliest_year: int | None, latest_year: int | None = None) -> PublishedGuess | None:
+    """Guess a publication date from text with no reliable date.
+
+    `earliest_year` comes from the actors the text names (nothing is reported before the newest of
+    them was formed); news about a group clusters near that year, so the first year at or after it
+    in which every weekday-date pair of the text holds is taken. The day is the day after the latest
+    date the text mentions (news reports yesterday's events).
+    """
+    if earliest_year is None:
+        return None
+    mentions = yearless_mentions(text)
+    pairs = [(mo, d, wd) for mo, d, wd in mentions if wd is not None]
+    upper = latest_year or earliest_year + 12
+    year, confidence = earliest_year, 0.4
+    for y in range(earliest_year, upper + 1):
+        if all(_weekday_year_ok(y, mo, d, wd) for mo, d, wd in pairs):
+            year = y
+            confidence = 0.8 if pairs else 0.5
+            break
+    pinned = [d for d in (_safe_date(year, mo, dd) for mo, dd, wd in pairs) if d]
+    if pinned:  # dates without a weekday lie before the pinned ones (a report looks back, not ahead)
+        ref = max(pinned)
+        days = pinned + [d for d in (_year_for(mo, dd, ref) for mo, dd, wd in mentions if wd is None) if d]
+    else:
+        days = [d for d in (_safe_date(year, mo, dd) for mo, dd, _ in mentions) if d]
+    if days:
+        latest = max(days)
+        # a weekday named after the latest date ("announced on Sunday") moves it forward
+        guess = latest + timedelta(days=1)
+        for m in re.finditer(rf"\bon\s+{_WEEKDAY_RE}\b(?!\s*[,(]?\s*(?:the\s+)?{_MONTH_RE})", text, re.I):
+            wd = WEEKDAYS[m.group("weekday").lower()[:3]]
+            delta = (wd - latest.weekday()) % 7
+            if 0 < delta < 7:
+                guess = max(guess, latest + timedelta(days=delta + 1))
+        return PublishedGuess(guess, "inferred", confidence, note=f"year from actors' active dates and weekday-date pairs; day after latest date mentioned ({latest.isoformat()})")
+    return PublishedGuess(date(year, 7, 1), "inferred", 0.3, note="year only: from the actors' active dates")
+
+
+_RELATIVE_WEEKDAY_RE = re.compile(rf"\b(?:on|last|this|since|late\s+on|early\s+on)\s+(?:early\s+|late\s+)?{_WEEKDAY_RE}\b", re.I)
+_LAST_WEEK_RE = re.compile(r"\b(last|past|previous)\s+week\b", re.I)
+_THIS_WEEK_RE = re.compile(r"\b(this|earlier this)\s+week\b", re.I)
+_YESTERDAY_RE = re.compile(r"\byesterday\b", re.I)
+_TODAY_RE = re.compile(r"\b(today|tonight|this morning|this evening)\b", re.I)
+_EARLIER_IN_MONTH_RE = re.compile(rf"\b(?:earlier|early|late|later|mid)[\s-]+(?:in\s+|this\s+)?{_MONTH_RE}\b", re.I)
+_IN_MONTH_RE = re.compile(rf"\bin\s+{_MONTH_RE}\b(?!\s+{_DAY_RE})", re.I)
+_LAST_MONTH_RE = re.compile(r"\blast\s+month\b", re.I)
+
+
+def _year_for(month: int, day: int, anchor: date) -> date | None:
+    """The most recent (month, day) at or a little after the anchor: events precede their report."""
+    for y in (anchor.year, anchor.year - 1):
+        d = _safe_date(y, month, day)
+        if d and d <= anchor + timedelta(days=3):
+            return d
+    return _safe_date(anchor.year, month, day)
+
+
+def resolve_date(text: str, anchor: date) -> DatePick | None:
+    """The date an event sentence states, resolved against the publication date."""
+    for rx in _FULL_DATE_RES:
+        m = rx.search(text)
+        if m:
+            d = _safe_date(int(m.group("year")), _month(m), int(m.group("day")))
+            if d:
+                return DatePick(d, 1, m.group(0))
+    m = _WEEKDAY_DATE_RES[0].search(text) or _WEEKDAY_DATE_RES[1].search(text) or _MONTH_DAY_RE.search(text) or _DAY_MONTH_RE.search(text)
+    if m and 1 <= int(m.group("day")) <= 31:
+        d = _year_for(_month(m), int(m.group("day")), anchor)
+        if d:
+            return DatePick(d, 1, m.group(0))
+    m = _EARLIER_IN_MONTH_RE.search(text)
+    if m:
+        month = _month(m)
+        word = m.group(0).lower()
+        day = 5 if word.startswith("early") else 25 if word.startswith("late") else 15
+        y = anchor.year if month <= anchor.month else anchor.year - 1
+        d = _safe_date(y, month, day)
+        if d and d > anchor:
+            d = anchor
+        return DatePick(d, 3, m.group(0))
+    m = _RELATIVE_WEEKDAY_RE.search(text)
+    if m:
+        wd = WEEKDAYS[m.group("weekday").lower()[:3]]
+        back = (anchor.weekday() - wd) % 7 or 7
+        return DatePick(anchor - timedelta(days=back), 1, m.group(0))
+    if _YESTERDAY_RE.search(text):
+        return DatePick(anchor - timedelta(days=1), 1, "yesterday")
+    if _TODAY_RE.search(text):
+        return DatePick(anchor, 1, "today")
+    if m := _LAST_WEEK_RE.search(text):
+        return DatePick(anchor - timedelta(days=7), 2, m.group(0))
+    if m := _THIS_WEEK_RE.search(text):
+        return DatePick(anchor - timedelta(days=anchor.weekday() // 2), 2, m.group(0))
+    if m := _LAST_MONTH_RE.search(text):
+        first = anchor.replace(day=1) - timedelta(days=1)
+        return DatePick(first.replace(day=15), 3, m.group(0))
+    m = _IN_MONTH_RE.search(text)
+    if m:
+        month = _month(m)
+        y = anchor.year if month <= anchor.month else anchor.year - 1
+        return DatePick(date(y, month, 15), 3, m.group(0))
+    return None
+
+
+def parse_metadata_date(value: str) -> date | None:
+    """ISO first; then dateparser for the rest (no relative guessing: metadata is absolute)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        pass
+    import dateparser
+
+    parsed = dateparser.parse(value, settings={"STRICT_PARSING": True, "PREFER_DAY_OF_MONTH": "first"})
+    return parsed.date() if parsed else None

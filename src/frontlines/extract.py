@@ -1,0 +1,706 @@
+"""extract: ACLED-style events (and the actor/place mentions behind them) from an annotated spaCy Doc.
+
+Reads: doc.ents from `annotate` (pack entities carry ent_id_), the dependency parse, the pack's
+lexicons. Produces EventRecords whose arguments come from the dependency structure (subject/agent,
+object, "between X and Y", "by X on Y", possessives), with anaphora ("the group", "its elements")
+resolved to the last armed actor named before, the place taken from the event's own clause (or the
+last place the passage named), dates resolved against the publication date, fatalities by ACLED's
+rules, and claims marked as hedged with their claimant.
+
+Knowledge lives in the pack; nothing here names a theatre.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from spacy.tokens import Doc, Span, Token
+
+from . import dates as dates_mod
+from .models import SUB_EVENT_TYPES, ActorRef, Document, EventRecord, PlaceRef
+from .pack import Actor, KnowledgePack
+
+ARMED_INTER = {1, 2, 3, 4, 8}
+CIVILIAN_INTER, PROTESTER_INTER, RIOTER_INTER = 7, 6, 5
+PLACE_LABELS = {"GPE", "LOC", "FAC"}
+ACTOR_LABELS = {"ORG", "NORP"}
+PLACE_SPECIFICITY = {"village": 0, "town": 0, "base": 0, "crossing": 0, "city": 1, "subdistrict": 2,
+                     "district": 3, "region": 4, "governorate": 4, "country": 5}
+# Unknown armed groups are recognised by how they are named.
+_ARMED_NAME_RE = re.compile(
+    r"^(?:the\s+)?(?:(?:jaysh|jaish|jabhat|jabhet|liwa|liwaa|harakat|harakat|faylaq|failaq|ansar|kataib|katibat|saraya|tajamu|firqat|alwiya|tanzim)\b"
+    r"|.*\b(?:brigade|brigades|battalion|division|regiment|operations?\s+room|front|army|movement|legion|forces|militia|group)$)",
+    re.I,
+)
+_LED_BY_HEADS = {"faction", "group", "brigade", "unit", "militia", "battalion"}
+
+
+@dataclass
+class Mention:
+    start: int  # token index
+    end: int
+    text: str
+    kind: str  # actor | place
+    actor: ActorRef | None = None
+    place: PlaceRef | None = None
+    inter: int | None = None
+    generic: bool = False  # a generic actor (civilians, unidentified gunmen ...)
+
+    @property
+    def armed(self) -> bool:
+        return self.inter in ARMED_INTER
+
+
+@dataclass
+class _Candidate:
+    event: EventRecord
+    sentence_start: int
+
+
+@dataclass
+class Lexicon:
+    single: dict[str, list[dict]]
+    multi: list[tuple[tuple[str, ...], list[dict]]]
+    raw: dict
+
+    @classmethod
+    def from_pack(cls, pack: KnowledgePack) -> "Lexicon":
+        raw = pack.lexicons or {}
+        single, multi = {}, []
+        for key, rules in (raw.get("triggers") or {}).items():
+            parts = tuple(key.lower().split())
+            for rule in rules:
+                if rule["sub"] not in SUB_EVENT_TYPES:
+                    raise ValueError(f"lexicon trigger {key!r}: unknown sub-event type {rule['sub']!r}")
+            if len(parts) == 1:
+                single[parts[0]] = rules
+            else:
+                multi.append((parts, rules))
+        multi.sort(key=lambda x: -len(x[0]))
+        return cls(single, multi, raw)
+
+    def words(self, key: str) -> set[str]:
+        return {w.lower() for w in self.raw.get(key, [])}
+
+
+def _lemma(t: Token) -> str:
+    return t.lemma_.lower()
+
+
+class Extractor:
+    """Callable: (Doc, Document, published) -> (events, actor refs, place refs)."""
+
+    def __init__(self, pack: KnowledgePack):
+        self.pack = pack
+        self.lex = Lexicon.from_pack(pack)
+        self.hedge_words = self.lex.words("hedge_words")
+        self.hedge_phrases = [p.lower() for p in self.lex.raw.get("hedge_phrases", [])]
+        self.attribution = self.lex.words("attribution_verbs")
+        self.irrealis_gov = self.lex.words("irrealis_governors")
+        self.irrealis_mod = self.lex.words("irrealis_modifiers")
+        self.aggregate_mod = self.lex.words("aggregate_modifiers")
+        self.anaphora_heads = self.lex.words("anaphora_heads")
+        self.fatality_verbs = self.lex.words("fatality_verbs")
+        self.fatality_nouns = self.lex.words("fatality_nouns")
+        self.injury_verbs = self.lex.words("injury_verbs")
+        self.riot_escalation = self.lex.words("riot_escalation")
+        self.vague = {k.lower(): v for k, v in (self.lex.raw.get("vague_numbers") or {}).items()}
+        self._generic_by_inter: dict[int, Actor] = {}
+        for actor in pack.actors.values():
+            if actor.kind == "generic" and actor.inter not in self._generic_by_inter:
+                self._generic_by_inter[actor.inter] = actor
+
+    # ------------------------------------------------------------------ mentions
+    def actor_ref(self, actor: Actor, surface: str) -> ActorRef:
+        return ActorRef(surface=surface, actor_id=actor.id, name=actor.acled_name or actor.name,
+                        aliases=actor.all_names(), inter=actor.inter)
+
+    def _resolve_actor(self, text: str, ent_id: str, on: date | None) -> Actor | None:
+        actor = self.pack.resolve_actor(text, on=on) if text else None
+        if actor is None and ent_id in self.pack.actors:
+            actor = self.pack.actors[ent_id]
+        return actor
+
+    def mentions(self, doc: Doc, published: date | None) -> list[Mention]:
+        out: list[Mention] = []
+        for ent in doc.ents:
+            text = ent.text.strip()
+            if not text or not any(c.isalpha() for c in text):
+                continue
+            if ent.label_ in PLACE_LABELS or (ent.ent_id_ and ent.ent_id_ in self.pack.places):
+                m = self._place_mention(ent)
+                if m:
+                    out.append(m)
+                    continue
+                if ent.label_ == "GPE":  # a country or state name denotes its forces when it acts
+                    actor = self.pack.resolve_actor(text, on=published)
+                    if actor:
+                        out.append(Mention(ent.start, ent.end, text, "actor", self.actor_ref(actor, text), inter=actor.inter,
+                                           generic=actor.kind == "generic"))
+                continue
+            if ent.label_ in ACTOR_LABELS or ent.ent_id_ in self.pack.actors:
+                actor = self._resolve_actor(text, ent.ent_id_, published)
+                if actor:
+                    out.append(Mention(ent.start, ent.end, text, "actor", self.actor_ref(actor, text), inter=actor.inter,
+                                       generic=actor.kind == "generic"))
+                elif ent.label_ == "ORG" and _ARMED_NAME_RE.match(text):
+                    out.append(self._provisional(ent.start, ent.end, text))
+            elif ent.label_ == "PERSON":
+                m = self._led_by(doc, ent)
+                if m:
+                    out.append(m)
+        return self._dedupe_mentions(out)
+
+    def _provisional(self, start: int, end: int, text: str, inter: int = 2) -> Mention:
+        clean = re.sub(r"^the\s+", "", text, flags=re.I)
+        slug = re.sub(r"[^a-z0-9]+", "-", clean.lower()).strip("-")
+        ref = ActorRef(surface=text, actor_id=f"prov:{slug}", name=clean, aliases=[clean], inter=inter, provisional=True)
+        return Mention(start, end, text, "actor", ref, inter=inter)
+
+    def _led_by(self, doc: Doc, person: Span) -> Mention | None:
+        """'a local armed faction led by Abu Dujana Binnish' -> provisional actor 'Abu Dujana Binnish faction'."""
+        root = person.root
+        if root.dep_ == "pobj" and root.head.lower_ == "by" and root.head.head.lemma_ == "lead":
+            head = root.head.head.head
+            if head.lemma_.lower() in _LED_BY_HEADS:
+                name = f"{person.text} {head.lemma_.lower()}"
+                start = min(t.i for t in head.subtree)
+                m = self._provisional(start, person.end, name)
+                m.actor.aliases = [name, f"{head.lemma_.lower()} led by {person.text}", person.text]
+                return m
+        return None
+
+    def _place_mention(self, ent: Span) -> Mention | None:
+        sent = ent.sent.text
+        place = self.pack.gazetteer.lookup(ent.text, context=sent)
+        if place is None:
+            return None
+        before = ent.doc[max(ent.sent.start, ent.start - 3): ent.start].text.lower()
+        after = ent.doc[ent.end: min(ent.sent.end, ent.end + 2)].text.lower()
+        near = "near" in before or "outskirts" in before or "countryside" in after or "around" in before
+        admin1, admin2, admin3 = place.admin1, place.admin2, place.admin3
+        kind = place.kind
+        precision = 1
+        if kind in ("governorate", "region", "country"):
+            precision = 3
+        elif kind in ("district", "subdistrict") or near:
+            precision = 2
+        ref = PlaceRef(surface=ent.text, place_id=place.id, name=place.name, lat=place.lat, lon=place.lon,
+                       admin1=admin1, admin2=admin2, admin3=admin3, kind=kind, geo_precision=precision,
+                       country=self.pack.country, iso=self.pack.iso)
+        return Mention(ent.start, ent.end, ent.text, "place", place=ref)
+
+    @staticmethod
+    def _dedupe_mentions(ms: list[Mention]) -> list[Mention]:
+        ms.sort(key=lambda m: (m.start, -(m.end - m.start)))
+        out: list[Mention] = []
+        for m in ms:
+            if out and m.start < out[-1].end:
+                continue
+            out.append(m)
+        return out
+
+    # ------------------------------------------------------------------ helpers over the parse
+    def _mention_at(self, index: dict[int, Mention], tok: Token) -> Mention | None:
+        return index.get(tok.i)
+
+    def _first_actor_in(self, index: dict[int, Mention], tok: Token, skip_conj: bool = True) -> Mention | None:
+        """The first actor mention inside tok's phrase (its subtree, conjuncts excluded)."""
+        m = index.get(tok.i)
+        if m and m.kind == "actor":
+            return m
+        stack = [tok]
+        seen = []
+        while stack:
+            t = stack.pop()
+            seen.append(t)
+            for c in t.children:
+                if skip_conj and c.dep_ in ("conj", "cc", "appos", "relcl", "acl") and t is tok:
+                    continue
+                stack.append(c)
+        for t in sorted(seen, key=lambda t: t.i):
+            m = index.get(t.i)
+            if m and m.kind == "actor":
+                return m
+        return None
+
+    def _conjuncts(self, tok: Token) -> list[Token]:
+        out = [tok]
+        for c in tok.children:
+            if c.dep_ == "conj":
+                out.extend(self._conjuncts(c))
+        return out
+
+    def _anaphor(self, tok: Token, salient: list[Mention], exclude: set[str]) -> Mention | None:
+        """'the group', 'the alliance', 'its elements', 'they' -> the last armed actor named before."""
+        is_anaphor = False
+        if tok.lemma_.lower() in self.anaphora_heads and any(c.lower_ in ("the", "this", "that", "its", "their") or c.dep_ == "poss" for c in tok.children):
+            is_anaphor = True
+        if tok.pos_ == "PRON" and tok.lower_ in ("it", "they", "its", "their", "them"):
+            is_anaphor = True
+        poss = [c for c in tok.children if c.dep_ == "poss"]
+        if poss and (poss[0].lower_ in ("its", "their") or poss[0].lemma_.lower() in self.anaphora_heads):
+            is_anaphor = True
+        if not is_anaphor:
+            return None
+        for m in reversed(salient):
+            ref_id = m.actor.actor_id if m.actor else None
+            if m.start < tok.i and m.armed and not m.generic and ref_id not in exclude:
+                return m
+        return None
+
+    def _phrase_actor(self, index, tok: Token, salient, exclude) -> Mention | None:
+        m = self._first_actor_in(index, tok)
+        if m:
+            return m
+        # look inside for an anaphoric noun ("the group's elements")
+        for t in sorted(tok.subtree, key=lambda t: t.i):
+            a = self._anaphor(t, salient, exclude)
+            if a:
+                return a
+        return None
+
+    def _subject(self, verb: Token) -> tuple[Token | None, bool]:
+        """(subject token, passive?) following conj/xcomp chains up to the clause that has one."""
+        t = verb
+        for _ in range(4):
+            for c in t.children:
+                if c.dep_ in ("nsubj", "csubj"):
+                    return c, False
+                if c.dep_ == "nsubjpass":
+                    return c, True
+            if t.dep_ in ("conj", "xcomp", "advcl", "pcomp") and t.head is not t:
+                t = t.head
+            else:
+                break
+        return None, False
+
+    def _is_irrealis(self, trig: Token) -> bool:
+        t = trig
+        for c in trig.children:
+            if c.dep_ == "neg" or (c.dep_ == "amod" and c.lower_ in self.irrealis_mod) or c.lower_ in ("such",):
+                return True
+            if c.dep_ == "det" and c.lower_ in ("no", "such"):
+                return True
+        for depth in range(5):
+            for c in t.children:
+                if c.dep_ == "neg":
+                    return True
+                if c.dep_ == "aux" and c.lower_ in self.irrealis_gov:
+                    return True
+                if c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether"):
+                    return True
+            if t.dep_ in ("xcomp", "ccomp", "dobj", "pobj", "advcl", "prep", "pcomp", "compound", "amod", "nsubj", "conj") and t.head is not t:
+                parent = t.head
+                if t.dep_ in ("xcomp", "dobj", "ccomp") and parent.lemma_.lower() in self.irrealis_gov:
+                    return True
+                if t.dep_ == "prep" or t.dep_ == "pobj":
+                    pass
+                t = parent
+            else:
+                break
+        return False
+
+    def _is_aggregate(self, trig: Token) -> bool:
+        if trig.pos_ != "NOUN" or trig.tag_ not in ("NNS", "NNPS"):
+            return False
+        for c in trig.children:
+            if c.lower_ in self.aggregate_mod:
+                return True
+        h = trig.head
+        if h.dep_ == "prep" and h.lower_ == "of" and h.head.lemma_.lower() in self.aggregate_mod:
+            return True
+        return False
+
+    # ------------------------------------------------------------------ triggers
+    def triggers(self, sent: Span) -> list[tuple[Token, str, list[dict]]]:
+        found: list[tuple[Token, str, list[dict]]] = []
+        toks = list(sent)
+        used: set[int] = set()
+        lemmas = [_lemma(t) for t in toks]
+        lowers = [t.lower_ for t in toks]
+        for parts, rules in self.lex.multi:
+            n = len(parts)
+            for i in range(len(toks) - n + 1):
+                window_l = lemmas[i: i + n]
+                window_w = lowers[i: i + n]
+                if all(p in (a, b) for p, a, b in zip(parts, window_l, window_w)):
+                    if any(toks[j].i in used for j in range(i, i + n)):
+                        continue
+                    head = max(toks[i: i + n], key=lambda t: (t.pos_ in ("VERB", "NOUN"), -abs(t.i - t.head.i) if t.head in toks[i:i+n] else 0))
+                    # the syntactic head of the phrase is the token whose head lies outside it
+                    inside = {t.i for t in toks[i: i + n]}
+                    heads = [t for t in toks[i: i + n] if t.head.i not in inside or t.head is t]
+                    head = heads[0] if heads else toks[i + n - 1]
+                    found.append((head, " ".join(parts), rules))
+                    used.update(inside)
+        for t, lem, low in zip(toks, lemmas, lowers):
+            if t.i in used:
+                continue
+            rules = self.lex.single.get(lem) or self.lex.single.get(low)
+            if rules and t.pos_ in ("VERB", "NOUN", "PROPN", "ADJ"):
+                found.append((t, lem, rules))
+        return found
+
+    def _context_lemmas(self, trig: Token) -> set[str]:
+        out = {_lemma(trig)}
+        for t in [trig.head, *trig.children, *trig.head.children]:
+            out.add(_lemma(t))
+            for c in t.children:
+                if c.dep_ in ("compound", "amod", "pobj", "nmod"):
+                    out.add(_lemma(c))
+        return out
+
+    def _object(self, trig: Token) -> Token | None:
+        for c in trig.children:
+            if c.dep_ in ("dobj", "attr", "oprd"):
+                return c
+        for c in trig.children:
+            if c.dep_ == "prep" and c.lower_ == "of":
+                for p in c.children:
+                    if p.dep_ == "pobj":
+                        return p
+        return None
+
+    def _choose_rule(self, rules, trig, agent, target, obj) -> str | None:
+        ctx = None
+        for rule in rules:
+            when = rule.get("when") or {}
+            ok = True
+            for key, want in when.items():
+                if key == "pos":
+                    ok = trig.pos_ in want
+                elif key == "agent_inter":
+                    ok = agent is not None and agent.inter in want
+                elif key == "target_inter":
+                    ok = target is not None and target.inter in want
+                elif key == "agent_armed":
+                    ok = agent is not None and agent.armed == want
+                elif key == "target_armed":
+                    ok = target is not None and target.armed == want
+                elif key == "has_target":
+                    ok = (target is not None) == want
+                elif key == "object_lemma":
+                    ok = obj is not None and (_lemma(obj) in want or obj.lower_ in want)
+                elif key == "context_lemma":
+                    ctx = ctx if ctx is not None else self._context_lemmas(trig)
+                    ok = bool(ctx & set(want))
+                if not ok:
+                    break
+            if ok:
+                return rule["sub"]
+        return None
+
+    # ------------------------------------------------------------------ arguments
+    def arguments(self, trig: Token, index, salient) -> tuple[Mention | None, list[Mention], Token | None]:
+        agent: Mention | None = None
+        targets: list[Mention] = []
+        obj: Token | None = None
+        exclude: set[str] = set()
+
+        def add_target(tok: Token):
+            for c in self._conjuncts(tok):
+                m = self._phrase_actor(index, c, salient, {agent.actor.actor_id} if agent and agent.actor else set())
+                if m and m not in targets and m is not agent:
+                    targets.append(m)
+
+        if trig.pos_ == "VERB" or trig.pos_ == "AUX":
+            subj, passive = self._subject(trig)
+            obj = self._object(trig)
+            if passive:
+                for c in trig.children:
+                    if c.dep_ == "agent":
+                        for p in c.children:
+                            if p.dep_ == "pobj":
+                                agent = self._phrase_actor(index, p, salient, exclude)
+                if subj is not None:
+                    add_target(subj)
+            else:
+                if subj is not None:
+                    agent = self._phrase_actor(index, subj, salient, exclude)
+                if obj is not None:
+                    add_target(obj)
+            for c in trig.children:
+                if c.dep_ == "prep" and c.lower_ in ("against", "with", "on", "at", "targeting"):
+                    for p in c.children:
+                        if p.dep_ == "pobj":
+                            add_target(p)
+        else:  # nominal trigger: "clashes between X and Y", "drone attack by X on Y", "X's attack"
+            for c in trig.children:
+                if c.dep_ == "poss":
+                    agent = self._phrase_actor(index, c, salient, exclude)
+                if c.dep_ == "prep":
+                    pobjs = [p for p in c.children if p.dep_ == "pobj"]
+                    for p in pobjs:
+                        if c.lower_ == "between":
+                            parties = [self._phrase_actor(index, x, salient, exclude) for x in self._conjuncts(p)]
+                            parties = [x for x in parties if x]
+                            if parties and agent is None:
+                                agent = parties[0]
+                                targets.extend(x for x in parties[1:] if x is not agent)
+                        elif c.lower_ == "by":
+                            agent = self._phrase_actor(index, p, salient, exclude)
+                        elif c.lower_ in ("against", "on", "with", "targeting"):
+                            add_target(p)
+                        elif c.lower_ == "of" and obj is None:
+                            obj = p
+                if c.dep_ in ("compound", "amod") and c.i in index and index[c.i].kind == "actor" and agent is None:
+                    agent = index[c.i]
+            if agent is None:
+                # the verb that governs the noun: "staged demonstrations", "locked in combat", "lost ... in the clashes"
+                gov = trig.head
+                while gov.dep_ in ("prep", "pobj", "dobj", "compound", "conj") and gov.head is not gov and gov.pos_ not in ("VERB", "AUX"):
+                    gov = gov.head
+                if gov.pos_ in ("VERB", "AUX") and gov is not trig:
+                    subj, passive = self._subject(gov)
+                    if subj is not None and not passive or (passive and subj is not None and gov.lemma_.lower() in ("lock", "engage", "involve")):
+                        agent = self._phrase_actor(index, subj, salient, exclude)
+        if agent is not None:
+            targets = [t for t in targets if not (t.actor and agent.actor and t.actor.actor_id == agent.actor.actor_id)]
+        return agent, targets, obj
+
+    # ------------------------------------------------------------------ the rest of an event
+    def _place_for(self, trig: Token, sent: Span, index, last_place: PlaceRef | None) -> PlaceRef | None:
+        places = [m for m in {id(m): m for m in (index.get(t.i) for t in sent) if m}.values() if m.kind == "place"]
+        if not places:
+            return last_place
+        clause = {t.i for t in trig.subtree} | {t.i for t in trig.head.subtree}
+
+        def score(m: Mention):
+            in_clause = m.start in clause
+            spec = PLACE_SPECIFICITY.get(m.place.kind or "", 2)
+            return (not in_clause, spec, abs(m.start - trig.i))
+
+        return sorted(places, key=score)[0].place
+
+    def _fatalities(self, sent: Span) -> tuple[int, int | None]:
+        killed, injured = 0, None
+        for t in sent:
+            lem = _lemma(t)
+            if lem in self.fatality_verbs or lem in self.fatality_nouns:
+                n = self._count_for(t, require_people=(lem == "lose"))
+                if n:
+                    killed += n
+            elif lem in self.injury_verbs:
+                n = self._count_for(t)
+                if n:
+                    injured = (injured or 0) + n
+        return killed, injured
+
+    def _number(self, tok: Token) -> int | None:
+        if tok.like_num:
+            txt = tok.text.replace(",", "")
+            try:
+                return int(float(txt))
+            except ValueError:
+                from_words = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                              "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+                              "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
+                return from_words.get(tok.lower_)
+        return self.vague.get(tok.lower_)
+
+    _PEOPLE = {"fighter", "member", "soldier", "civilian", "man", "men", "people", "person", "troop", "militant",
+               "child", "woman", "life", "activist", "resident", "elements", "element", "officer", "guard"}
+
+    def _count_for(self, verb: Token, require_people: bool = False) -> int | None:
+        cands: list[Token] = []
+        passive = any(c.dep_ == "nsubjpass" for c in verb.children)
+        for c in verb.children:
+            if c.dep_ in ("dobj", "nsubjpass") or (c.dep_ == "nsubj" and (passive or _lemma(verb) in ("die", "perish", "lose"))):
+                cands.append(c)
+        if _lemma(verb) == "lose":  # "five members lost their lives" / "lost 13 of its fighters"
+            objs = [c for c in verb.children if c.dep_ == "dobj"]
+            if objs and objs[0].lemma_.lower() == "life":
+                cands = [c for c in verb.children if c.dep_ == "nsubj"]
+            elif objs and not (objs[0].like_num or any(ch.dep_ == "nummod" for ch in objs[0].children)):
+                return None
+        for c in cands:
+            n = self._number(c)
+            if n is not None:
+                if require_people:
+                    of = [p for ch in c.children if ch.lower_ == "of" for p in ch.children]
+                    if of and _lemma(of[0]) not in self._PEOPLE:
+                        return None
+                return n
+            for ch in c.children:
+                if ch.dep_ == "nummod" or (ch.dep_ in ("amod", "quantmod") and self._number(ch) is not None):
+                    n = self._number(ch)
+                    if n is not None:
+                        return n
+                if ch.dep_ == "prep" and ch.lower_ == "of" and self._number(c) is None:
+                    pass
+            # "killing at least one civilian", "killed youth activist X": one named person
+            if c.tag_ in ("NN",) and _lemma(c) in self._PEOPLE | {"activist", "journalist", "doctor", "commander"}:
+                return 1
+            if c.tag_ == "NNP" and c.ent_type_ == "PERSON":
+                return 1
+            if c.dep_ == "dobj" and c.lower_ in self.vague:
+                return self.vague[c.lower_]
+        return None
+
+    def _hedge(self, sent: Span, prev_hedged: bool) -> tuple[bool, str | None, str | None]:
+        text = sent.text.lower()
+        cue = None
+        for t in sent:
+            if t.lower_ in self.hedge_words or _lemma(t) in self.hedge_words:
+                cue = t.text
+                break
+        if cue is None:
+            for p in self.hedge_phrases:
+                if p in text and p != "according to":
+                    cue = p
+                    break
+        # "According to them, ..." continues the claim of the sentence before
+        if cue is None and prev_hedged and re.match(r"\s*according to (them|these|those|the same)", text):
+            cue = "according to them"
+        claimant = self._claimant(sent)
+        return cue is not None, claimant, cue
+
+    def _claimant(self, sent: Span) -> str | None:
+        for t in sent:
+            if t.lower_ == "according" and t.i + 1 < len(t.doc) and t.doc[t.i + 1].lower_ == "to":
+                to = t.doc[t.i + 1]
+                pobj = [c for c in to.children if c.dep_ == "pobj"]
+                if pobj:
+                    return t.doc[min(x.i for x in pobj[0].subtree): max(x.i for x in pobj[0].subtree) + 1].text
+        for t in sent:
+            if _lemma(t) in self.attribution and t.pos_ == "VERB":
+                for c in t.children:
+                    if c.dep_ in ("nsubj",) and c.pos_ != "PRON":
+                        sub = list(c.subtree)
+                        return t.doc[sub[0].i: sub[-1].i + 1].text
+        return None
+
+    # ------------------------------------------------------------------ main
+    def __call__(self, doc: Doc, document: Document, published: date | None) -> tuple[list[EventRecord], list[Mention]]:
+        mentions = self.mentions(doc, published)
+        index: dict[int, Mention] = {}
+        for m in mentions:
+            for i in range(m.start, m.end):
+                index[i] = m
+        events: list[EventRecord] = []
+        last_place: PlaceRef | None = None
+        last_date: dates_mod.DatePick | None = None
+        para_start = 0
+        prev_hedged = False
+        text = doc.text
+        for sent in doc.sents:
+            if not sent.text.strip():
+                continue
+            # paragraphs: a blank line between sentences resets what the passage carries over
+            gap = text[para_start: sent.start_char]
+            if "\n\n" in gap or "\n \n" in gap or re.search(r"\n\s*\n", gap):
+                last_date = None
+            para_start = sent.end_char
+            salient = [m for m in mentions if m.kind == "actor" and m.start < sent.end]
+            sent_date = dates_mod.resolve_date(sent.text, published) if published else None
+            hedged, claimant, cue = self._hedge(sent, prev_hedged)
+            prev_hedged = hedged
+            sent_places = [m for m in mentions if m.kind == "place" and sent.start <= m.start < sent.end]
+            for trig, key, rules in self.triggers(sent):
+                if self._is_irrealis(trig) or self._is_aggregate(trig):
+                    continue
+                agent, targets, obj = self.arguments(trig, index, salient)
+                sub = self._choose_rule(rules, trig, agent, targets[0] if targets else None, obj)
+                if sub is None:
+                    continue
+                et = SUB_EVENT_TYPES[sub]
+                agent, targets = self._default_actors(et, sub, agent, targets, sent, index, salient)
+                if agent is None and not targets:
+                    continue
+                if et == "Battles" and (agent is None or not targets):
+                    continue
+                place = self._place_for(trig, sent, index, last_place)
+                if place is None:
+                    continue
+                pick = sent_date or last_date
+                if pick:
+                    ev_date, precision = pick.date, pick.precision
+                elif published:
+                    ev_date, precision = published, 2
+                else:
+                    ev_date, precision = None, 3
+                killed, injured = self._fatalities(sent) if et != "Strategic developments" else (0, None)
+                per_target = targets if sub in ("Arrests", "Attack", "Abduction/forced disappearance") and targets else [targets[0] if targets else None]
+                for tgt in per_target:
+                    assoc2 = [t.actor for t in targets if t is not tgt and t.actor] if sub not in ("Arrests",) else []
+                    ev = EventRecord(
+                        doc_id=document.id, event_type=et, sub_event_type=sub,
+                        actor1=agent.actor if agent else None,
+                        actor2=tgt.actor if tgt else None,
+                        assoc_actor_2=assoc2,
+                        location=place, event_date=ev_date, time_precision=precision,
+                        fatalities=killed, injured=injured,
+                        evidence=sent.text.strip(), evidence_start=sent.start_char + (len(sent.text) - len(sent.text.lstrip())),
+                        evidence_end=sent.end_char - (len(sent.text) - len(sent.text.rstrip())),
+                        hedged=hedged, claimant=claimant if hedged else None, hedge_cue=cue, trigger=trig.text,
+                        confidence=0.6 if agent and tgt else 0.45,
+                    )
+                    events.append(ev)
+            if sent_places:
+                specific = sorted(sent_places, key=lambda m: PLACE_SPECIFICITY.get(m.place.kind or "", 2))
+                last_place = specific[0].place
+            if sent_date:
+                last_date = sent_date
+        return merge_within_document(events), mentions
+
+    def _default_actors(self, et, sub, agent, targets, sent, index, salient):
+        """ACLED's generic actors where the text names a crowd, not a group."""
+        if et in ("Protests", "Riots"):
+            wanted = PROTESTER_INTER if et == "Protests" else RIOTER_INTER
+            generic = self._generic_by_inter.get(wanted)
+            if generic and (agent is None or agent.inter in (CIVILIAN_INTER, PROTESTER_INTER, RIOTER_INTER) or agent.generic):
+                surface = agent.text if agent else generic.name
+                agent = Mention(agent.start if agent else sent.start, agent.end if agent else sent.start, surface, "actor",
+                                self.actor_ref(generic, surface), inter=wanted, generic=True)
+        if et == "Violence against civilians" and not targets:
+            generic = self._generic_by_inter.get(CIVILIAN_INTER)
+            if generic:
+                targets = [Mention(sent.start, sent.start, generic.name, "actor", self.actor_ref(generic, generic.name), inter=CIVILIAN_INTER, generic=True)]
+        return agent, targets
+
+
+def _actor_key(ref: ActorRef | None) -> str:
+    return (ref.actor_id or ref.surface) if ref else ""
+
+
+def merge_within_document(events: list[EventRecord]) -> list[EventRecord]:
+    """One event per (type, place, day, actor pair): sentences that retell an event add detail, not rows."""
+    out: list[EventRecord] = []
+    for ev in events:
+        pair = frozenset(filter(None, (_actor_key(ev.actor1), _actor_key(ev.actor2))))
+        place = ev.location.place_id or ev.location.surface if ev.location else ""
+        twin = None
+        for o in out:
+            opair = frozenset(filter(None, (_actor_key(o.actor1), _actor_key(o.actor2))))
+            oplace = o.location.place_id or o.location.surface if o.location else ""
+            if o.event_type != ev.event_type or oplace != place:
+                continue
+            if not (pair == opair or (pair and opair and (pair <= opair or opair <= pair) and len(pair | opair) <= 2)):
+                continue
+            if o.event_date and ev.event_date:
+                gap = abs((o.event_date - ev.event_date).days)
+                if gap and not (gap <= 7 and max(o.time_precision, ev.time_precision) >= 2):
+                    continue
+            twin = o
+            break
+        if twin is None:
+            out.append(ev)
+            continue
+        # keep the most informative retelling: a day-precise date, a second actor, a figure
+        if ev.time_precision < twin.time_precision and ev.event_date:
+            twin.event_date, twin.time_precision = ev.event_date, ev.time_precision
+        if twin.actor2 is None and ev.actor2 is not None:
+            twin.actor2 = ev.actor2
+        if twin.actor1 is None and ev.actor1 is not None:
+            twin.actor1 = ev.actor1
+        if ev.fatalities > twin.fatalities:
+            twin.fatalities = ev.fatalities
+            twin.evidence, twin.evidence_start, twin.evidence_end = ev.evidence, ev.evidence_start, ev.evidence_end
+        if ev.injured and (twin.injured or 0) < ev.injured:
+            twin.injured = ev.injured
+        twin.hedged = twin.hedged and ev.hedged
+        if not twin.hedged:
+            twin.claimant = twin.hedge_cue = None
+    return out

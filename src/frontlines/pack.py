@@ -1,0 +1,1116 @@
+"""Knowledge packs: everything specific to a theatre, as data files.
+
+A pack is a folder (``packs/<name>/``) holding a ``manifest.yaml`` and the files it lists: actors,
+affiliations, places, outlets, lexicons and administrative boundaries. This module loads and
+validates a pack and answers the questions the pipeline asks of it (which actor is this name, which
+place is this name, which outlet is this URL). It knows nothing about any particular conflict:
+see docs/PACK_FORMAT.md for the format.
+"""
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterable
+
+from spacy.lang.en.stop_words import STOP_WORDS as _STOP_WORDS
+from urllib.parse import urlparse
+
+import yaml
+from rapidfuzz import fuzz, process
+
+from frontlines.models import RELATION_TYPES
+from frontlines.names import fold_key, strip_accents
+
+PACKS_DIR = Path(__file__).resolve().parent / "packs"
+
+INTER_CODES = {
+    1: "State forces",
+    2: "Rebel groups",
+    3: "Political militias",
+    4: "Identity militias",
+    5: "Rioters",
+    6: "Protesters",
+    7: "Civilians",
+    8: "External/other forces",
+}
+AFFILIATION_TYPES = frozenset(RELATION_TYPES) | {"merged_into", "successor_of", "part_of"}
+PLACE_KINDS = (
+    "country", "governorate", "district", "subdistrict", "city", "town", "village",
+    "neighbourhood", "base", "airport", "crossing", "site", "region",
+)
+SOURCE_SCALES = ("International", "National", "Regional", "Subnational", "Other", "New media")
+PLACE_COLUMNS = [
+    "id", "name", "kind", "lat", "lon", "admin1", "admin2", "admin3",
+    "variants", "arabic", "population", "source",
+]
+
+# Fuzzy matching of actor names (only when no exact name, alias or phrase matched): rapidfuzz
+# `fuzz.ratio` on `fold_key`s (0..100). The best key must score >= FUZZY_THRESHOLD, beat the best key of
+# any *other* actor by >= FUZZY_MARGIN, and carry the same numbers ("13th" vs "30th"). Chosen with a
+# leave-one-out study on the syria pack (each name removed in turn, then resolved against the rest;
+# see docs/PACK_FORMAT.md, "Resolution"): at 90/5, 203 of 216 accepted answers were right and the 13
+# wrong ones were minimal pairs the pack holds both sides of (Jaysh al-Islam / Jaysh al-Salam); the
+# seed spellings Horas al-Din, Huras al-Din, Jaysh al-Nasir, Hay'at/Hayat Tahrir al-Sham, Fathbatu
+# still resolve with their own alias removed. Keys shorter than FUZZY_MIN_LEN are never fuzzy-matched.
+FUZZY_THRESHOLD = 90
+FUZZY_MARGIN = 5
+FUZZY_MIN_LEN = 6
+
+# Priority of the kind of name (lower wins when one key names several actors and dates don't decide).
+_PRIO_NAME, _PRIO_ALIAS, _PRIO_ABBR, _PRIO_PHRASE = 0, 1, 2, 3
+
+# Gazetteer: the order in which kinds win a plain name ("Idlib" -> the city, not the governorate).
+_KIND_RANK = {
+    "city": 0, "town": 1, "village": 2, "neighbourhood": 3, "base": 3, "airport": 3, "crossing": 3,
+    "site": 4, "subdistrict": 5, "district": 6, "governorate": 7, "region": 8, "country": 9,
+}
+_ADMIN_KINDS = ("governorate", "district", "subdistrict")
+_GOV_WORDS = r"(?:province|governorate|countryside|region|gov\.?|countrysides)"
+_CITY_WORDS = r"(?:city|town|village)"
+_FAC_KINDS = {"base", "crossing", "airport", "site"}
+
+
+class PackError(ValueError):
+    """A pack could not be loaded: the message names the file and the record at fault."""
+
+
+# --------------------------------------------------------------------------------------------
+# records
+
+
+@dataclass
+class Actor:
+    id: str
+    name: str
+    acled_name: str
+    inter: int
+    kind: str
+    aliases: list[str] = field(default_factory=list)
+    arabic: list[str] = field(default_factory=list)
+    abbreviations: list[str] = field(default_factory=list)
+    phrases: list[str] = field(default_factory=list)
+    active_from: date | None = None
+    active_to: date | None = None
+    predecessors: list[str] = field(default_factory=list)
+    successors: list[str] = field(default_factory=list)
+    leaders: list[str] = field(default_factory=list)
+    country: str | None = None
+    note: str = ""
+
+    def all_names(self) -> list[str]:
+        """name, acled_name, aliases, abbreviations, phrases: deduplicated, order kept."""
+        out: list[str] = []
+        seen: set[str] = set()
+        for n in [self.name, self.acled_name, *self.aliases, *self.abbreviations, *self.phrases]:
+            if n and n not in seen:
+                seen.add(n)
+                out.append(n)
+        return out
+
+    def active_on(self, on: date) -> bool:
+        if self.active_from and on < self.active_from:
+            return False
+        if self.active_to and on > self.active_to:
+            return False
+        return True
+
+
+@dataclass
+class Affiliation:
+    source: str
+    target: str
+    type: str
+    valid_from: date | None = None
+    valid_to: date | None = None
+    note: str = ""
+
+
+@dataclass
+class Place:
+    id: str
+    name: str
+    kind: str
+    lat: float
+    lon: float
+    admin1: str | None = None
+    admin2: str | None = None
+    admin3: str | None = None
+    variants: list[str] = field(default_factory=list)
+    arabic: str | None = None
+    population: int | None = None
+    source: str = ""
+
+    def all_names(self) -> list[str]:
+        out: list[str] = []
+        for n in [self.name, *self.variants]:
+            if n and n not in out:
+                out.append(n)
+        return out
+
+
+@dataclass
+class Outlet:
+    id: str
+    name: str
+    aliases: list[str] = field(default_factory=list)
+    domains: list[str] = field(default_factory=list)
+    owner: str | None = None
+    country: str | None = None
+    stance: str | None = None
+    language: list[str] = field(default_factory=list)
+    source_scale: str | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+def _parse_date(value: Any, *, end: bool, where: str) -> date | None:
+    """ISO date, 'YYYY-MM' or a bare year. A year/month as an end date means its last day."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    s = str(value).strip()
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", s)
+    if not m:
+        raise PackError(f"{where}: bad date {value!r} (want YYYY, YYYY-MM or YYYY-MM-DD)")
+    y, mo, d = int(m.group(1)), m.group(2), m.group(3)
+    try:
+        if d:
+            return date(y, int(mo), int(d))
+        if mo:
+            mo_i = int(mo)
+            if not end:
+                return date(y, mo_i, 1)
+            nxt = date(y + (mo_i == 12), mo_i % 12 + 1, 1)
+            return date.fromordinal(nxt.toordinal() - 1)
+        return date(y, 12, 31) if end else date(y, 1, 1)
+    except ValueError as e:
+        raise PackError(f"{where}: bad date {value!r} ({e})") from None
+
+
+def _str_list(value: Any, where: str, fname: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
+        raise PackError(f"{where}: field '{fname}' must be a list of strings")
+    return [str(v) for v in value]
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    r = 6371.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def _apostrophe_variants(name: str) -> list[str]:
+    out = [name]
+    if "'" in name:
+        out.append(name.replace("'", "’"))
+    if "’" in name:
+        out.append(name.replace("’", "'"))
+    if "-" in name:
+        out += [v.replace("-", " ") for v in list(out)]
+    return list(dict.fromkeys(out))
+
+
+def _is_case_sensitive_abbr(s: str) -> bool:
+    """Short ALL-CAPS forms (IS, HTS, SDF) are matched case-sensitively only."""
+    letters = [c for c in s if c.isalpha()]
+    return len(s) <= 6 and bool(letters) and any(c.isupper() for c in letters)
+
+
+_LATIN_RE = re.compile(r"^[A-Za-z0-9\s'’`\-.,()/&]+$")
+
+
+# --------------------------------------------------------------------------------------------
+# gazetteer
+
+
+class Gazetteer:
+    """Place lookup over a pack's places, with admin assignment from its boundaries."""
+
+    def __init__(self, places: dict[str, Place], boundaries: dict[str, Path] | None = None):
+        self.places = places
+        self._boundaries = boundaries or {}
+        self._index: dict[str, list[Place]] = {}
+        for p in places.values():
+            for n in p.all_names():
+                k = fold_key(n)
+                if k:
+                    bucket = self._index.setdefault(k, [])
+                    if not any(q.id == p.id for q in bucket):
+                        bucket.append(p)
+            if p.arabic:
+                self._index.setdefault(p.arabic.strip(), []).append(p)
+        self._keys = list(self._index)
+        self._tree = None
+        self._admins: dict[str, list[Place]] = {}
+        for p in places.values():
+            if p.kind == "governorate":
+                self._admins.setdefault("governorate", []).append(p)
+
+    # -- candidates -------------------------------------------------------------------------
+    def candidates(self, name: str) -> list[Place]:
+        name = name.strip()
+        if not name:
+            return []
+        out = list(self._index.get(fold_key(name), []))
+        if not out and name in self._index:
+            out = list(self._index[name])
+        return sorted(out, key=self._rank)
+
+    @staticmethod
+    def _rank(p: Place) -> tuple:
+        return (_KIND_RANK.get(p.kind, 5), -(p.population or 0), p.id)
+
+    def _strip_qualifiers(self, name: str) -> tuple[str, str | None]:
+        """'Idlib province' -> ('Idlib', 'admin'); 'Idlib city' -> ('Idlib', 'city')."""
+        s = name.strip()
+        m = re.fullmatch(rf"(?i)(?:the\s+)?(.+?)\s+{_GOV_WORDS}", s)
+        if m:
+            return m.group(1), "admin"
+        m = re.fullmatch(rf"(?i)(?:the\s+)?(?:rural|greater|eastern|western|northern|southern)\s+(.+)", s)
+        if m and self.candidates(m.group(1)):
+            return m.group(1), "admin"
+        m = re.fullmatch(rf"(?i)(?:the\s+)?{_GOV_WORDS}\s+of\s+(.+)", s)
+        if m:
+            return m.group(1), "admin"
+        m = re.fullmatch(rf"(?i)(?:the\s+)?(.+?)\s+{_CITY_WORDS}", s)
+        if m and self.candidates(m.group(1)):
+            return m.group(1), "city"
+        m = re.fullmatch(rf"(?i)(?:the\s+)?{_CITY_WORDS}\s+of\s+(.+)", s)
+        if m:
+            return m.group(1), "city"
+        return s, None
+
+    def _context_hint(self, name: str, context: str) -> str | None:
+        if not context:
+            return None
+        esc = re.escape(name)
+        admin = re.search(
+            rf"(?i)\b{esc}(?:'s)?\s+{_GOV_WORDS}\b|\b(?:rural|countryside\s+of|province\s+of|governorate\s+of)\s+{esc}\b",
+            context,
+        )
+        city = re.search(rf"(?i)\b{esc}\s+{_CITY_WORDS}\b|\b(?:city|town)\s+of\s+{esc}\b", context)
+        # 'the rural Idlib city of Binnish': 'Idlib city' there is not the city of Idlib
+        if city and re.search(rf"(?i)\b{esc}\s+(?:city|town|village)\s+of\b", context):
+            city = None
+        if admin and not city:
+            return "admin"
+        if city and not admin:
+            return "city"
+        return None
+
+    def lookup(self, name: str, context: str = "") -> Place | None:
+        """Best place for a surface name; `context` (the sentence or paragraph) helps decide."""
+        base, hint = self._strip_qualifiers(name)
+        cands = self.candidates(base)
+        if not cands:
+            cands = self._fuzzy(base)
+            if not cands:
+                return None
+        hint = hint or self._context_hint(base, context)
+        if hint == "admin":
+            admins = [p for p in cands if p.kind in _ADMIN_KINDS]
+            if admins:
+                return sorted(admins, key=lambda p: -_KIND_RANK[p.kind])[0]
+        if hint == "city" or hint is None:
+            pops = [p for p in cands if p.kind not in _ADMIN_KINDS and p.kind not in ("region", "country")]
+            if pops:
+                cands = pops
+        if len(cands) > 1 and context:
+            cands = self._by_context(base, cands, context)
+        return cands[0]
+
+    def _fuzzy(self, name: str) -> list[Place]:
+        k = fold_key(name)
+        if len(k) < 6:
+            return []
+        hit = process.extractOne(k, self._keys, scorer=fuzz.ratio, score_cutoff=92)
+        return sorted(self._index[hit[0]], key=self._rank) if hit else []
+
+    def _by_context(self, name: str, cands: list[Place], context: str) -> list[Place]:
+        """Prefer candidates near the other places the context names (colliding village names)."""
+        best_rank = _KIND_RANK.get(cands[0].kind, 5)
+        anchors: list[Place] = []
+        for m in re.finditer(r"\b[A-Z][\w'’\-]+(?:\s+(?:al|el|ash|as|ad|ar|Al|El)[\-\s][\w'’]+|\s+[A-Z][\w'’\-]+)?", context):
+            surface = m.group(0)
+            if fold_key(surface) == fold_key(name):
+                continue
+            found = self.candidates(surface)
+            if not found:
+                first = surface.split()[0]
+                if fold_key(first) != fold_key(name):
+                    found = self.candidates(first)
+            if found and len({(round(p.lat, 1), round(p.lon, 1)) for p in found}) <= 2:
+                anchors.append(found[0])
+        if not anchors:
+            return cands
+        admin1s = {a.admin1 for a in anchors if a.admin1}
+
+        def score(p: Place) -> tuple:
+            d = min(haversine_km(p.lat, p.lon, a.lat, a.lon) for a in anchors)
+            return (0 if p.admin1 in admin1s else 1, _KIND_RANK.get(p.kind, 5) - best_rank > 2, d)
+
+        return sorted(cands, key=score)
+
+    def search(self, query: str, limit: int = 20) -> list[Place]:
+        k = fold_key(query)
+        if not k:
+            return []
+        hits = process.extract(k, self._keys, scorer=fuzz.WRatio, limit=limit * 3)
+        out: list[Place] = []
+        for key, _score, _ in hits:
+            for p in sorted(self._index[key], key=self._rank):
+                if p not in out:
+                    out.append(p)
+        return out[:limit]
+
+    # -- point in polygon -------------------------------------------------------------------
+    def _load_tree(self):
+        if self._tree is None:
+            self._tree = AdminIndex.from_files(self._boundaries)
+        return self._tree
+
+    def admin_for(self, lat: float, lon: float) -> tuple[str | None, str | None, str | None]:
+        return self._load_tree().admin_for(lat, lon)
+
+
+class AdminIndex:
+    """Point-in-polygon over admin boundaries (GeoJSON) with a shapely STRtree per level."""
+
+    # property names tried for each level's English name (OCHA COD-AB style first)
+    NAME_PROPS = {
+        "admin1": ("adm1_name", "ADM1_EN", "admin1Name_en", "NAME_1", "name"),
+        "admin2": ("adm2_name", "ADM2_EN", "admin2Name_en", "NAME_2", "name"),
+        "admin3": ("adm3_name", "ADM3_EN", "admin3Name_en", "NAME_3", "name"),
+    }
+
+    def __init__(self, levels: dict[str, tuple[list, list[dict]]]):
+        from shapely import STRtree
+
+        self.levels = {}
+        for lvl, (geoms, props) in levels.items():
+            self.levels[lvl] = (STRtree(geoms), geoms, props)
+
+    @classmethod
+    def from_files(cls, files: dict[str, Path]) -> "AdminIndex":
+        from shapely.geometry import shape
+
+        levels = {}
+        for lvl in ("admin1", "admin2", "admin3"):
+            path = files.get(lvl)
+            if not path or not Path(path).exists():
+                continue
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            geoms, props = [], []
+            for f in data.get("features", []):
+                if not f.get("geometry"):
+                    continue
+                geoms.append(shape(f["geometry"]))
+                props.append(f.get("properties") or {})
+            levels[lvl] = (geoms, props)
+        return cls(levels)
+
+    def _name(self, lvl: str, props: dict) -> str | None:
+        for k in self.NAME_PROPS[lvl]:
+            if props.get(k):
+                return str(props[k])
+        return None
+
+    def properties_at(self, lat: float, lon: float, level: str) -> dict | None:
+        from shapely.geometry import Point
+
+        if level not in self.levels:
+            return None
+        tree, geoms, props = self.levels[level]
+        pt = Point(lon, lat)
+        for i in tree.query(pt, predicate="intersects"):
+            return props[int(i)]
+        # on a coastline or just outside a simplified edge: nearest polygon within ~2 km
+        i = tree.nearest(pt)
+        if i is not None and geoms[int(i)].distance(pt) < 0.02:
+            return props[int(i)]
+        return None
+
+    def admin_for(self, lat: float, lon: float) -> tuple[str | None, str | None, str | None]:
+        out = []
+        for lvl in ("admin1", "admin2", "admin3"):
+            props = self.properties_at(lat, lon, lvl)
+            out.append(self._name(lvl, props) if props else None)
+        return out[0], out[1], out[2]
+
+
+# --------------------------------------------------------------------------------------------
+# the pack
+
+
+class KnowledgePack:
+    def __init__(self, root: Path, manifest: dict, actors: dict[str, Actor], affiliations: list[Affiliation],
+                 places: dict[str, Place], outlets: dict[str, Outlet], lexicons: dict,
+                 boundaries: dict[str, Path]):
+        self.root = root
+        self.manifest = manifest
+        self.name: str = manifest["name"]
+        self.version: str = str(manifest["version"])
+        self.country: str = manifest.get("country", "")
+        self.iso: int = int(manifest.get("iso") or 0)
+        self.iso3: str | None = manifest.get("iso3")
+        self.region: str = manifest.get("region", "")
+        self.description: str = manifest.get("description", "")
+        self.languages: list[str] = list(manifest.get("languages") or [])
+        self.bbox: list[float] | None = manifest.get("bbox")
+        self.actors = actors
+        self.affiliations = affiliations
+        self.places = places
+        self.outlets = outlets
+        self.lexicons = lexicons
+        self.boundaries = boundaries
+        self.gazetteer = Gazetteer(places, boundaries)
+        self._patterns: list[dict] | None = None
+        self._build_actor_index()
+        self._build_outlet_index()
+
+    def __repr__(self) -> str:
+        return (f"<KnowledgePack {self.name} {self.version}: {len(self.actors)} actors, "
+                f"{len(self.places)} places, {len(self.outlets)} outlets>")
+
+    # -- actors -----------------------------------------------------------------------------
+    def _build_actor_index(self) -> None:
+        self._fold: dict[str, list[tuple[str, int]]] = {}
+        self._abbr: dict[str, list[str]] = {}
+        self._order = {aid: i for i, aid in enumerate(self.actors)}
+
+        def add(key: str, aid: str, prio: int) -> None:
+            if not key:
+                return
+            bucket = self._fold.setdefault(key, [])
+            for i, (a, p) in enumerate(bucket):
+                if a == aid:
+                    if prio < p:
+                        bucket[i] = (aid, prio)
+                    return
+            bucket.append((aid, prio))
+
+        for a in self.actors.values():
+            for n in (a.name, a.acled_name):
+                add(fold_key(n), a.id, _PRIO_NAME)
+            for n in a.aliases:
+                add(fold_key(n), a.id, _PRIO_ALIAS)
+            for n in a.arabic:
+                add(n.strip(), a.id, _PRIO_ALIAS)
+            for n in a.phrases:
+                add(fold_key(n), a.id, _PRIO_PHRASE)
+            for n in a.abbreviations:
+                self._abbr.setdefault(n, [])
+                if a.id not in self._abbr[n]:
+                    self._abbr[n].append(a.id)
+                if not _is_case_sensitive_abbr(n):
+                    add(fold_key(n), a.id, _PRIO_ABBR)
+        self._fuzzy_keys = [k for k, v in self._fold.items()
+                            if len(k) >= FUZZY_MIN_LEN and any(p < _PRIO_PHRASE for _, p in v)]
+        self._phrase_keys = {k for k, v in self._fold.items() if any(p == _PRIO_PHRASE for _, p in v)}
+
+    def _follow(self, aid: str, on: date, seen: set[str] | None = None) -> str | None:
+        """The actor of aid's predecessor/successor chain that was active on `on` (or None)."""
+        seen = seen if seen is not None else set()
+        if aid in seen or aid not in self.actors:
+            return None
+        seen.add(aid)
+        a = self.actors[aid]
+        if a.active_on(on):
+            return aid
+        nxt = a.successors if (a.active_to and on > a.active_to) else a.predecessors
+        for b in nxt:
+            hit = self._follow(b, on, seen)
+            if hit:
+                return hit
+        return None
+
+    def _pick(self, cands: list[tuple[str, int]], on: date | None) -> Actor | None:
+        if not cands:
+            return None
+        if on is not None:
+            mapped: list[tuple[int, int, str]] = []
+            for aid, prio in cands:
+                hit = self._follow(aid, on)
+                if hit:
+                    mapped.append((prio, self._order[aid], hit))
+            if mapped:
+                return self.actors[min(mapped)[2]]
+        aid = min(cands, key=lambda c: (c[1], self._order[c[0]]))[0]
+        return self.actors[aid]
+
+    def _exact(self, name: str) -> list[tuple[str, int]]:
+        s = name.strip().strip("\"“”")
+        if s in self._abbr:
+            return [(aid, _PRIO_ABBR) for aid in self._abbr[s]]
+        k = fold_key(s)
+        if k in self._fold:
+            return list(self._fold[k])
+        if s in self._fold:  # Arabic
+            return list(self._fold[s])
+        # "Nusra [HTS]", "Hay'at Tahrir al-Sham (HTS)"
+        m = re.fullmatch(r"(.+?)\s*[\(\[]([^\)\]]+)[\)\]]", s)
+        if m:
+            return self._exact(m.group(1)) or self._exact(m.group(2))
+        return []
+
+    def _generic_head(self, name: str) -> list[tuple[str, int]]:
+        """'residents of Binnish' / 'Binnish residents' / 'Idlib militants' -> the generic phrase."""
+        s = re.sub(r"(?i)^(?:the|some|several|many|local|unidentified)\s+", "", name.strip())
+        m = re.fullmatch(r"(?i)(.+?)\s+(?:of|from|in)\s+.+", s)
+        if m and fold_key(m.group(1)) in self._phrase_keys:
+            return [c for c in self._fold[fold_key(m.group(1))] if c[1] == _PRIO_PHRASE]
+        toks = s.split()
+        for i in range(1, len(toks)):
+            k = fold_key(" ".join(toks[i:]))
+            if k in self._phrase_keys:
+                return [c for c in self._fold[k] if c[1] == _PRIO_PHRASE]
+        return []
+
+    def _fuzzy(self, name: str) -> list[tuple[str, int]]:
+        k = fold_key(name)
+        if len(k) < FUZZY_MIN_LEN:
+            return []
+        hits = process.extract(k, self._fuzzy_keys, scorer=fuzz.ratio, limit=12)
+        if not hits or hits[0][1] < FUZZY_THRESHOLD:
+            return []
+        best_key, best_score = hits[0][0], hits[0][1]
+        if re.findall(r"\d+", best_key) != re.findall(r"\d+", k):  # "13th Division" is not "30th Division"
+            return []
+        best_ids = {aid for aid, _ in self._fold[best_key]}
+        runner_up = max((s for key, s, _ in hits if not best_ids & {a for a, _ in self._fold[key]}), default=0)
+        if best_score - runner_up < FUZZY_MARGIN:  # two actors almost equally close: abstain
+            return []
+        return [c for c in self._fold[best_key] if c[1] < _PRIO_PHRASE]
+
+    def resolve_actor(self, name: str, on: date | None = None) -> Actor | None:
+        """The pack actor a surface name denotes (None when it denotes none).
+
+        Order: exact abbreviation (case-sensitive) -> fold_key of names/aliases/phrases -> generic
+        head noun ('residents of X') -> fuzzy (ratio >= FUZZY_THRESHOLD). When one key names several
+        actors, or the actor named was not active on `on`, predecessor/successor chains pick the
+        actor active on `on`.
+        """
+        if not name or not name.strip():
+            return None
+        for step in (self._exact, self._generic_head, self._fuzzy):
+            cands = step(name)
+            if cands:
+                return self._pick(cands, on)
+        return None
+
+    def search_actors(self, query: str, limit: int = 20) -> list[Actor]:
+        k = fold_key(query)
+        if not k:
+            return []
+        out: list[Actor] = []
+        direct = self._exact(query)
+        for aid, _ in sorted(direct, key=lambda c: c[1]):
+            if self.actors[aid] not in out:
+                out.append(self.actors[aid])
+        hits = process.extract(k, list(self._fold), scorer=fuzz.WRatio, limit=limit * 4)
+        for key, _score, _ in hits:
+            for aid, _p in self._fold[key]:
+                a = self.actors[aid]
+                if a not in out:
+                    out.append(a)
+        return out[:limit]
+
+    def affiliations_of(self, actor_id: str) -> list[Affiliation]:
+        return [f for f in self.affiliations if f.source == actor_id or f.target == actor_id]
+
+    # -- outlets ----------------------------------------------------------------------------
+    def _build_outlet_index(self) -> None:
+        self._outlet_keys: dict[str, str] = {}
+        self._outlet_domains: dict[str, str] = {}
+        for o in self.outlets.values():
+            for n in [o.id, o.name, *o.aliases]:
+                self._outlet_keys.setdefault(fold_key(n), o.id)
+            for d in o.domains:
+                self._outlet_domains[d.lower().removeprefix("www.")] = o.id
+
+    def resolve_outlet(self, name_or_url: str) -> Outlet | None:
+        s = (name_or_url or "").strip()
+        if not s:
+            return None
+        host = None
+        if "://" in s or s.startswith("www."):
+            host = urlparse(s if "://" in s else "http://" + s).hostname
+        elif re.fullmatch(r"[\w\-]+(\.[\w\-]+)+(/.*)?", s) and " " not in s:
+            host = s.split("/")[0]
+        if host:
+            host = host.lower().removeprefix("www.")
+            parts = host.split(".")
+            for i in range(len(parts) - 1):
+                oid = self._outlet_domains.get(".".join(parts[i:]))
+                if oid:
+                    return self.outlets[oid]
+            return None
+        oid = self._outlet_keys.get(fold_key(s))
+        if not oid:
+            m = re.fullmatch(r"(.+?)\s*\((.+)\)", s)  # "The Syrian Observer (Alsouria Net)"
+            if m:
+                return self.resolve_outlet(m.group(1)) or self.resolve_outlet(m.group(2))
+            k = fold_key(s)
+            if len(k) >= FUZZY_MIN_LEN:
+                hit = process.extractOne(k, list(self._outlet_keys), scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
+                oid = self._outlet_keys[hit[0]] if hit else None
+        return self.outlets.get(oid) if oid else None
+
+    # -- spaCy patterns ---------------------------------------------------------------------
+    def entity_patterns(self) -> list[dict]:
+        """spaCy EntityRuler patterns for every actor name and place name of the pack."""
+        if self._patterns is None:
+            self._patterns = self._make_patterns()
+        return list(self._patterns)
+
+    def _make_patterns(self) -> list[dict]:
+        tok = _blank_tokenizer()
+        out: list[dict] = []
+        seen: set[tuple] = set()
+
+        def add(label: str, pid: str, text: str, attr: str) -> None:
+            for v in _apostrophe_variants(text):
+                words = [t.text for t in tok(v)]
+                if not words:
+                    continue
+                pat = [{attr: (w.lower() if attr == "LOWER" else w)} for w in words]
+                key = (label, pid, attr, tuple(d[attr] for d in pat))
+                if key in seen:
+                    continue
+                seen.add(key)
+                out.append({"label": label, "pattern": pat, "id": pid})
+
+        for a in self.actors.values():
+            for n in [a.name, a.acled_name, *a.aliases, *a.phrases]:
+                add("ORG", a.id, n, "LOWER")
+            for n in a.arabic:
+                add("ORG", a.id, n, "ORTH")
+            for n in a.abbreviations:
+                add("ORG", a.id, n, "ORTH" if _is_case_sensitive_abbr(n) else "LOWER")
+        for p in self.places.values():
+            label = "FAC" if p.kind in _FAC_KINDS else "LOC" if p.kind == "region" else "GPE"
+            for n in p.all_names():
+                if len(n) < 3:
+                    continue
+                # one-word names that are also English words ("Has", "Tell") must be capitalised to count
+                single = len(tok(n)) == 1
+                if single and n.lower() in _STOP_WORDS:
+                    continue
+                add(label, p.id, n, "ORTH" if single else "LOWER")
+            if p.arabic:
+                add(label, p.id, p.arabic, "ORTH")
+        return out
+
+
+@functools.lru_cache(maxsize=1)
+def _blank_tokenizer():
+    import spacy
+
+    return spacy.blank("en").tokenizer
+
+
+# --------------------------------------------------------------------------------------------
+# loading
+
+
+def _rel(root: Path, fname: str) -> str:
+    return f"{root.parent.name}/{root.name}/{fname}"
+
+
+class _PackLoader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as strings, so the pack's own date checks give clear errors."""
+
+
+_PackLoader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _read_yaml(path: Path, label: str) -> Any:
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_PackLoader)  # noqa: S506 (safe loader)
+    except FileNotFoundError:
+        raise PackError(f"{label}: file not found") from None
+    except yaml.YAMLError as e:
+        raise PackError(f"{label}: invalid YAML: {e}") from None
+
+
+def _records(data: Any, key: str, label: str) -> list[dict]:
+    if data is None:
+        return []
+    if isinstance(data, dict):
+        data = data.get(key, [])
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise PackError(f"{label}: expected a list of {key} (mappings)")
+    return data
+
+
+_ACTOR_FIELDS = {
+    "id", "name", "acled_name", "inter", "kind", "aliases", "arabic", "abbreviations", "phrases",
+    "active_from", "active_to", "predecessors", "successors", "leaders", "country", "note",
+    "affiliations",
+}
+
+
+def _load_actors(root: Path, fname: str) -> tuple[dict[str, Actor], list[dict]]:
+    label = _rel(root, fname)
+    rows = _records(_read_yaml(root / fname, label), "actors", label)
+    actors: dict[str, Actor] = {}
+    inline_affs: list[dict] = []
+    for i, r in enumerate(rows):
+        aid = r.get("id")
+        where = f"{label}: actor {aid!r}" if aid else f"{label}: actor #{i + 1}"
+        for req in ("id", "name", "inter", "kind"):
+            if r.get(req) in (None, ""):
+                raise PackError(f"{where}: missing field '{req}'")
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_\-.]*", str(aid)):
+            raise PackError(f"{where}: id must be a lowercase slug")
+        if aid in actors:
+            raise PackError(f"{where}: duplicate id")
+        unknown = set(r) - _ACTOR_FIELDS
+        if unknown:
+            raise PackError(f"{where}: unknown field(s) {sorted(unknown)}")
+        try:
+            inter = int(r["inter"])
+        except (TypeError, ValueError):
+            inter = -1
+        if inter not in INTER_CODES:
+            raise PackError(f"{where}: bad inter code {r['inter']!r} (want 1-8)")
+        a = Actor(
+            id=aid,
+            name=str(r["name"]),
+            acled_name=str(r.get("acled_name") or r["name"]),
+            inter=inter,
+            kind=str(r["kind"]),
+            aliases=_str_list(r.get("aliases"), where, "aliases"),
+            arabic=_str_list(r.get("arabic"), where, "arabic"),
+            abbreviations=_str_list(r.get("abbreviations"), where, "abbreviations"),
+            phrases=_str_list(r.get("phrases"), where, "phrases"),
+            active_from=_parse_date(r.get("active_from"), end=False, where=f"{where}: active_from"),
+            active_to=_parse_date(r.get("active_to"), end=True, where=f"{where}: active_to"),
+            predecessors=_str_list(r.get("predecessors"), where, "predecessors"),
+            successors=_str_list(r.get("successors"), where, "successors"),
+            leaders=_str_list(r.get("leaders"), where, "leaders"),
+            country=r.get("country"),
+            note=str(r.get("note") or ""),
+        )
+        if a.active_from and a.active_to and a.active_from > a.active_to:
+            raise PackError(f"{where}: active_from {a.active_from} is after active_to {a.active_to}")
+        actors[aid] = a
+        for aff in r.get("affiliations") or []:
+            if not isinstance(aff, dict):
+                raise PackError(f"{where}: affiliations must be mappings")
+            inline_affs.append({"source": aid, **aff, "_where": where})
+    for a in actors.values():
+        for fld in ("predecessors", "successors"):
+            for ref in getattr(a, fld):
+                if ref not in actors:
+                    raise PackError(f"{label}: actor {a.id!r}: {fld[:-1]} {ref!r} is not a known actor")
+        # keep chains symmetric so date resolution works in both directions
+        for p in a.predecessors:
+            if a.id not in actors[p].successors:
+                actors[p].successors.append(a.id)
+        for s in a.successors:
+            if a.id not in actors[s].predecessors:
+                actors[s].predecessors.append(a.id)
+    return actors, inline_affs
+
+
+def _load_affiliations(root: Path, fname: str | None, actors: dict[str, Actor],
+                       inline: list[dict]) -> list[Affiliation]:
+    rows: list[tuple[str, dict]] = []
+    if fname:
+        label = _rel(root, fname)
+        for i, r in enumerate(_records(_read_yaml(root / fname, label), "affiliations", label)):
+            rows.append((f"{label}: affiliation #{i + 1}", r))
+    for r in inline:
+        r = dict(r)
+        rows.append((r.pop("_where") + " affiliation", r))
+    out = []
+    for where, r in rows:
+        for req in ("source", "target", "type"):
+            if not r.get(req):
+                raise PackError(f"{where}: missing field '{req}'")
+        where = f"{where} ({r['source']} {r['type']} {r['target']})"
+        for end in ("source", "target"):
+            if r[end] not in actors:
+                raise PackError(f"{where}: {end} {r[end]!r} is not a known actor")
+        if r["type"] not in AFFILIATION_TYPES:
+            raise PackError(f"{where}: unknown type {r['type']!r} (want one of {sorted(AFFILIATION_TYPES)})")
+        f = Affiliation(
+            source=r["source"], target=r["target"], type=r["type"],
+            valid_from=_parse_date(r.get("valid_from"), end=False, where=f"{where}: valid_from"),
+            valid_to=_parse_date(r.get("valid_to"), end=True, where=f"{where}: valid_to"),
+            note=str(r.get("note") or ""),
+        )
+        if f.valid_from and f.valid_to and f.valid_from > f.valid_to:
+            raise PackError(f"{where}: valid_from is after valid_to")
+        out.append(f)
+    return out
+
+
+def read_places_csv(path: Path, label: str, bbox: list[float] | None = None) -> dict[str, Place]:
+    places: dict[str, Place] = {}
+    try:
+        fh = path.open(encoding="utf-8", newline="")
+    except FileNotFoundError:
+        raise PackError(f"{label}: file not found") from None
+    with fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in ("id", "name", "kind", "lat", "lon") if c not in (reader.fieldnames or [])]
+        if missing:
+            raise PackError(f"{label}: missing column(s) {missing}")
+        for line, r in enumerate(reader, start=2):
+            pid = (r.get("id") or "").strip()
+            where = f"{label}:{line}: place {pid!r}"
+            if not pid or not (r.get("name") or "").strip():
+                raise PackError(f"{where}: missing id or name")
+            if pid in places:
+                raise PackError(f"{where}: duplicate id")
+            kind = (r.get("kind") or "").strip()
+            if kind not in PLACE_KINDS:
+                raise PackError(f"{where}: unknown kind {kind!r} (want one of {list(PLACE_KINDS)})")
+            try:
+                lat, lon = float(r["lat"]), float(r["lon"])
+            except (TypeError, ValueError):
+                raise PackError(f"{where}: bad lat/lon {r.get('lat')!r}, {r.get('lon')!r}") from None
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise PackError(f"{where}: lat/lon out of range")
+            if bbox and not (bbox[0] - 1 <= lon <= bbox[2] + 1 and bbox[1] - 1 <= lat <= bbox[3] + 1):
+                raise PackError(f"{where}: ({lat}, {lon}) lies outside the pack's bbox {bbox}")
+            pop = (r.get("population") or "").strip()
+            places[pid] = Place(
+                id=pid, name=r["name"].strip(), kind=kind, lat=lat, lon=lon,
+                admin1=(r.get("admin1") or None), admin2=(r.get("admin2") or None),
+                admin3=(r.get("admin3") or None),
+                variants=[v for v in (r.get("variants") or "").split("|") if v],
+                arabic=(r.get("arabic") or None),
+                population=int(float(pop)) if pop else None,
+                source=r.get("source") or "",
+            )
+    return places
+
+
+def _load_outlets(root: Path, fname: str | None) -> dict[str, Outlet]:
+    if not fname:
+        return {}
+    label = _rel(root, fname)
+    out: dict[str, Outlet] = {}
+    for i, r in enumerate(_records(_read_yaml(root / fname, label), "outlets", label)):
+        oid = r.get("id")
+        where = f"{label}: outlet {oid!r}" if oid else f"{label}: outlet #{i + 1}"
+        for req in ("id", "name"):
+            if not r.get(req):
+                raise PackError(f"{where}: missing field '{req}'")
+        if oid in out:
+            raise PackError(f"{where}: duplicate id")
+        scale = r.get("source_scale")
+        if scale and scale not in SOURCE_SCALES:
+            raise PackError(f"{where}: bad source_scale {scale!r} (want one of {list(SOURCE_SCALES)})")
+        out[oid] = Outlet(
+            id=oid, name=str(r["name"]),
+            aliases=_str_list(r.get("aliases"), where, "aliases"),
+            domains=[d.lower() for d in _str_list(r.get("domains"), where, "domains")],
+            owner=r.get("owner"), country=r.get("country"), stance=r.get("stance"),
+            language=_str_list(r.get("language"), where, "language"),
+            source_scale=scale,
+        )
+    return out
+
+
+_MANIFEST_REQUIRED = ("name", "version", "country", "files")
+
+
+def _load(root: Path) -> KnowledgePack:
+    mlabel = _rel(root, "manifest.yaml")
+    if not (root / "manifest.yaml").exists():
+        raise PackError(f"{mlabel}: file not found (is {root} a pack?)")
+    manifest = _read_yaml(root / "manifest.yaml", mlabel)
+    if not isinstance(manifest, dict):
+        raise PackError(f"{mlabel}: expected a mapping")
+    for req in _MANIFEST_REQUIRED:
+        if manifest.get(req) in (None, ""):
+            raise PackError(f"{mlabel}: missing field '{req}'")
+    files = manifest["files"]
+    if not isinstance(files, dict):
+        raise PackError(f"{mlabel}: 'files' must be a mapping")
+    for req in ("actors", "places"):
+        if not files.get(req):
+            raise PackError(f"{mlabel}: files: missing '{req}'")
+    bbox = manifest.get("bbox")
+    if bbox is not None and (not isinstance(bbox, list) or len(bbox) != 4):
+        raise PackError(f"{mlabel}: bbox must be [min_lon, min_lat, max_lon, max_lat]")
+    if manifest.get("iso") is not None and not str(manifest["iso"]).isdigit():
+        raise PackError(f"{mlabel}: iso must be the numeric ISO 3166 code")
+
+    actors, inline = _load_actors(root, files["actors"])
+    affiliations = _load_affiliations(root, files.get("affiliations"), actors, inline)
+    places = read_places_csv(root / files["places"], _rel(root, files["places"]), bbox)
+    outlets = _load_outlets(root, files.get("outlets"))
+    lexicons: dict = {}
+    if files.get("lexicons"):
+        lex = _read_yaml(root / files["lexicons"], _rel(root, files["lexicons"]))
+        if lex is not None and not isinstance(lex, dict):
+            raise PackError(f"{_rel(root, files['lexicons'])}: expected a mapping")
+        lexicons = lex or {}
+    boundaries: dict[str, Path] = {}
+    for lvl, rel in (files.get("boundaries") or {}).items():
+        p = root / rel
+        if not p.exists():
+            raise PackError(f"{mlabel}: boundaries: {lvl}: {rel} not found")
+        boundaries[lvl] = p
+    return KnowledgePack(root, manifest, actors, affiliations, places, outlets, lexicons, boundaries)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_cached(root: Path) -> KnowledgePack:
+    return _load(root)
+
+
+def resolve_pack_path(name_or_path: str | Path = "syria") -> Path:
+    p = Path(name_or_path)
+    if isinstance(name_or_path, str) and "/" not in name_or_path and "\\" not in name_or_path \
+            and not p.exists():
+        p = PACKS_DIR / name_or_path
+    elif isinstance(name_or_path, str) and (PACKS_DIR / name_or_path).is_dir() and not p.is_dir():
+        p = PACKS_DIR / name_or_path
+    if not p.is_dir():
+        raise PackError(f"pack {str(name_or_path)!r} not found (looked in {p})")
+    return p.resolve()
+
+
+def load_pack(name_or_path: str | Path = "syria") -> KnowledgePack:
+    """A bare name loads src/frontlines/packs/<name>; a path loads that folder. Cached per path."""
+    return _load_cached(resolve_pack_path(name_or_path))
+
+
+# --------------------------------------------------------------------------------------------
+# GeoNames import
+
+
+def write_places_csv(path: Path, places: Iterable[Place]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(PLACE_COLUMNS)
+        for p in places:
+            w.writerow([
+                p.id, p.name, p.kind, f"{p.lat:.5f}", f"{p.lon:.5f}", p.admin1 or "", p.admin2 or "",
+                p.admin3 or "", "|".join(p.variants), p.arabic or "",
+                "" if p.population is None else p.population, p.source,
+            ])
+
+
+def geonames_kind(feature_class: str, feature_code: str, population: int) -> str | None:
+    """Map a GeoNames feature to a place kind (None: not a feature a conflict pack wants)."""
+    fc, code = feature_class.upper(), feature_code.upper()
+    if fc == "P":
+        if code in ("PPLC", "PPLA") or population >= 50000:
+            return "city"
+        if code in ("PPLA2", "PPLA3") or population >= 5000:
+            return "town"
+        if code in ("PPLX",):
+            return "neighbourhood"
+        return "village"
+    if fc == "S":
+        if code in ("AIRB", "MILB", "INSM"):
+            return "base"
+        if code in ("AIRP", "AIRF"):
+            return "airport"
+        if code in ("PSTB", "PSTC"):
+            return "crossing"
+        return None
+    if fc == "A":
+        return {"ADM1": "governorate", "ADM2": "district", "ADM3": "subdistrict",
+                "PCLI": "country"}.get(code)
+    return None
+
+
+def _latin_variants(names: Iterable[str], limit: int = 40) -> list[str]:
+    out: list[str] = []
+    for n in names:
+        n = n.strip()
+        if not n or len(n) < 3:
+            continue
+        if not _LATIN_RE.match(strip_accents(n)):
+            continue
+        if n.isupper() and len(n) <= 4:  # IATA-like codes (DEZ, LTK)
+            continue
+        if n == n.lower():  # GeoNames romanisations of other scripts ('adlb', 'yi de li bo')
+            continue
+        if n not in out:
+            out.append(n)
+    return out[:limit]
+
+
+def import_geonames(pack_root: Path, geonames_file: Path) -> int:
+    """Add a GeoNames dump's places (class P, some S and A) to the pack's places file.
+
+    Admin columns are assigned by point-in-polygon on the pack's boundaries. Rows whose id
+    (``gn:<geonameid>``) is already present are skipped. Returns the number of places added.
+    """
+    pack_root = Path(pack_root)
+    manifest = _read_yaml(pack_root / "manifest.yaml", _rel(pack_root, "manifest.yaml")) or {}
+    files = manifest.get("files") or {}
+    places_rel = files.get("places", "places.csv")
+    places_path = pack_root / places_rel
+    places = read_places_csv(places_path, _rel(pack_root, places_rel)) if places_path.exists() else {}
+    bounds = {lvl: pack_root / rel for lvl, rel in (files.get("boundaries") or {}).items()}
+    index = AdminIndex.from_files(bounds) if bounds else None
+    bbox = manifest.get("bbox")
+    added = 0
+    rows_seen = rows_bad = 0
+    with Path(geonames_file).open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip() or line.startswith("#"):
+                continue
+            rows_seen += 1
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) < 15:
+                rows_bad += 1
+                continue
+            gid, name, ascii_name, alt = cols[0], cols[1], cols[2], cols[3]
+            try:
+                lat, lon = float(cols[4]), float(cols[5])
+            except ValueError:
+                continue
+            pop = int(cols[14]) if cols[14].strip().lstrip("-").isdigit() else 0
+            kind = geonames_kind(cols[6], cols[7], pop)
+            if kind is None:
+                continue
+            if bbox and not (bbox[0] <= lon <= bbox[2] and bbox[1] <= lat <= bbox[3]):
+                continue
+            pid = f"gn:{gid}"
+            if pid in places:
+                continue
+            alts = alt.split(",") if alt else []
+            arabic = next((a for a in alts if re.search(r"[\u0600-\u06FF]", a)), None)
+            display = ascii_name or strip_accents(name)
+            variants = [v for v in _latin_variants([name, *alts]) if v != display]
+            a1 = a2 = a3 = None
+            if index is not None:
+                a1, a2, a3 = index.admin_for(lat, lon)
+            places[pid] = Place(pid, display, kind, lat, lon, a1, a2, a3, variants, arabic,
+                                pop or None, "GeoNames (CC BY 4.0)")
+            added += 1
+    if rows_seen and rows_bad == rows_seen:
+        raise PackError(f"{geonames_file}: not a GeoNames dump (want 19 tab-separated columns)")
+    if added:
+        write_places_csv(places_path, places.values())
+        _load_cached.cache_clear()
+    return added

@@ -1,0 +1,239 @@
+"""SQLAlchemy 2 declarative models for the Frontlines store.
+
+Portable on purpose: only String/Text/Integer/Float/Boolean/Date/DateTime/JSON, explicit primary
+keys, and named constraints (see NAMING), so the same schema runs on SQLite and PostgreSQL and the
+hand-written Alembic migrations in `migrations/versions/` can match it exactly. Timestamps are
+naive UTC.
+
+When you change a model here, add a migration under `migrations/versions/` that produces exactly
+the same schema; `tests/test_store.py::test_migrations_match_schema` checks they agree.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID = 255  # length of every string identifier column
+
+
+def utcnow() -> datetime:
+    """Naive UTC (portable across SQLite and PostgreSQL `timestamp without time zone`)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class DocumentRow(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    source_path: Mapped[str] = mapped_column(Text, nullable=False)
+    line: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    outlet: Mapped[str | None] = mapped_column(String(ID))
+    published: Mapped[date | None] = mapped_column(Date)
+    published_source: Mapped[str | None] = mapped_column(String(32))
+    published_confidence: Mapped[float | None] = mapped_column(Float)
+    published_note: Mapped[str | None] = mapped_column(Text)
+    # The raw text; the cleaned text is derived from it and the removed spans.
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    extra: Mapped[dict | None] = mapped_column(JSON)
+    ingested_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
+class RemovedSpanRow(Base):
+    __tablename__ = "removed_spans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    doc_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("documents.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    start: Mapped[int] = mapped_column(Integer, nullable=False)
+    end: Mapped[int] = mapped_column(Integer, nullable=False)
+    kind: Mapped[str] = mapped_column(String(64), nullable=False)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ActorRow(Base):
+    __tablename__ = "actors"
+
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    acled_name: Mapped[str | None] = mapped_column(Text)
+    inter: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str | None] = mapped_column(String(64))
+    provisional: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    needs_review: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    pack: Mapped[str | None] = mapped_column(String(64))
+
+
+class ActorAliasRow(Base):
+    __tablename__ = "actor_aliases"
+    __table_args__ = (UniqueConstraint("actor_id", "alias"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    actor_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("actors.id", ondelete="CASCADE"), nullable=False
+    )
+    alias: Mapped[str] = mapped_column(Text, nullable=False)
+    normalized: Mapped[str] = mapped_column(Text, nullable=False, index=True)
+
+
+class PlaceRow(Base):
+    __tablename__ = "places"
+
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    kind: Mapped[str | None] = mapped_column(String(64))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    admin1: Mapped[str | None] = mapped_column(Text)
+    admin2: Mapped[str | None] = mapped_column(Text)
+    admin3: Mapped[str | None] = mapped_column(Text)
+    country: Mapped[str | None] = mapped_column(Text)
+    iso: Mapped[int | None] = mapped_column(Integer)
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)  # EventRecord.key()
+    event_id_cnty: Mapped[str] = mapped_column(String(32), nullable=False)
+    event_type: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    sub_event_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    event_date: Mapped[date | None] = mapped_column(Date, index=True)
+    time_precision: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    actor1_id: Mapped[str | None] = mapped_column(String(ID), ForeignKey("actors.id"), index=True)
+    actor1: Mapped[str | None] = mapped_column(Text)
+    actor2_id: Mapped[str | None] = mapped_column(String(ID), ForeignKey("actors.id"), index=True)
+    actor2: Mapped[str | None] = mapped_column(Text)
+    assoc_actor_1: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # names
+    assoc_actor_1_ids: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    assoc_actor_2: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    assoc_actor_2_ids: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    inter1: Mapped[int | None] = mapped_column(Integer)
+    inter2: Mapped[int | None] = mapped_column(Integer)
+    place_id: Mapped[str | None] = mapped_column(String(ID), ForeignKey("places.id"))
+    location: Mapped[str | None] = mapped_column(Text)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    admin1: Mapped[str | None] = mapped_column(Text)
+    admin2: Mapped[str | None] = mapped_column(Text)
+    admin3: Mapped[str | None] = mapped_column(Text)
+    geo_precision: Mapped[int | None] = mapped_column(Integer)
+    country: Mapped[str | None] = mapped_column(Text)
+    iso: Mapped[int | None] = mapped_column(Integer)
+    region: Mapped[str | None] = mapped_column(Text)
+    fatalities: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    injured: Mapped[int | None] = mapped_column(Integer)
+    hedged: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    claimant: Mapped[str | None] = mapped_column(Text)
+    hedge_cue: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    review_state: Mapped[str] = mapped_column(String(32), nullable=False, default="unreviewed")
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
+class EventSourceRow(Base):
+    __tablename__ = "event_sources"
+    __table_args__ = (UniqueConstraint("event_id", "doc_id", "evidence_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("events.id", ondelete="CASCADE"), nullable=False
+    )
+    doc_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("documents.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    evidence: Mapped[str | None] = mapped_column(Text)
+    evidence_start: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    evidence_end: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class RelationRow(Base):
+    __tablename__ = "relations"
+
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)  # RelationRecord.key()
+    type: Mapped[str] = mapped_column(String(64), nullable=False)
+    source_id: Mapped[str] = mapped_column(String(ID), ForeignKey("actors.id"), nullable=False)
+    source: Mapped[str] = mapped_column(Text, nullable=False)
+    target_id: Mapped[str] = mapped_column(String(ID), ForeignKey("actors.id"), nullable=False)
+    target: Mapped[str] = mapped_column(Text, nullable=False)
+    date: Mapped[date | None] = mapped_column(Date)
+    hedged: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    derived: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    doc_id: Mapped[str | None] = mapped_column(
+        String(ID), ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    evidence: Mapped[str | None] = mapped_column(Text)
+    evidence_start: Mapped[int | None] = mapped_column(Integer)
+    evidence_end: Mapped[int | None] = mapped_column(Integer)
+
+
+class FailureRow(Base):
+    __tablename__ = "failures"
+    __table_args__ = (UniqueConstraint("path", "line", "reason"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    path: Mapped[str] = mapped_column(Text, nullable=False)
+    line: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    run_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    paths: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    documents: Mapped[int | None] = mapped_column(Integer)
+    events: Mapped[int | None] = mapped_column(Integer)
+    failures: Mapped[int | None] = mapped_column(Integer)
+
+
+class ReviewRow(Base):
+    __tablename__ = "reviews"
+    __table_args__ = (Index(None, "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entity: Mapped[str] = mapped_column(String(32), nullable=False)  # event | relation | actor ...
+    entity_id: Mapped[str] = mapped_column(String(ID), nullable=False)
+    field: Mapped[str | None] = mapped_column(String(64))
+    before: Mapped[object | None] = mapped_column(JSON)
+    after: Mapped[object | None] = mapped_column(JSON)
+    who: Mapped[str | None] = mapped_column(String(ID))
+    at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
+metadata = Base.metadata
