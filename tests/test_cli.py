@@ -142,8 +142,9 @@ def test_bad_inputs_are_reported_and_the_run_goes_on(tmp_path):
     counts = _counts(db)
     assert counts["documents"] == 2  # ok-1 and good
     assert counts["failures"] == 6
-    listed = invoke("failures", "--db", db).stdout
-    assert "latin1.txt" in listed and "binary" in listed
+    listed = json.loads(invoke("failures", "--db", db, "--json").stdout)
+    reasons = {Path(f["path"]).name: f["reason"] for f in listed}
+    assert reasons["latin1.txt"].startswith("not valid UTF-8") and reasons["binary.txt"].startswith("binary content")
 
 
 def test_run_exits_nonzero_only_when_nothing_processed(tmp_path):

@@ -171,9 +171,15 @@ def export(
 
 
 @app.command()
-def failures(db: DbOpt = None):
+def failures(
+    db: DbOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+):
     """Inputs that could not be processed, with the reason."""
     rows = _store(db).failures()
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1, default=str) + "\n")
+        return
     table = Table(title=f"failures ({len(rows)})")
     for col in ("path", "line", "reason"):
         table.add_column(col, overflow="fold")
