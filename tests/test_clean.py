@@ -11,8 +11,7 @@ import pytest
 from frontlines.clean import clean_text
 from frontlines.models import CleanedText
 
-SEEDS = Path("/work/shared/seeds")
-SEED_GOLD = Path("/work/shared/gold/seeds.gold.json")
+from shared_paths import SEED_GOLD, SEEDS
 KINDS = {"comments", "spam", "share_prompt", "donation", "player", "chrome", "caption"}
 
 

@@ -13,9 +13,7 @@ from typer.testing import CliRunner
 from frontlines.cli import app
 from frontlines.export import ACLED_COLUMNS
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SEEDS = SHARED / "seeds"
-GOLD = SHARED / "gold" / "seeds.gold.json"
+from shared_paths import SEED_GOLD as GOLD, SEEDS
 
 runner = CliRunner()
 

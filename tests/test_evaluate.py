@@ -18,7 +18,7 @@ from frontlines.evaluate import (
     summary_line,
 )
 
-SEED_GOLD = Path("/work/shared/gold/seeds.gold.json")
+from shared_paths import SEED_GOLD
 
 EVENT_KEYS = {"matched", "event", "relation", "same_event", "published", "documents", "must_not_violations"}
 

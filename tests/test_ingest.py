@@ -10,8 +10,7 @@ import pytest
 from frontlines.ingest import MAX_BYTES, count_inputs, iter_documents
 from frontlines.models import Document, IngestFailure, content_hash
 
-SEEDS = Path("/work/shared/seeds")
-FAKES = Path("/work/shared/corpora/fakes/fakes.jsonl")
+from shared_paths import FAKES, SEEDS
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo" / "fakes_idlib.jsonl"
 
 ARTICLE = (

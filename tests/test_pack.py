@@ -18,11 +18,7 @@ from frontlines.pack import (
     load_pack,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-if not SHARED.exists():
-    SHARED = Path("/work/shared")
-GOLD = SHARED / "gold" / "seeds.gold.json"
+from shared_paths import ROOT, SHARED, SEED_GOLD as GOLD
 TINY = Path(__file__).resolve().parent / "packs" / "tiny"
 
 # Every actor name the seed gold uses, with the pack actor(s) it may denote. A gold list sometimes

@@ -33,6 +33,7 @@ _ARMED_NAME_RE = re.compile(
     r"|.*\b(?:brigade|brigades|battalion|division|regiment|operations?\s+room|front|army|movement|legion|forces|militia|group)$)",
     re.I,
 )
+_PARA_BREAK = re.compile(r"\n[ \t]*\n")
 _LED_BY_HEADS = {"faction", "group", "brigade", "unit", "militia", "battalion"}
 
 
@@ -105,6 +106,7 @@ class Extractor:
         self.fatality_nouns = self.lex.words("fatality_nouns")
         self.injury_verbs = self.lex.words("injury_verbs")
         self.riot_escalation = self.lex.words("riot_escalation")
+        self.territory_nouns = self.lex.words("territory_nouns")
         self.vague = {k.lower(): v for k, v in (self.lex.raw.get("vague_numbers") or {}).items()}
         self._generic_by_inter: dict[int, Actor] = {}
         for actor in pack.actors.values():
@@ -272,6 +274,8 @@ class Extractor:
                     return c, True
             if t.dep_ in ("conj", "xcomp", "advcl", "pcomp") and t.head is not t:
                 t = t.head
+                if t.dep_ == "prep" and t.head is not t:  # "After arresting X, HTS withdrew"
+                    t = t.head
             else:
                 break
         return None, False
@@ -303,6 +307,9 @@ class Extractor:
         return False
 
     def _is_aggregate(self, trig: Token) -> bool:
+        obj = self._object(trig) if trig.pos_ == "VERB" else None
+        if obj is not None and any(c.lower_ in self.aggregate_mod for c in obj.children if c.dep_ in ("amod", "det", "nummod", "quantmod")):
+            return True
         if trig.pos_ != "NOUN" or trig.tag_ not in ("NNS", "NNPS"):
             return False
         for c in trig.children:
@@ -339,6 +346,9 @@ class Extractor:
             if t.i in used:
                 continue
             rules = self.lex.single.get(lem) or self.lex.single.get(low)
+            # "battle tanks", "combat drones": a noun modifying another noun names equipment, not an event
+            if rules and t.dep_ in ("compound", "amod") and t.head.pos_ in ("NOUN", "PROPN") and t.head.i > t.i:
+                continue
             if rules and t.pos_ in ("VERB", "NOUN", "PROPN", "ADJ"):
                 found.append((t, lem, rules))
         return found
@@ -589,15 +599,16 @@ class Extractor:
             if not sent.text.strip():
                 continue
             # paragraphs: a blank line between sentences resets what the passage carries over
-            gap = text[para_start: sent.start_char]
-            if "\n\n" in gap or "\n \n" in gap or re.search(r"\n\s*\n", gap):
+            content_start = sent.start_char + len(sent.text) - len(sent.text.lstrip())
+            if _PARA_BREAK.search(text, para_start, content_start) if para_start < content_start else False:
                 last_date = None
-            para_start = sent.end_char
+            para_start = sent.start_char + len(sent.text.rstrip())
             salient = [m for m in mentions if m.kind == "actor" and m.start < sent.end]
             sent_date = dates_mod.resolve_date(sent.text, published) if published else None
             hedged, claimant, cue = self._hedge(sent, prev_hedged)
             prev_hedged = hedged
             sent_places = [m for m in mentions if m.kind == "place" and sent.start <= m.start < sent.end]
+            n_before = len(events)
             for trig, key, rules in self.triggers(sent):
                 if self._is_irrealis(trig) or self._is_aggregate(trig):
                     continue
@@ -609,7 +620,13 @@ class Extractor:
                 agent, targets = self._default_actors(et, sub, agent, targets, sent, index, salient)
                 if agent is None and not targets:
                     continue
-                if et == "Battles" and (agent is None or not targets):
+                if et == "Battles" and agent is not None and not targets:
+                    other = self._other_armed(sent, agent, mentions)
+                    if other is not None:
+                        targets = [other]
+                    elif not (obj is not None and _lemma(obj) in self.territory_nouns):
+                        continue
+                if et == "Battles" and agent is None:
                     continue
                 place = self._place_for(trig, sent, index, last_place)
                 if place is None:
@@ -641,9 +658,19 @@ class Extractor:
             if sent_places:
                 specific = sorted(sent_places, key=lambda m: PLACE_SPECIFICITY.get(m.place.kind or "", 2))
                 last_place = specific[0].place
-            if sent_date:
+            # a date carries over to the next sentences only when it dated an event here
+            if sent_date and n_before != len(events):
                 last_date = sent_date
         return merge_within_document(events), mentions
+
+    def _other_armed(self, sent: Span, agent: Mention, mentions: list[Mention]) -> Mention | None:
+        """The other armed side named in the sentence: 'X lost 13 fighters in the clashes and five members of Y died'."""
+        aid = agent.actor.actor_id if agent.actor else None
+        for m in mentions:
+            if sent.start <= m.start < sent.end and m.kind == "actor" and m.armed and not m.generic:
+                if m.actor and m.actor.actor_id != aid:
+                    return m
+        return None
 
     def _default_actors(self, et, sub, agent, targets, sent, index, salient):
         """ACLED's generic actors where the text names a crowd, not a group."""
@@ -691,7 +718,7 @@ def merge_within_document(events: list[EventRecord]) -> list[EventRecord]:
         # keep the most informative retelling: a day-precise date, a second actor, a figure
         if ev.time_precision < twin.time_precision and ev.event_date:
             twin.event_date, twin.time_precision = ev.event_date, ev.time_precision
-        if twin.actor2 is None and ev.actor2 is not None:
+        if twin.actor2 is None and ev.actor2 is not None and _actor_key(ev.actor2) != _actor_key(twin.actor1):
             twin.actor2 = ev.actor2
         if twin.actor1 is None and ev.actor1 is not None:
             twin.actor1 = ev.actor1
