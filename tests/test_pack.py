@@ -350,9 +350,9 @@ def test_entity_patterns(syria):
 
     pats = syria.entity_patterns()
     assert all({"label", "pattern", "id"} <= set(p) for p in pats)
-    nlp = spacy.blank("en")
-    ruler = nlp.add_pipe("entity_ruler")
-    ruler.add_patterns(pats)
+    from frontlines.annotate import add_pack_rulers
+
+    nlp = add_pack_rulers(spacy.blank("en"), syria)
     for text, want in [
         ("Hay'at Tahrir al-Sham attacked.", ("ORG", "hts")),
         ("Hay’at Tahrir al-Sham attacked.", ("ORG", "hts")),

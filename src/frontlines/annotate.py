@@ -59,13 +59,20 @@ def build_nlp(pack: KnowledgePack, model: str = DEFAULT_MODEL) -> Language:
     nlp = load_spacy(model)
     if "parser" in nlp.pipe_names:
         nlp.add_pipe("line_boundaries", before="parser")
-    ruler = nlp.add_pipe(
-        "entity_ruler",
-        name="pack_ruler",
-        before="ner" if "ner" in nlp.pipe_names else None,
-        config={"phrase_matcher_attr": None, "overwrite_ents": True},
-    )
-    ruler.add_patterns(pack.entity_patterns())
+    return add_pack_rulers(nlp, pack)
+
+
+def add_pack_rulers(nlp: Language, pack: KnowledgePack) -> Language:
+    """Add the pack's names to any pipeline (before its statistical NER, if it has one)."""
+    # Two phrase rulers: names match case-insensitively, abbreviations and word-like names as written.
+    patterns = pack.entity_patterns()
+    before = "ner" if "ner" in nlp.pipe_names else None
+    for name, attr, case_sensitive in (("pack_names", "LOWER", False), ("pack_exact", "ORTH", True)):
+        ruler = nlp.add_pipe("entity_ruler", name=name, before=before,
+                             config={"phrase_matcher_attr": attr, "overwrite_ents": not case_sensitive})
+        with nlp.select_pipes(enable=[]):  # pattern strings need only the tokenizer
+            ruler.add_patterns([{k: v for k, v in p.items() if k != "case_sensitive"}
+                                for p in patterns if p["case_sensitive"] == case_sensitive])
     return nlp
 
 

@@ -24,6 +24,8 @@ app.add_typer(gazetteer_app, name="gazetteer")
 app.add_typer(bench_app, name="bench")
 
 console = Console()
+if not console.is_terminal:  # piped or captured: wide enough that tables stay readable
+    console = Console(width=200)
 err = Console(stderr=True, soft_wrap=True)  # one error per line, never wrapped
 
 DbOpt = Annotated[Optional[str], typer.Option("--db", help="SQLite file or SQLAlchemy URL (default: $FRONTLINES_DB or the user data dir).")]

@@ -673,7 +673,18 @@ class Extractor:
         return None
 
     def _default_actors(self, et, sub, agent, targets, sent, index, salient):
-        """ACLED's generic actors where the text names a crowd, not a group."""
+        """ACLED's generic actors where the text names a crowd, not a group.
+
+        Returns (None, []) when the roles cannot be right: a protest "by" an army is a diplomatic
+        protest, not a demonstration; civilians do not carry out air strikes (they are the victims).
+        """
+        if et in ("Protests", "Riots") and agent is not None and agent.armed and not agent.generic:
+            return None, []
+        if et in ("Battles", "Explosions/Remote violence", "Violence against civilians") and agent is not None and not agent.armed:
+            targets = [agent, *targets]
+            agent = None
+            if et == "Battles":
+                return None, []
         if et in ("Protests", "Riots"):
             wanted = PROTESTER_INTER if et == "Protests" else RIOTER_INTER
             generic = self._generic_by_inter.get(wanted)

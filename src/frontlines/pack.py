@@ -679,29 +679,33 @@ class KnowledgePack:
         return list(self._patterns)
 
     def _make_patterns(self) -> list[dict]:
+        """Phrase patterns (plain strings, matched by spaCy's PhraseMatcher, which is fast at this size).
+
+        `case_sensitive` patterns must match the text as written (abbreviations such as "IS", one-word
+        place names that are also English words); the rest match case-insensitively.
+        """
         tok = _blank_tokenizer()
         out: list[dict] = []
         seen: set[tuple] = set()
 
-        def add(label: str, pid: str, text: str, attr: str) -> None:
+        def add(label: str, pid: str, text: str, case_sensitive: bool) -> None:
             for v in _apostrophe_variants(text):
-                words = [t.text for t in tok(v)]
-                if not words:
+                v = v.strip()
+                if not v:
                     continue
-                pat = [{attr: (w.lower() if attr == "LOWER" else w)} for w in words]
-                key = (label, pid, attr, tuple(d[attr] for d in pat))
+                key = (label, pid, case_sensitive, v if case_sensitive else v.lower())
                 if key in seen:
                     continue
                 seen.add(key)
-                out.append({"label": label, "pattern": pat, "id": pid})
+                out.append({"label": label, "pattern": v, "id": pid, "case_sensitive": case_sensitive})
 
         for a in self.actors.values():
             for n in [a.name, a.acled_name, *a.aliases, *a.phrases]:
-                add("ORG", a.id, n, "LOWER")
+                add("ORG", a.id, n, False)
             for n in a.arabic:
-                add("ORG", a.id, n, "ORTH")
+                add("ORG", a.id, n, True)
             for n in a.abbreviations:
-                add("ORG", a.id, n, "ORTH" if _is_case_sensitive_abbr(n) else "LOWER")
+                add("ORG", a.id, n, _is_case_sensitive_abbr(n))
         for p in self.places.values():
             label = "FAC" if p.kind in _FAC_KINDS else "LOC" if p.kind == "region" else "GPE"
             for n in p.all_names():
@@ -711,9 +715,9 @@ class KnowledgePack:
                 single = len(tok(n)) == 1
                 if single and n.lower() in _STOP_WORDS:
                     continue
-                add(label, p.id, n, "ORTH" if single else "LOWER")
+                add(label, p.id, n, single)
             if p.arabic:
-                add(label, p.id, p.arabic, "ORTH")
+                add(label, p.id, p.arabic, True)
         return out
 
 
