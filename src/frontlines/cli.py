@@ -294,6 +294,35 @@ def gazetteer_import(
     console.print(f"added {added} places from {file} to pack {p.name} ({p.root})")
 
 
+@bench_app.command("fakes-governorate")
+def bench_fakes_governorate(
+    corpus: Annotated[Path, typer.Argument(help="FA-KES JSONL (records with location_governorate).")],
+    pack: PackOpt = "syria",
+    limit: Annotated[Optional[int], typer.Option(help="Only the first N articles.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+):
+    """Article governorate (most frequent admin1 of its non-hedged events) vs FA-KES's label."""
+    from .bench_fakes import run_fakes_governorate
+
+    report = run_fakes_governorate(corpus, _pipeline(pack), limit=limit, console=None if as_json else console)
+    if as_json:
+        sys.stdout.write(json.dumps(report, indent=1) + "\n")
+
+
+@bench_app.command("case2021")
+def bench_case2021(
+    tsv: Annotated[Path, typer.Argument(help="CASE 2021 task 2 TSV (id, EventSnippet, SubType).")],
+    pack: PackOpt = "syria",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+):
+    """Sub-event type classification on CASE 2021 task 2 (evaluation only: nothing is learned from it)."""
+    from .bench_case import run_case2021
+
+    report = run_case2021(tsv, pack=pack, console=None if as_json else console)
+    if as_json:
+        sys.stdout.write(json.dumps(report, indent=1) + "\n")
+
+
 def main() -> None:  # pragma: no cover
     app()
 
