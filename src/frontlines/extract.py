@@ -142,6 +142,8 @@ class Extractor:
                                            generic=actor.kind == "generic"))
                 continue
             if ent.label_ in ACTOR_LABELS or ent.ent_id_ in self.pack.actors:
+                if _describes_territory(ent):  # "rebel-held Idlib": the area, not the actor
+                    continue
                 actor = self._resolve_actor(text, ent.ent_id_, published)
                 if actor:
                     out.append(Mention(ent.start, ent.end, text, "actor", self.actor_ref(actor, text), inter=actor.inter,
@@ -594,6 +596,7 @@ class Extractor:
         last_date: dates_mod.DatePick | None = None
         para_start = 0
         prev_hedged = False
+        lemma_of: dict[int, str] = {}
         text = doc.text
         for sent in doc.sents:
             if not sent.text.strip():
@@ -609,6 +612,9 @@ class Extractor:
             prev_hedged = hedged
             sent_places = [m for m in mentions if m.kind == "place" and sent.start <= m.start < sent.end]
             n_before = len(events)
+            orphans: list[str] = []
+            if _is_background(sent.text, published):
+                continue
             for trig, key, rules in self.triggers(sent):
                 if self._is_irrealis(trig) or self._is_aggregate(trig):
                     continue
@@ -619,7 +625,13 @@ class Extractor:
                 et = SUB_EVENT_TYPES[sub]
                 agent, targets = self._default_actors(et, sub, agent, targets, sent, index, salient)
                 if agent is None and not targets:
+                    if et == "Explosions/Remote violence":
+                        orphans.append(sub)  # may still type the killing it caused (see _fold_consequences)
                     continue
+                if agent is None and et != "Explosions/Remote violence" and sub not in ("Arrests",):
+                    # only remote violence is reported without its perpetrator often enough to keep
+                    if not targets or et not in ("Violence against civilians",):
+                        continue
                 if et == "Battles" and agent is not None and not targets:
                     other = self._other_armed(sent, agent, mentions)
                     if other is not None:
@@ -655,13 +667,42 @@ class Extractor:
                         confidence=0.6 if agent and tgt else 0.45,
                     )
                     events.append(ev)
+                    lemma_of[id(ev)] = _lemma(trig)
             if sent_places:
                 specific = sorted(sent_places, key=lambda m: PLACE_SPECIFICITY.get(m.place.kind or "", 2))
                 last_place = specific[0].place
+            self._fold_consequences(events, n_before, lemma_of, orphans)
             # a date carries over to the next sentences only when it dated an event here
             if sent_date and n_before != len(events):
                 last_date = sent_date
         return merge_within_document(events), mentions
+
+    def _fold_consequences(self, events: list[EventRecord], start: int, lemma_of: dict[int, str], orphans: list[str]) -> None:
+        """Within one sentence, a killing that follows a battle or strike is its outcome, not a new event.
+
+        `orphans` are remote-violence sub-types whose trigger had no actor of its own ("airstrikes hit a
+        market, killing 10"): the killing's actors then belong to that strike.
+        """
+        sentence_events = events[start:]
+        if orphans:
+            for e in sentence_events:
+                if e.event_type == "Violence against civilians" and lemma_of.get(id(e)) in self.fatality_verbs:
+                    e.event_type, e.sub_event_type = "Explosions/Remote violence", orphans[0]
+                    lemma_of[id(e)] = "strike"
+                    break
+        main = [e for e in sentence_events if e.event_type in ("Battles", "Explosions/Remote violence")
+                and lemma_of.get(id(e)) not in self.fatality_verbs]
+        if not main:
+            return
+        for e in sentence_events:
+            if e.event_type == "Violence against civilians" and lemma_of.get(id(e)) in self.fatality_verbs:
+                target = main[0]
+                if target.actor2 is None and e.actor2 is not None:
+                    target.actor2 = e.actor2
+                if target.actor1 is None and e.actor1 is not None:
+                    target.actor1 = e.actor1
+                target.fatalities = max(target.fatalities, e.fatalities)
+                events.remove(e)
 
     def _other_armed(self, sent: Span, agent: Mention, mentions: list[Mention]) -> Mention | None:
         """The other armed side named in the sentence: 'X lost 13 fighters in the clashes and five members of Y died'."""
@@ -697,6 +738,28 @@ class Extractor:
             if generic:
                 targets = [Mention(sent.start, sent.start, generic.name, "actor", self.actor_ref(generic, generic.name), inter=CIVILIAN_INTER, generic=True)]
         return agent, targets
+
+
+_TERRITORY_SUFFIXES = {"held", "controlled", "run", "occupied", "dominated", "besieged"}
+
+
+def _describes_territory(ent: Span) -> bool:
+    doc = ent.doc
+    i = ent.end
+    if i + 1 < len(doc) and doc[i].text == "-" and doc[i + 1].lower_ in _TERRITORY_SUFFIXES:
+        return True
+    return False
+
+
+_YEAR_RE = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+
+
+def _is_background(sentence: str, published: date | None) -> bool:
+    """A sentence anchored in an earlier year ("erupted in March 2011") tells history, not news."""
+    if published is None:
+        return False
+    years = [int(y) for y in _YEAR_RE.findall(sentence)]
+    return bool(years) and max(years) < published.year
 
 
 def _actor_key(ref: ActorRef | None) -> str:
