@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
@@ -208,16 +208,58 @@ def resolve_date(text: str, anchor: date) -> DatePick | None:
     return None
 
 
-def parse_metadata_date(value: str) -> date | None:
-    """ISO first; then dateparser for the rest (no relative guessing: metadata is absolute)."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        pass
-    import dateparser
+_DATEPARSER_SETTINGS = {
+    "PARSERS": ["custom-formats", "absolute-time"],  # no relative dates ("yesterday"), no timestamps
+    "REQUIRE_PARTS": ["day", "month", "year"],
+    "STRICT_PARSING": True,
+    "RETURN_AS_TIMEZONE_AWARE": False,
+    "PREFER_DAY_OF_MONTH": "first",
+    "DATE_ORDER": "DMY",
+}
 
-    parsed = dateparser.parse(value, settings={"STRICT_PARSING": True, "PREFER_DAY_OF_MONTH": "first"})
-    return parsed.date() if parsed else None
+
+def parse_metadata_date(raw: object) -> date | None:
+    """A metadata date: ISO first, then common written formats. None when it is not a full, plausible date."""
+    d: date | None = None
+    if isinstance(raw, datetime):
+        d = raw.date()
+    elif isinstance(raw, date):
+        d = raw
+    elif isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        ts = float(raw)
+        if ts > 1e11:  # milliseconds
+            ts /= 1000
+        try:
+            d = datetime.fromtimestamp(ts, tz=timezone.utc).date()
+        except (OverflowError, OSError, ValueError):
+            return None
+    elif isinstance(raw, str):
+        s = raw.strip()
+        if not s:
+            return None
+        iso = s[:-1] + "+00:00" if s.endswith(("Z", "z")) else s
+        try:
+            d = datetime.fromisoformat(iso).date()
+        except ValueError:
+            try:
+                d = date.fromisoformat(s[:10]) if re.match(r"^\d{4}-\d{2}-\d{2}(?:[T ]|$)", s) else None
+            except ValueError:
+                d = None
+        if d is None:
+            m = re.match(r"^(\d{4})/(\d{1,2})/(\d{1,2})$", s)
+            if m:
+                try:
+                    d = date(int(m[1]), int(m[2]), int(m[3]))
+                except ValueError:
+                    return None
+        if d is None:
+            import dateparser
+
+            try:
+                dt = dateparser.parse(s, settings=_DATEPARSER_SETTINGS)
+            except Exception:  # noqa: BLE001
+                dt = None
+            d = dt.date() if dt else None
+    if d is None or d.year < 1900 or d > date.today() + timedelta(days=1):
+        return None
+    return d

@@ -12,7 +12,7 @@ Knowledge lives in the pack; nothing here names a theatre.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import date
 
 from spacy.tokens import Doc, Span, Token
@@ -51,12 +51,6 @@ class Mention:
     @property
     def armed(self) -> bool:
         return self.inter in ARMED_INTER
-
-
-@dataclass
-class _Candidate:
-    event: EventRecord
-    sentence_start: int
 
 
 @dataclass
