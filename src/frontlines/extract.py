@@ -101,7 +101,9 @@ class Extractor:
         self.injury_verbs = self.lex.words("injury_verbs")
         self.riot_escalation = self.lex.words("riot_escalation")
         self.territory_nouns = self.lex.words("territory_nouns")
+        self.civilian_nouns = self.lex.words("civilian_nouns")
         self.vague = {k.lower(): v for k, v in (self.lex.raw.get("vague_numbers") or {}).items()}
+        self._group_name_re = _group_name_regex(self.lex.raw.get("armed_group_names") or {})
         self._generic_by_inter: dict[int, Actor] = {}
         for actor in pack.actors.values():
             if actor.kind == "generic" and actor.inter not in self._generic_by_inter:
@@ -148,7 +150,20 @@ class Extractor:
                 m = self._led_by(doc, ent)
                 if m:
                     out.append(m)
+        out.extend(self._named_like_armed_groups(doc, out))
         return self._dedupe_mentions(out)
+
+    def _named_like_armed_groups(self, doc: Doc, known: list[Mention]) -> list[Mention]:
+        if self._group_name_re is None:
+            return []
+        taken = {i for m in known for i in range(m.start, m.end)}
+        found = []
+        for m in self._group_name_re.finditer(doc.text):
+            span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+            if span is None or any(t.i in taken for t in span):
+                continue
+            found.append(self._provisional(span.start, span.end, span.text))
+        return found
 
     def _provisional(self, start: int, end: int, text: str, inter: int = 2) -> Mention:
         clean = re.sub(r"^the\s+", "", text, flags=re.I)
@@ -206,7 +221,7 @@ class Extractor:
     def _first_actor_in(self, index: dict[int, Mention], tok: Token, skip_conj: bool = True) -> Mention | None:
         """The first actor mention inside tok's phrase (its subtree, conjuncts excluded)."""
         m = index.get(tok.i)
-        if m and m.kind == "actor":
+        if m and m.kind == "actor" and not m.generic:
             return m
         stack = [tok]
         seen = []
@@ -217,11 +232,10 @@ class Extractor:
                 if skip_conj and c.dep_ in ("conj", "cc", "appos", "relcl", "acl") and t is tok:
                     continue
                 stack.append(c)
-        for t in sorted(seen, key=lambda t: t.i):
-            m = index.get(t.i)
-            if m and m.kind == "actor":
-                return m
-        return None
+        found = [index[t.i] for t in sorted(seen, key=lambda t: t.i) if t.i in index and index[t.i].kind == "actor"]
+        # "gunmen of the Islamic State": the named group, not the generic noun
+        named = [m for m in found if not m.generic]
+        return (named or found or [None])[0]
 
     def _conjuncts(self, tok: Token) -> list[Token]:
         out = [tok]
@@ -387,6 +401,8 @@ class Extractor:
                     ok = target is not None and target.armed == want
                 elif key == "has_target":
                     ok = (target is not None) == want
+                elif key == "object_civilian":
+                    ok = (obj is not None and _lemma(obj) in self.civilian_nouns) == want
                 elif key == "object_lemma":
                     ok = obj is not None and (_lemma(obj) in want or obj.lower_ in want)
                 elif key == "context_lemma":
@@ -453,6 +469,13 @@ class Extractor:
                             obj = p
                 if c.dep_ in ("compound", "amod") and c.i in index and index[c.i].kind == "actor" and agent is None:
                     agent = index[c.i]
+            if agent is None and trig.dep_ in ("nsubj", "nsubjpass") and not targets:
+                for c in trig.head.children:
+                    if c.dep_ == "prep" and c.lower_ == "between":
+                        parties = [self._phrase_actor(index, x, salient, exclude) for p in c.children if p.dep_ == "pobj" for x in self._conjuncts(p)]
+                        parties = [x for x in parties if x]
+                        if parties:
+                            agent, targets = parties[0], [x for x in parties[1:] if x is not parties[0]]
             if agent is None:
                 # the verb that governs the noun: "staged demonstrations", "locked in combat", "lost ... in the clashes"
                 gov = trig.head
@@ -537,7 +560,7 @@ class Extractor:
                 if ch.dep_ == "prep" and ch.lower_ == "of" and self._number(c) is None:
                     pass
             # "killing at least one civilian", "killed youth activist X": one named person
-            if c.tag_ in ("NN",) and _lemma(c) in self._PEOPLE | {"activist", "journalist", "doctor", "commander"}:
+            if c.tag_ in ("NN",) and (_lemma(c) in self._PEOPLE or _lemma(c) in self.civilian_nouns or _lemma(c) == "commander"):
                 return 1
             if c.tag_ == "NNP" and c.ent_type_ == "PERSON":
                 return 1
@@ -732,6 +755,20 @@ class Extractor:
             if generic:
                 targets = [Mention(sent.start, sent.start, generic.name, "actor", self.actor_ref(generic, generic.name), inter=CIVILIAN_INTER, generic=True)]
         return agent, targets
+
+
+def _group_name_regex(spec: dict) -> re.Pattern | None:
+    """'Liwa Fursan al-Tilal', 'the Sultan Murad Division': how a theatre names its armed groups (pack data)."""
+    prefixes = [re.escape(p) for p in spec.get("prefixes", [])]
+    suffixes = [re.escape(p) for p in spec.get("suffixes", [])]
+    articles = "|".join(re.escape(a) for a in spec.get("articles", []))
+    word = rf"(?:(?:{articles})-)?[A-Z][\w'’]+" if articles else r"[A-Z][\w'’]+"
+    alts = []
+    if prefixes:
+        alts.append(rf"\b(?:{'|'.join(prefixes)})\s+{word}(?:\s+{word}){{0,3}}")
+    if suffixes:
+        alts.append(rf"\b{word}(?:\s+{word}){{0,3}}\s+(?:{'|'.join(suffixes)})\b")
+    return re.compile("|".join(alts)) if alts else None
 
 
 _TERRITORY_SUFFIXES = {"held", "controlled", "run", "occupied", "dominated", "besieged"}

@@ -1,0 +1,109 @@
+"""extract: hand-written sentences (not from the seeds) through the real pipeline and pack."""
+from datetime import date
+
+import pytest
+
+from frontlines.pipeline import Pipeline
+
+PUB = date(2019, 5, 20)  # a Monday
+
+
+@pytest.fixture(scope="module")
+def pipe():
+    return Pipeline("syria")
+
+
+def events(pipe, text):
+    return pipe.process_text(text, doc_id="t", published=PUB).events
+
+
+def one(pipe, text):
+    evs = events(pipe, text)
+    assert len(evs) == 1, [(e.sub_event_type, e.evidence) for e in evs]
+    return evs[0]
+
+
+def test_armed_clash_between_two_groups(pipe):
+    e = one(pipe, "Clashes broke out between Ahrar al-Sham and Hurras al-Din in the town of Sarmada on Saturday.")
+    assert (e.event_type, e.sub_event_type) == ("Battles", "Armed clash")
+    assert {e.actor1.actor_id, e.actor2.actor_id} == {"ahrar-al-sham", "hurras-al-din"}
+    assert e.location.name == "Sarmada" and e.event_date == date(2019, 5, 18)
+
+
+def test_air_strike_with_fatalities_and_outcome_folded(pipe):
+    e = one(pipe, "Russian warplanes struck a market in the town of Maarat al-Numan on Sunday, killing 11 civilians.")
+    assert e.sub_event_type == "Air/drone strike"
+    assert e.actor1.actor_id == "mf-russia"
+    assert e.fatalities == 11
+    assert e.event_date == date(2019, 5, 19)
+
+
+def test_shelling(pipe):
+    e = one(pipe, "Government forces shelled the village of Kafranbel on Thursday.")
+    assert e.sub_event_type == "Shelling/artillery/missile attack" and e.actor1.actor_id == "mf-syria"
+    assert e.location.admin1 and "idl" in e.location.admin1.lower()
+
+
+def test_arrests_one_event_per_detainee_group(pipe):
+    evs = events(pipe, "On Tuesday, Hayat Tahrir al-Sham arrested a commander of Jaysh al-Izza and a commander of Faylaq al-Sham in Saraqib.")
+    assert sorted(e.actor2.actor_id for e in evs) == ["faylaq-al-sham", "jaysh-al-izza"]
+    assert all(e.sub_event_type == "Arrests" and e.actor1.actor_id == "hts" for e in evs)
+
+
+def test_protest_has_protesters_as_actor1(pipe):
+    e = one(pipe, "Hundreds of residents of Maarat al-Numan demonstrated against Hayat Tahrir al-Sham on Friday.")
+    assert e.event_type == "Protests" and e.actor1.name == "Protesters (Syria)"
+
+
+def test_attack_on_civilians(pipe):
+    e = one(pipe, "Gunmen of the Islamic State killed a teacher in the town of Al-Mayadin on Wednesday.")
+    assert (e.event_type, e.sub_event_type) == ("Violence against civilians", "Attack")
+    assert e.actor1.actor_id == "islamic-state" and e.fatalities == 1
+
+
+def test_dozens_count_twelve(pipe):
+    e = one(pipe, "Regime airstrikes on the town of Khan Shaykhun killed dozens of civilians on Monday.")
+    assert e.fatalities == 12
+
+
+def test_hedged_claim_keeps_claimant(pipe):
+    e = one(pipe, "According to opposition activists, Hurras al-Din allegedly attacked a checkpoint of Hayat Tahrir al-Sham near Sarmada.")
+    assert e.hedged and e.hedge_cue and "activists" in (e.claimant or "")
+
+
+@pytest.mark.parametrize("text", [
+    "Hayat Tahrir al-Sham vowed to launch an offensive against the army in Saraqib.",
+    "The expected battle between Turkey and Hayat Tahrir al-Sham in Idlib has not started.",
+    "If Hurras al-Din attacked Sarmada, the truce would collapse.",
+    "Hurras al-Din did not attack the checkpoints in Sarmada.",
+    "The war began in 2011 when the army shelled protesters in Daraa.",
+])
+def test_no_event_from_plans_conditions_negations_or_history(pipe, text):
+    assert events(pipe, text) == []
+
+
+def test_anaphora_the_group(pipe):
+    evs = events(pipe, "Jaysh al-Izza holds several villages north of Hama.\n\nOn Sunday the group shelled army positions in Kafr Zita.")
+    assert evs and evs[0].actor1.actor_id == "jaysh-al-izza"
+
+
+def test_location_from_the_event_clause(pipe):
+    e = one(pipe, "In Idlib province, rebels clashed with government forces in the village of Habit on Friday.")
+    assert e.location.name == "Habit"
+
+
+def test_unknown_armed_group_is_provisional(pipe):
+    e = one(pipe, "Liwa Fursan al-Tilal fighters clashed with the Islamic State near Palmyra on Monday.")
+    actors = {e.actor1.actor_id, e.actor2.actor_id}
+    assert "islamic-state" in actors
+    prov = [a for a in (e.actor1, e.actor2) if a.provisional]
+    assert prov and prov[0].actor_id.startswith("prov:")
+
+
+def test_nothing_from_boilerplate(pipe):
+    text = ("Rebels clashed with government forces near the town of Saraqib in the Idlib countryside on Tuesday, "
+            "according to a war monitor that relies on a network of sources on the ground.\n\n"
+            "3 Comments\n\nJohn Smith\n\nTurkish troops shelled Afrin yesterday lol, what a joke\n\n"
+            "Mary Jones\n\nsure they did, lol\n\nReply\n")
+    evs = events(pipe, text)
+    assert all("Afrin" not in e.evidence for e in evs)
