@@ -107,3 +107,11 @@ def test_nothing_from_boilerplate(pipe):
             "Mary Jones\n\nsure they did, lol\n\nReply\n")
     evs = events(pipe, text)
     assert all("Afrin" not in e.evidence for e in evs)
+
+
+def test_protest_that_turned_violent_is_one_riot(pipe):
+    text = ("On Thursday, May 16, hundreds of residents of Saraqib protested against Hayat Tahrir al-Sham. "
+            "The protesters stormed and burned a police station of the group in the town.")
+    evs = events(pipe, text)
+    assert [e.event_type for e in evs] == ["Riots"]
+    assert evs[0].actor1.name == "Rioters (Syria)"

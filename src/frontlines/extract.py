@@ -797,8 +797,29 @@ def _actor_key(ref: ActorRef | None) -> str:
     return (ref.actor_id or ref.surface) if ref else ""
 
 
+def _fold_escalations(events: list[EventRecord]) -> list[EventRecord]:
+    """A demonstration that turned violent is one riot (ACLED), not a protest and a riot.
+
+    Only when the text puts both on the same day at the same place; a protest "last week" and a riot
+    "on Friday" stay two events.
+    """
+    riots = [e for e in events if e.event_type == "Riots" and e.time_precision == 1]
+    out = []
+    for e in events:
+        if e.event_type == "Protests" and e.time_precision == 1:
+            twin = next((r for r in riots if r.event_date == e.event_date and r.location and e.location
+                         and r.location.place_id == e.location.place_id), None)
+            if twin is not None:
+                if twin.actor2 is None and e.actor2 is not None:
+                    twin.actor2 = e.actor2
+                continue
+        out.append(e)
+    return out
+
+
 def merge_within_document(events: list[EventRecord]) -> list[EventRecord]:
     """One event per (type, place, day, actor pair): sentences that retell an event add detail, not rows."""
+    events = _fold_escalations(events)
     out: list[EventRecord] = []
     for ev in events:
         pair = frozenset(filter(None, (_actor_key(ev.actor1), _actor_key(ev.actor2))))
