@@ -159,3 +159,18 @@ def test_actors_and_places_search():
     assert "Tahrir" in res.stdout
     res = invoke("places", "Binnish")
     assert "Idl" in res.stdout
+
+
+def test_gazetteer_import_geonames_command(tmp_path):
+    import shutil
+
+    pack = tmp_path / "tiny"
+    shutil.copytree(Path(__file__).parent / "packs" / "tiny", pack)
+    gn = tmp_path / "ML.txt"
+    gn.write_text("\t".join(["2460596", "Ansongo", "Ansongo", "Ansongho", "15.6597", "0.5022", "P", "PPLA2", "ML", "",
+                             "", "", "", "", "32709", "", "262", "Africa/Bamako", "2020-01-01"]) + "\n")
+    res = invoke("gazetteer", "import", "geonames", str(gn), "--pack", str(pack))
+    assert res.exit_code == 0 and "added 1 places" in res.stdout
+    assert "Ansongo" in (pack / "places.csv").read_text()
+    res = runner.invoke(app, ["gazetteer", "import", "geonames", str(tmp_path / "missing.txt"), "--pack", str(pack)])
+    assert res.exit_code == 2 and "no such file" in res.output
