@@ -22,6 +22,7 @@ from .models import SUB_EVENT_TYPES, ActorRef, Document, EventRecord, PlaceRef
 from .pack import Actor, KnowledgePack
 
 ARMED_INTER = {1, 2, 3, 4, 8}
+VIOLENT_TYPES = ("Battles", "Explosions/Remote violence", "Violence against civilians")
 CIVILIAN_INTER, PROTESTER_INTER, RIOTER_INTER = 7, 6, 5
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
 ACTOR_LABELS = {"ORG", "NORP"}
@@ -51,6 +52,10 @@ class Mention:
     @property
     def armed(self) -> bool:
         return self.inter in ARMED_INTER
+
+
+def replace_actor(m: "Mention", ref: ActorRef, inter: int | None) -> "Mention":
+    return Mention(m.start, m.end, m.text, m.kind, ref, m.place, inter, m.generic)
 
 
 @dataclass
@@ -186,7 +191,12 @@ class Extractor:
 
     def _place_mention(self, ent: Span) -> Mention | None:
         sent = ent.sent.text
-        place = self.pack.gazetteer.lookup(ent.text, context=sent)
+        gaz = self.pack.gazetteer
+        if len(ent) == 1 and ent.end < ent.sent.end:
+            # "Tal Qarrah", "Khan al-Assal": a generic head word of a longer name the pack lacks
+            if gaz.is_fragment(ent.text, ent.doc[ent.end].text):
+                return None
+        place = gaz.lookup(ent.text, context=sent, doc_context=ent.doc.text)
         if place is None:
             return None
         before = ent.doc[max(ent.sent.start, ent.start - 3): ent.start].text.lower()
@@ -195,7 +205,10 @@ class Extractor:
         admin1, admin2, admin3 = place.admin1, place.admin2, place.admin3
         kind = place.kind
         precision = 1
-        if kind in ("governorate", "region", "country"):
+        if kind == "country":  # the whole country: no admin unit to name
+            admin1 = admin2 = admin3 = None
+            precision = 3
+        elif kind in ("governorate", "region"):
             precision = 3
         elif kind in ("district", "subdistrict") or near:
             precision = 2
@@ -256,6 +269,13 @@ class Extractor:
             is_anaphor = True
         if not is_anaphor:
             return None
+        if tok.pos_ == "PRON" or (poss and poss[0].pos_ == "PRON"):
+            # a pronoun points at the nearest actor named before it; if that is not an armed group
+            # ("the White Helmets said jets struck its centre"), it is not one either
+            before = [m for m in salient if m.start < tok.i and m.actor and not m.generic]
+            if not before or not before[-1].armed or before[-1].actor.actor_id in exclude:
+                return None
+            return before[-1]
         for m in reversed(salient):
             ref_id = m.actor.actor_id if m.actor else None
             if m.start < tok.i and m.armed and not m.generic and ref_id not in exclude:
@@ -399,6 +419,8 @@ class Extractor:
                     ok = agent is not None and agent.armed == want
                 elif key == "target_armed":
                     ok = target is not None and target.armed == want
+                elif key == "has_object":
+                    ok = (obj is not None or any(c.dep_ in ("ccomp", "xcomp") for c in trig.children)) == want
                 elif key == "has_target":
                     ok = (target is not None) == want
                 elif key == "object_civilian":
@@ -493,6 +515,12 @@ class Extractor:
     def _place_for(self, trig: Token, sent: Span, index, last_place: PlaceRef | None) -> PlaceRef | None:
         places = [m for m in {id(m): m for m in (index.get(t.i) for t in sent) if m}.values() if m.kind == "place"]
         if not places:
+            return last_place
+        # the country is a location only when the passage names nothing more specific
+        specific = [m for m in places if m.place.kind != "country"]
+        if specific:
+            places = specific
+        elif False and last_place is not None and last_place.kind != "country":
             return last_place
         clause = {t.i for t in trig.subtree} | {t.i for t in trig.head.subtree}
 
@@ -738,7 +766,11 @@ class Extractor:
         """
         if et in ("Protests", "Riots") and agent is not None and agent.armed and not agent.generic:
             return None, []
-        if et in ("Battles", "Explosions/Remote violence", "Violence against civilians") and agent is not None and not agent.armed:
+        if et in VIOLENT_TYPES and agent is not None and agent.actor and agent.actor.actor_id in self.pack.actors:
+            forces = self.pack.actors[agent.actor.actor_id].forces
+            if forces:  # "the Assad regime bombed ...": the government's forces did
+                agent = replace_actor(agent, self.actor_ref(self.pack.actors[forces], agent.text), self.pack.actors[forces].inter)
+        if et in VIOLENT_TYPES and agent is not None and not agent.armed:
             targets = [agent, *targets]
             agent = None
             if et == "Battles":

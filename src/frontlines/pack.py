@@ -74,6 +74,8 @@ _ADMIN_KINDS = ("governorate", "district", "subdistrict")
 _GOV_WORDS = r"(?:province|governorate|countryside|region|gov\.?|countrysides)"
 _CITY_WORDS = r"(?:city|town|village)"
 _FAC_KINDS = {"base", "crossing", "airport", "site"}
+# a word that begins this many multi-word place names is a generic toponym head (Gazetteer.generic_heads)
+GENERIC_HEAD_MIN = 4
 
 
 class PackError(ValueError):
@@ -102,6 +104,9 @@ class Actor:
     leaders: list[str] = field(default_factory=list)
     country: str | None = None
     note: str = ""
+    # for a government or authority: the actor that fights in its name (ACLED codes violence by a
+    # government as its military forces)
+    forces: str | None = None
 
     def all_names(self) -> list[str]:
         """name, acled_name, aliases, abbreviations, phrases: deduplicated, order kept."""
@@ -260,6 +265,43 @@ class Gazetteer:
         for p in places.values():
             if p.kind == "governorate":
                 self._admins.setdefault("governorate", []).append(p)
+        self._heads: frozenset[str] | None = None
+
+    # -- generic toponym heads --------------------------------------------------------------
+    @property
+    def generic_heads(self) -> frozenset[str]:
+        """fold_keys of words that begin many multi-word place names ("Tal", "Kafr", "Deir", "Khan").
+
+        Derived from the pack's own names: a word that starts >= GENERIC_HEAD_MIN multi-word names of
+        distinct places is a generic toponym head, so a bare "Tal" before an unknown name ("Tal Qarrah")
+        is a fragment of that name, not the place that happens to have "Tal" as a variant.
+        """
+        if self._heads is None:
+            counts: dict[str, int] = {}
+            for p in self.places.values():
+                firsts = set()
+                for n in p.all_names():
+                    words = re.split(r"[\s\-]+", n.strip())
+                    if len(words) > 1:
+                        firsts.add(fold_key(words[0]))
+                for k in firsts:
+                    counts[k] = counts.get(k, 0) + 1
+            self._heads = frozenset(k for k, c in counts.items() if c >= GENERIC_HEAD_MIN and k)
+        return self._heads
+
+    def is_fragment(self, word: str, next_word: str | None) -> bool:
+        """True when `word` (a one-word place match) is only the head of a longer, unknown name.
+
+        "Tal" + "Qarrah", "Khan" + "Al-Assal": the word is a generic toponym head and the next word
+        continues the name (capitalised, or an Arabic article "al-", "el-" ...).
+        """
+        if not next_word:
+            return False
+        nxt = next_word.strip()
+        if not nxt:
+            return False
+        article = bool(re.fullmatch(r"(?i)(?:al|el|ash|as|ad|ar|at|az|an|ath|ul)(?:-.*)?", nxt))
+        return fold_key(word) in self.generic_heads and (nxt[:1].isupper() or article)
 
     # -- candidates -------------------------------------------------------------------------
     def candidates(self, name: str) -> list[Place]:
@@ -313,9 +355,18 @@ class Gazetteer:
             return "city"
         return None
 
-    def lookup(self, name: str, context: str = "") -> Place | None:
-        """Best place for a surface name; `context` (the sentence or paragraph) helps decide."""
+    def lookup(self, name: str, context: str = "", doc_context: str = "") -> Place | None:
+        """Best place for a surface name.
+
+        `context` (the sentence) decides admin unit vs. city and, for names several places share, which
+        one; `doc_context` (the whole article) is the fallback for the latter when the sentence names no
+        other place.
+        """
         base, hint = self._strip_qualifiers(name)
+        if hint is not None and len(name.split()) > 1:
+            whole = self.candidates(name)  # "Rural Damascus", "Idlib province": a name of its own
+            if whole:
+                base = name
         cands = self.candidates(base)
         if not cands:
             cands = self._fuzzy(base)
@@ -323,6 +374,9 @@ class Gazetteer:
                 return None
         hint = hint or self._context_hint(base, context)
         if hint == "admin":
+            own = self._qualified_unit(base, context)  # "Damascus countryside" -> Rural Damascus
+            if own is not None:
+                return own
             admins = [p for p in cands if p.kind in _ADMIN_KINDS]
             if admins:
                 return sorted(admins, key=lambda p: -_KIND_RANK[p.kind])[0]
@@ -330,9 +384,21 @@ class Gazetteer:
             pops = [p for p in cands if p.kind not in _ADMIN_KINDS and p.kind not in ("region", "country")]
             if pops:
                 cands = pops
-        if len(cands) > 1 and context:
-            cands = self._by_context(base, cands, context)
+        if len(cands) > 1 and (context or doc_context):
+            cands = self._by_context(base, cands, context, doc_context)
         return cands[0]
+
+    def _qualified_unit(self, name: str, context: str) -> Place | None:
+        """An admin unit or region named by the qualified phrase itself ("rural X", "X countryside")."""
+        if not context:
+            return None
+        esc = re.escape(name)
+        for m in re.finditer(rf"(?i)\b(?:rural|countryside\s+of|suburbs\s+of)\s+{esc}\b|\b{esc}\s+(?:countryside|suburbs)\b", context):
+            phrase = re.sub(r"(?i)^(countryside|suburbs)\s+of\s+(.+)$", r"\2 \1", m.group(0))
+            for p in self.candidates(phrase):
+                if p.kind in _ADMIN_KINDS or p.kind == "region":
+                    return p
+        return None
 
     def _fuzzy(self, name: str) -> list[Place]:
         k = fold_key(name)
@@ -341,10 +407,29 @@ class Gazetteer:
         hit = process.extractOne(k, self._keys, scorer=fuzz.ratio, score_cutoff=92)
         return sorted(self._index[hit[0]], key=self._rank) if hit else []
 
-    def _by_context(self, name: str, cands: list[Place], context: str) -> list[Place]:
-        """Prefer candidates near the other places the context names (colliding village names)."""
+    def _by_context(self, name: str, cands: list[Place], context: str, doc_context: str = "") -> list[Place]:
+        """Prefer candidates near the other places the context names (colliding village names).
+
+        The sentence's places are the anchors; when it names none, the article's (`doc_context`) are.
+        """
+        anchors = self._anchors(name, context)
+        if not anchors and doc_context:
+            anchors = self._anchors(name, doc_context)
+        if not anchors:
+            return cands
         best_rank = _KIND_RANK.get(cands[0].kind, 5)
+        admin1s = {a.admin1 for a in anchors if a.admin1}
+
+        def score(p: Place) -> tuple:
+            d = min(haversine_km(p.lat, p.lon, a.lat, a.lon) for a in anchors)
+            return (0 if p.admin1 in admin1s else 1, _KIND_RANK.get(p.kind, 5) - best_rank > 2, d)
+
+        return sorted(cands, key=score)
+
+    def _anchors(self, name: str, context: str) -> list[Place]:
         anchors: list[Place] = []
+        if not context:
+            return anchors
         for m in re.finditer(r"\b[A-Z][\w'’\-]+(?:\s+(?:al|el|ash|as|ad|ar|Al|El)[\-\s][\w'’]+|\s+[A-Z][\w'’\-]+)?", context):
             surface = m.group(0)
             if fold_key(surface) == fold_key(name):
@@ -356,15 +441,7 @@ class Gazetteer:
                     found = self.candidates(first)
             if found and len({(round(p.lat, 1), round(p.lon, 1)) for p in found}) <= 2:
                 anchors.append(found[0])
-        if not anchors:
-            return cands
-        admin1s = {a.admin1 for a in anchors if a.admin1}
-
-        def score(p: Place) -> tuple:
-            d = min(haversine_km(p.lat, p.lon, a.lat, a.lon) for a in anchors)
-            return (0 if p.admin1 in admin1s else 1, _KIND_RANK.get(p.kind, 5) - best_rank > 2, d)
-
-        return sorted(cands, key=score)
+        return anchors
 
     def search(self, query: str, limit: int = 20) -> list[Place]:
         k = fold_key(query)
@@ -768,7 +845,7 @@ def _records(data: Any, key: str, label: str) -> list[dict]:
 _ACTOR_FIELDS = {
     "id", "name", "acled_name", "inter", "kind", "aliases", "arabic", "abbreviations", "phrases",
     "active_from", "active_to", "predecessors", "successors", "leaders", "country", "note",
-    "affiliations",
+    "affiliations", "forces",
 }
 
 
@@ -813,6 +890,7 @@ def _load_actors(root: Path, fname: str) -> tuple[dict[str, Actor], list[dict]]:
             leaders=_str_list(r.get("leaders"), where, "leaders"),
             country=r.get("country"),
             note=str(r.get("note") or ""),
+            forces=r.get("forces"),
         )
         if a.active_from and a.active_to and a.active_from > a.active_to:
             raise PackError(f"{where}: active_from {a.active_from} is after active_to {a.active_to}")
@@ -822,6 +900,8 @@ def _load_actors(root: Path, fname: str) -> tuple[dict[str, Actor], list[dict]]:
                 raise PackError(f"{where}: affiliations must be mappings")
             inline_affs.append({"source": aid, **aff, "_where": where})
     for a in actors.values():
+        if a.forces is not None and a.forces not in actors:
+            raise PackError(f"{label}: actor {a.id!r}: forces {a.forces!r} is not a known actor")
         for fld in ("predecessors", "successors"):
             for ref in getattr(a, fld):
                 if ref not in actors:
