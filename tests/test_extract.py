@@ -115,3 +115,26 @@ def test_protest_that_turned_violent_is_one_riot(pipe):
     evs = events(pipe, text)
     assert [e.event_type for e in evs] == ["Riots"]
     assert evs[0].actor1.name == "Rioters (Syria)"
+
+
+@pytest.mark.parametrize("text,cue", [
+    ("Hurras al-Din allegedly shelled the village of Kafr Zita on Monday.", "allegedly"),
+    ("Government forces reportedly shelled the village of Kafr Zita on Monday.", "reportedly"),
+    ("Pro-government media claimed that Hurras al-Din shelled the village of Kafr Zita on Monday.", "claimed"),
+    ("Rumours spread that Hurras al-Din shelled the village of Kafr Zita on Monday.", "Rumours"),
+])
+def test_hedging_cues(pipe, text, cue):
+    e = one(pipe, text)
+    assert e.hedged and e.hedge_cue.lower() == cue.lower()
+
+
+def test_claim_carries_to_according_to_them(pipe):
+    text = ("Local sources are spreading rumours about a new raid. According to them, Russian special forces "
+            "raided a position of Faylaq al-Sham near the village of Kafr Zita on Sunday.")
+    e = one(pipe, text)
+    assert e.hedged and e.actor1.actor_id == "mf-russia"
+
+
+def test_plain_attribution_is_not_a_hedge(pipe):
+    e = one(pipe, "Government forces shelled the village of Kafr Zita on Monday, the monitor said.")
+    assert not e.hedged
