@@ -242,7 +242,7 @@ class Extractor:
             t = stack.pop()
             seen.append(t)
             for c in t.children:
-                if skip_conj and c.dep_ in ("conj", "cc", "appos", "relcl", "acl") and t is tok:
+                if skip_conj and c.dep_ in ("conj", "cc", "appos", "relcl", "acl") and t == tok:
                     continue
                 stack.append(c)
         found = [index[t.i] for t in sorted(seen, key=lambda t: t.i) if t.i in index and index[t.i].kind == "actor"]
@@ -302,9 +302,9 @@ class Extractor:
                     return c, False
                 if c.dep_ == "nsubjpass":
                     return c, True
-            if t.dep_ in ("conj", "xcomp", "advcl", "pcomp") and t.head is not t:
+            if t.dep_ in ("conj", "xcomp", "advcl", "pcomp") and t.head != t:
                 t = t.head
-                if t.dep_ == "prep" and t.head is not t:  # "After arresting X, HTS withdrew"
+                if t.dep_ == "prep" and t.head != t:  # "After arresting X, HTS withdrew"
                     t = t.head
             else:
                 break
@@ -325,7 +325,7 @@ class Extractor:
                     return True
                 if c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether"):
                     return True
-            if t.dep_ in ("xcomp", "ccomp", "dobj", "pobj", "advcl", "prep", "pcomp", "compound", "amod", "nsubj", "conj") and t.head is not t:
+            if t.dep_ in ("xcomp", "ccomp", "dobj", "pobj", "advcl", "prep", "pcomp", "compound", "amod", "nsubj", "conj") and t.head != t:
                 parent = t.head
                 if t.dep_ in ("xcomp", "dobj", "ccomp") and parent.lemma_.lower() in self.irrealis_gov:
                     return True
@@ -368,7 +368,7 @@ class Extractor:
                     head = max(toks[i: i + n], key=lambda t: (t.pos_ in ("VERB", "NOUN"), -abs(t.i - t.head.i) if t.head in toks[i:i+n] else 0))
                     # the syntactic head of the phrase is the token whose head lies outside it
                     inside = {t.i for t in toks[i: i + n]}
-                    heads = [t for t in toks[i: i + n] if t.head.i not in inside or t.head is t]
+                    heads = [t for t in toks[i: i + n] if t.head.i not in inside or t.head == t]
                     head = heads[0] if heads else toks[i + n - 1]
                     found.append((head, " ".join(parts), rules))
                     used.update(inside)
@@ -393,8 +393,14 @@ class Extractor:
         return out
 
     def _object(self, trig: Token) -> Token | None:
-        for c in trig.children:
+        kids = list(trig.children)
+        for c in kids:
             if c.dep_ in ("dobj", "attr", "oprd"):
+                if c.pos_ == "ADJ":  # "shot dead a shepherd": the noun after the resultative
+                    noun = next((k for k in kids if k.i > c.i and k.pos_ in ("NOUN", "PROPN")), None)
+                    if noun is not None:
+                        return noun
+                    continue
                 return c
         for c in trig.children:
             if c.dep_ == "prep" and c.lower_ == "of":
@@ -491,6 +497,18 @@ class Extractor:
                             obj = p
                 if c.dep_ in ("compound", "amod") and c.i in index and index[c.i].kind == "actor" and agent is None:
                     agent = index[c.i]
+            for c in trig.children:  # "a bomb planted by X", "an attack carried out by X"
+                if c.dep_ in ("acl", "relcl") and agent is None:
+                    for a in c.children:
+                        if a.dep_ == "agent":
+                            for p in a.children:
+                                if p.dep_ == "pobj":
+                                    agent = self._phrase_actor(index, p, salient, exclude)
+            if trig.dep_ == "nsubj" and trig.head.pos_ == "VERB" and not targets:
+                # "a roadside bomb struck a vehicle of the SDF": the verb's object is the target
+                o = self._object(trig.head)
+                if o is not None:
+                    add_target(o)
             if agent is None and trig.dep_ in ("nsubj", "nsubjpass") and not targets:
                 for c in trig.head.children:
                     if c.dep_ == "prep" and c.lower_ == "between":
@@ -501,9 +519,9 @@ class Extractor:
             if agent is None:
                 # the verb that governs the noun: "staged demonstrations", "locked in combat", "lost ... in the clashes"
                 gov = trig.head
-                while gov.dep_ in ("prep", "pobj", "dobj", "compound", "conj") and gov.head is not gov and gov.pos_ not in ("VERB", "AUX"):
+                while gov.dep_ in ("prep", "pobj", "dobj", "compound", "conj") and gov.head != gov and gov.pos_ not in ("VERB", "AUX"):
                     gov = gov.head
-                if gov.pos_ in ("VERB", "AUX") and gov is not trig:
+                if gov.pos_ in ("VERB", "AUX") and gov != trig:
                     subj, passive = self._subject(gov)
                     if subj is not None and not passive or (passive and subj is not None and gov.lemma_.lower() in ("lock", "engage", "involve")):
                         agent = self._phrase_actor(index, subj, salient, exclude)
@@ -520,7 +538,7 @@ class Extractor:
         specific = [m for m in places if m.place.kind != "country"]
         if specific:
             places = specific
-        elif False and last_place is not None and last_place.kind != "country":
+        elif last_place is not None and last_place.kind != "country":
             return last_place
         clause = {t.i for t in trig.subtree} | {t.i for t in trig.head.subtree}
 
@@ -764,7 +782,9 @@ class Extractor:
         Returns (None, []) when the roles cannot be right: a protest "by" an army is a diplomatic
         protest, not a demonstration; civilians do not carry out air strikes (they are the victims).
         """
-        if et in ("Protests", "Riots") and agent is not None and agent.armed and not agent.generic:
+        if sub in ("Protest with intervention", "Excessive force against protesters") and agent is not None and agent.armed:
+            targets, agent = [agent], None  # ACLED: the protesters are actor1, those who intervened actor2
+        elif et in ("Protests", "Riots") and agent is not None and agent.armed and not agent.generic:
             return None, []
         if et in VIOLENT_TYPES and agent is not None and agent.actor and agent.actor.actor_id in self.pack.actors:
             forces = self.pack.actors[agent.actor.actor_id].forces
