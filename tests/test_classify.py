@@ -1,0 +1,221 @@
+"""SubEventClassifier: a regression suite of hand-written sentences (none from CASE 2021, none from the
+training examples), and the CASE scorer on a tiny TSV written here."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from frontlines.bench_case import CASE_TO_ACLED, map_label, run_case2021, score
+from frontlines.classify import LABELS, NON_ACLED, SubEventClassifier, WordPiece, load_examples
+from frontlines.models import SUB_EVENT_TYPES
+
+SENTENCES: dict[str, list[str]] = {
+    "Armed clash": [
+        "Fierce clashes between the army and PKK militants continued for a second day in Hakkari province.",
+        "Soldiers and gunmen loyal to a warlord exchanged fire for hours near the port of Kismayo.",
+    ],
+    "Government regains territory": [
+        "Colombian troops retook the hamlet from FARC dissidents after a two-day operation.",
+        "The army said it had recaptured the strategic hill town from the insurgents on Thursday.",
+    ],
+    "Non-state actor overtakes territory": [
+        "Fighters of the Karen National Union captured a military camp and took control of the surrounding villages.",
+        "The insurgents took control of the district headquarters after the police abandoned it.",
+    ],
+    "Chemical weapon": [
+        "Medics said victims of the strike on the suburb showed symptoms consistent with exposure to chlorine gas.",
+    ],
+    "Air/drone strike": [
+        "Coalition jets bombed a weapons depot on the edge of Hodeidah overnight.",
+        "An unmanned aerial vehicle struck a pickup truck carrying fighters near Sirte.",
+    ],
+    "Suicide bomb": [
+        "A bomber wearing an explosives belt blew himself up at the entrance of a football stadium in Baidoa.",
+    ],
+    "Shelling/artillery/missile attack": [
+        "Separatist artillery pounded the outskirts of Mariupol throughout the night.",
+        "Mortar bombs fired by insurgents fell on the airport compound, damaging two aircraft.",
+    ],
+    "Remote explosive/landmine/IED": [
+        "A roadside device detonated as an army truck passed near Gao, killing three soldiers.",
+        "A herder lost his leg when he stepped on a landmine near the old front line in Tavush.",
+    ],
+    "Grenade": [
+        "An unidentified man threw a grenade into a crowded nightclub in Bujumbura, wounding nine.",
+    ],
+    "Sexual violence": [
+        "A teenage girl was raped by two soldiers at a checkpoint outside Bunia, a rights group said.",
+    ],
+    "Attack": [
+        "Gunmen on motorbikes killed nine villagers and wounded several others in a raid on a hamlet in Katsina.",
+        "A human rights lawyer was shot dead outside his office by unknown attackers.",
+    ],
+    "Abduction/forced disappearance": [
+        "Armed men kidnapped a Catholic priest and his driver on the road to Enugu.",
+        "Relatives say the blogger has not been seen since he was taken away by masked men last month.",
+    ],
+    "Peaceful protest": [
+        "Thousands of nurses marched peacefully through Lagos to demand better pay.",
+        "Residents held a sit-in in front of the town hall to protest water shortages.",
+    ],
+    "Protest with intervention": [
+        "Riot police fired tear gas to break up a crowd of students protesting against tuition fees.",
+    ],
+    "Excessive force against protesters": [
+        "Troops opened fire on demonstrators calling for the return of civilian rule, killing four.",
+    ],
+    "Violent demonstration": [
+        "Protesters hurled stones at police and set a municipal office on fire in Dakar.",
+    ],
+    "Mob violence": [
+        "A mob lynched two men accused of stealing a motorbike in a market in Goma.",
+    ],
+    "Agreement": [
+        "The two rebel movements and the government signed a ceasefire deal in Juba on Monday.",
+        "Moscow and Kyiv swapped dozens of prisoners of war in a deal brokered by the UAE.",
+    ],
+    "Arrests": [
+        "Police in Dhaka arrested 12 opposition activists in overnight raids.",
+        "Security forces detained a senior member of the banned movement at his home in Cairo.",
+    ],
+    "Change to group/activity": [
+        "Two jihadist factions in the Sahel announced they would merge under a single command.",
+        "The militia named a new commander after its leader was killed last week.",
+    ],
+    "Disrupted weapons use": [
+        "Air defence units shot down three attack drones before they reached the refinery.",
+        "Bomb squad officers defused an explosive device left outside a polling station.",
+    ],
+    "Headquarters or base established": [
+        "The rebels set up a new base in an abandoned school on the edge of the town.",
+    ],
+    "Looting/property destruction": [
+        "Militiamen looted the market and set fire to dozens of shops before leaving.",
+    ],
+    "Non-violent transfer of territory": [
+        "Government forces withdrew from the border post, which the local militia then occupied without a fight.",
+    ],
+    "Other": [
+        "Army officers seized power in a bloodless coup and suspended the constitution.",
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def clf() -> SubEventClassifier:
+    return SubEventClassifier("syria")
+
+
+def test_every_acled_type_is_covered():
+    assert set(SENTENCES) == set(SUB_EVENT_TYPES)
+    assert set(CASE_TO_ACLED.values()) == set(SUB_EVENT_TYPES)
+
+
+def test_test_sentences_are_not_training_examples():
+    seeds = {e.text.strip().lower() for e in load_examples()}
+    for sentences in SENTENCES.values():
+        for s in sentences:
+            assert s.strip().lower() not in seeds
+
+
+def test_examples_cover_every_label():
+    labels = {e.label for e in load_examples()}
+    assert labels == set(LABELS)
+
+
+@pytest.mark.parametrize("expected,sentence", [(lab, s) for lab, ss in SENTENCES.items() for s in ss])
+def test_predicts_sub_event_type(clf, expected, sentence):
+    label, conf = clf.predict(sentence)
+    assert label == expected, (sentence, label, conf)
+    assert 0.0 < conf <= 1.0
+
+
+def test_non_events(clf):
+    assert clf.predict("A 6.1 magnitude earthquake struck the coast, killing at least 40 people.")[0] == "NATURAL_DISASTER"
+    assert clf.predict("The central bank kept interest rates unchanged on Wednesday.")[0] in NON_ACLED
+
+
+def test_deterministic_and_batch_consistent(clf):
+    s = "Rebels shelled the army's positions near the river."
+    one = clf.predict(s)
+    many = clf.predict_many([s, "Police arrested a journalist.", s])
+    assert one[0] == many[0][0] == many[2][0]
+    assert abs(one[1] - many[0][1]) < 1e-4
+
+
+def test_rank_among_candidates(clf):
+    ranked = clf.rank("Gunmen attacked a wedding party, killing 14 guests.", ["Armed clash", "Attack"])
+    assert ranked[0][0] == "Attack"
+    assert abs(sum(v for _, v in ranked) - 1.0) < 1e-6
+
+
+def test_wordpiece_matches_bert_basics():
+    tok = WordPiece()
+    assert tok.basic("Al-Qaeda's Héroes!") == ["al", "-", "qaeda", "'", "s", "heroes", "!"]
+    ids = tok.encode("airstrikes")
+    assert ids[0] == tok.cls and ids[-1] == tok.sep and len(ids) > 3
+
+
+def test_tfidf_fallback_runs():
+    c = SubEventClassifier(None, backend="tfidf")
+    label, conf = c.predict("A grenade was thrown at a police station.")
+    assert label == "Grenade" and conf > 0
+
+
+# ---------------------------------------------------------------------------------------------- the scorer
+def test_map_label():
+    assert map_label("ART_MISS_ATTACK") == "Shelling/artillery/missile attack"
+    assert map_label("DIPLO") == "DIPLO"
+
+
+def test_score_weighted_f1_by_hand():
+    gold = ["Grenade", "Grenade", "Attack", "Attack", "Attack", "DIPLO"]
+    pred = ["Grenade", "Attack", "Attack", "Attack", "ORG_CRIME", "Grenade"]
+    res = score(gold, pred)
+    g, a = res["per_class"]["Grenade"], res["per_class"]["Attack"]
+    # Grenade: tp 1, fp 1 (the DIPLO snippet), fn 1 -> P 0.5, R 0.5, F1 0.5; Attack: tp 2, fp 1, fn 1 -> 2/3
+    assert (g["precision"], g["recall"], g["f1"], g["support"]) == (0.5, 0.5, 0.5, 2)
+    assert abs(a["f1"] - 2 / 3) < 1e-9 and a["support"] == 3
+    assert abs(res["weighted_f1"] - (0.5 * 2 + 2 / 3 * 3) / 5) < 1e-9
+
+
+class _Stub:
+    backend = "stub"
+
+    def __init__(self, answers: dict[str, str]):
+        self.answers = answers
+
+    def predict_many(self, texts):
+        return [(self.answers[t], 0.9) for t in texts]
+
+
+def test_run_case2021_on_tiny_tsv(tmp_path):
+    rows = [
+        ("1", "snippet one", "GRENADE", "Grenade"),
+        ("2", "snippet two", "GRENADE", "Attack"),
+        ("3", "snippet three", "ATTACK", "Attack"),
+        ("4", "snippet four", "ATTACK", "Attack"),
+        ("5", "snippet five", "ATTACK", "ORG_CRIME"),
+        ("6", "snippet six", "DIPLO", "Grenade"),
+    ]
+    path = tmp_path / "case.tsv"
+    path.write_text("id\tEventSnippet\tSubType\n" + "".join(f"{i}\t{t}\t{g}\n" for i, t, g, _ in rows), encoding="utf-8")
+    stub = _Stub({t: p for _, t, _, p in rows})
+    report = run_case2021(path, pack=None, console=None, classifier=stub)
+    assert report["snippets"] == 6 and report["acled_snippets"] == 5
+    assert abs(report["weighted_f1"] - (0.5 * 2 + 2 / 3 * 3) / 5) < 1e-9
+    assert report["non_acled"]["snippets"] == 1 and report["non_acled"]["predicted_non_acled"] == 0
+    json.dumps(report)  # the CLI's --json
+
+
+def test_run_case2021_prints_weighted_line(tmp_path):
+    from rich.console import Console
+
+    path = tmp_path / "case.tsv"
+    path.write_text("id\tEventSnippet\tSubType\n1\ta\tGRENADE\n2\tb\tARREST\n", encoding="utf-8")
+    console = Console(record=True, width=120)
+    report = run_case2021(path, console=console, classifier=_Stub({"a": "Grenade", "b": "Grenade"}))
+    out = console.export_text()
+    assert out.rstrip().splitlines()[-1] == f"weighted F1 (ACLED 25) = {report['weighted_f1']:.2f}"
+    assert abs(report["weighted_f1"] - 1 / 3) < 1e-9  # Grenade F1 2/3 (support 1), Arrests 0 (support 1)
