@@ -18,6 +18,7 @@ from .extract import Extractor
 from .ingest import iter_documents
 from .models import CleanedText, Document, DocumentResult, IngestFailure
 from .pack import KnowledgePack, load_pack
+from .relations import RelationExtractor
 
 
 @dataclass
@@ -27,10 +28,17 @@ class Prepared:
 
 
 class Pipeline:
-    def __init__(self, pack: KnowledgePack | str | Path = "syria", model: str = DEFAULT_MODEL, batch_size: int = 16):
+    def __init__(self, pack: KnowledgePack | str | Path = "syria", model: str = DEFAULT_MODEL, batch_size: int = 16,
+                 use_classifier: bool = True):
         self.pack = pack if isinstance(pack, KnowledgePack) else load_pack(pack)
         self.nlp = get_nlp(self.pack, model)
-        self.extractor = Extractor(self.pack)
+        classifier = None
+        if use_classifier:
+            from .classify import get_classifier
+
+            classifier = get_classifier(str(self.pack.root))
+        self.extractor = Extractor(self.pack, classifier=classifier)
+        self.relation_extractor = RelationExtractor(self.pack, self.extractor)
         self.batch_size = batch_size
 
     # -- stages -------------------------------------------------------------------------------
@@ -83,7 +91,8 @@ class Pipeline:
             document = prepared.document
             self._infer_published(document, doc, prepared.cleaned.text)
             events, mentions = self.extractor(doc, document, document.published)
-            result = DocumentResult(document=document, cleaned=prepared.cleaned, events=events)
+            result = DocumentResult(document=document, cleaned=prepared.cleaned, events=events,
+                                    relations=self.relation_extractor(doc, document, document.published, mentions))
             seen_a, seen_p = set(), set()
             for m in mentions:
                 if m.actor and m.actor.actor_id not in seen_a:

@@ -1,0 +1,875 @@
+"""relations: relations between actors that a document states (member_of, defected_from, clashed_with ...).
+
+Reads the dependency parse and the actor mentions `extract` found, plus the pack's `relation_cues`
+lexicon. A cue is a word with a role in the parse, not a string: a verb cue ("defect from") takes its
+source from the verb's subject and its target from the object of the preposition; a noun cue
+("defection from", "member of", "clashes between") takes its source from the possessor, the subject
+of "be", the noun it stands in apposition to, or the subject of the governing verb. Arguments that
+are anaphora are resolved the way `extract` resolves them ("the alliance" -> the last armed actor
+named before), plus what relations need on top: plural anaphora ("both these groups", "the two sides"
+-> the last two actors), collective anaphora ("the operations room" -> the last operations room or
+coalition), lists ("groups like A and B", "joined Y including A, B and C") and people who lead a
+group (provisional actors). Negated and irrealis statements give nothing; hedged ones are marked.
+
+Knowledge lives in the pack; nothing here names a theatre.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from spacy.tokens import Doc, Span, Token
+
+from . import dates as dates_mod
+from .extract import _LED_BY_HEADS, Extractor, Mention
+from .models import SYMMETRIC_RELATIONS, ActorRef, Document, RelationRecord
+from .pack import KnowledgePack
+
+_PRONOUNS = {"it", "they", "its", "their", "them", "itself", "themselves"}
+_DEMONSTRATIVES = {"the", "this", "that", "these", "those", "its", "their"}
+_LIST_PREPS = {"including", "like", "include"}
+_DEMONYM_ALIAS = re.compile(r"^([A-Z][a-z]+)\s+(?:army|armed forces|forces|military|troops|soldiers)$", re.I)
+
+
+@dataclass
+class _Cue:
+    type: str
+    lemma: str
+    obj: str | None  # a direct object the verb must have ("pledge allegiance to")
+    prep: str  # "-" = direct object
+
+
+@dataclass
+class _Found:
+    type: str
+    sources: list[Mention | ActorRef]
+    targets: list[Mention | ActorRef]
+    cue: Token
+    anaphoric: bool = False
+    nominal: bool = False
+
+
+def _parse_cues(raw: dict | None) -> dict[str, list[_Cue]]:
+    out: dict[str, list[_Cue]] = {}
+    for rtype, phrases in (raw or {}).items():
+        for phrase in phrases or []:
+            parts = phrase.lower().split()
+            if len(parts) < 2:
+                continue
+            cue = _Cue(rtype, parts[0], " ".join(parts[1:-1]) or None, parts[-1])
+            out.setdefault(cue.lemma, []).append(cue)
+    return out
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+class RelationExtractor:
+    """Callable: (Doc, Document, published, mentions) -> RelationRecords stated in the document."""
+
+    def __init__(self, pack: KnowledgePack, extractor: Extractor):
+        self.pack = pack
+        self.ex = extractor
+        raw = (pack.lexicons or {}).get("relation_cues") or {}
+        # an older flat layout (type -> phrases) carries no structure we can use
+        self.verb_cues = _parse_cues(raw.get("verbs"))
+        self.noun_cues = _parse_cues(raw.get("nouns"))
+
+        def words(key: str) -> set[str]:
+            return {str(w).lower() for w in raw.get(key) or []}
+
+        self.not_alliance = words("not_alliance_modifiers")
+        self.backing_verbs = words("backing_verbs")
+        self.leading_verbs = words("leading_verbs")
+        self.leader_nouns = words("leader_nouns")
+        self.founding_verbs = words("founding_verbs")
+        self.former = words("former_markers")
+        self.personnel = words("personnel_nouns") | self.leader_nouns
+        self.collective_heads = {k.lower(): set(v) for k, v in (raw.get("collective_heads") or {}).items()}
+        self.collective_kinds = words("collective_kinds")
+        self.plural_heads = words("plural_heads")
+        self.hedge_phrases = [p.lower() for p in raw.get("hedge_phrases") or []]
+        self.irrealis_gov = words("irrealis_governors")
+        self.stative = words("stative_verbs")
+        self.opinion = words("opinion_verbs")
+        self.ended = words("ended_verbs")
+        self.alias_markers = [p.lower() for p in raw.get("alias_markers") or []]
+        self.demonyms = self._demonyms()
+
+    # ------------------------------------------------------------------ pack helpers
+    def _demonyms(self) -> dict[str, str]:
+        """'Turkish' -> the pack's state forces, read off names like 'Turkish army' / 'Turkish forces'."""
+        out: dict[str, str] = {}
+        for actor in self.pack.actors.values():
+            if actor.kind not in ("foreign_state", "state"):
+                continue
+            for name in actor.all_names():
+                m = _DEMONYM_ALIAS.match(name)
+                if m:
+                    out.setdefault(m.group(1).lower(), actor.id)
+        return out
+
+    def _kind(self, m: Mention) -> str | None:
+        if not m.actor:
+            return None
+        a = self.pack.actors.get(m.actor.actor_id or "")
+        if a is not None:
+            return a.kind
+        if m.actor.provisional and re.search(r"operations?\s+room|coalition", m.actor.label, re.I):
+            return "operations_room"
+        return None
+
+    def _actor_mention(self, text: str, start: int, end: int, on: date | None) -> Mention | None:
+        actor = self.pack.resolve_actor(text, on=on)
+        if actor is None and text.lower() in self.demonyms:
+            actor = self.pack.actors[self.demonyms[text.lower()]]
+        if actor is None or actor.kind == "generic":
+            return None
+        return Mention(start, end, text, "actor", self.ex.actor_ref(actor, text), inter=actor.inter)
+
+    # ------------------------------------------------------------------ mentions
+    def _flat_name(self, tok: Token) -> Span:
+        """A proper name as the parse chains it: 'Abu Dujana Binnish' (compounds of the last word)."""
+        toks = [tok] + [c for c in tok.subtree if c.dep_ in ("compound", "punct") and c.i < tok.i and c.pos_ in ("PROPN", "PUNCT")]
+        start = min(t.i for t in toks)
+        while start < tok.i and tok.doc[start].pos_ == "PUNCT":
+            start += 1
+        return tok.doc[start: tok.i + 1]
+
+    def _extra_mentions(self, doc: Doc, index: dict[int, Mention]) -> list[Mention]:
+        """'a faction led by Abu Dujana Binnish' when NER split the name (so extract found no mention)."""
+        out = []
+        for t in doc:
+            if t.lemma_.lower() != "lead" or t.dep_ != "acl" or t.head.lemma_.lower() not in _LED_BY_HEADS:
+                continue
+            if any(i in index for i in range(t.head.i, t.head.i + 1)):
+                continue
+            for agent in (c for c in t.children if c.dep_ == "agent"):
+                for p in (c for c in agent.children if c.dep_ == "pobj"):
+                    name = self._flat_name(p)
+                    if p.pos_ != "PROPN" or not any(x.ent_type_ == "PERSON" for x in name):
+                        continue
+                    head = t.head.lemma_.lower()
+                    label = f"{name.text} {head}"
+                    start = min(x.i for x in t.head.subtree)
+                    m = self.ex._provisional(start, p.i + 1, label)
+                    m.actor.aliases = [label, f"{head} led by {name.text}", name.text]
+                    out.append(m)
+        return out
+
+    def _person(self, tok: Token) -> ActorRef | None:
+        """A person named at tok (PERSON entity, or a proper name whose parts NER tagged as a person)."""
+        cands = [tok] if tok.pos_ == "PROPN" else []
+        cands += [t for t in tok.subtree if t.ent_type_ == "PERSON" and t.dep_ not in ("compound",)]
+        for t in cands:
+            name = self._flat_name(t)
+            ents = [e for e in t.doc.ents if e.label_ == "PERSON" and name.start <= e.start < name.end]
+            if not ents:
+                continue
+            # the person entity, extended to the end of the name when NER cut it short ("Abu Dujana| Binnish")
+            name = t.doc[ents[0].start: max(ents[0].end, name.end)]
+            text = name.text.strip()
+            if self.pack.resolve_actor(text) is not None:
+                continue
+            aliases = [text, *self._aka(name)]
+            return ActorRef(surface=text, actor_id=f"prov:{_slug(text)}", name=text, aliases=aliases, inter=None, provisional=True)
+        return None
+
+    def _aka(self, name: Span) -> list[str]:
+        doc = name.doc
+        window = doc[name.end: min(len(doc), name.end + 10)]
+        low = window.text.lower()
+        out = []
+        for marker in self.alias_markers:
+            pos = low.find(marker)
+            if pos < 0 or pos > 8:
+                continue
+            for ent in doc.ents:
+                if ent.label_ == "PERSON" and window.start <= ent.start < window.end and ent.start_char >= window.start_char + pos:
+                    out.append(ent.text)
+                    break
+            break
+        return out
+
+    # ------------------------------------------------------------------ resolving an argument
+    def _modifier_of_other(self, m: Mention) -> bool:
+        """'FSA groups', 'HTS checkpoints', 'Tahrir al-Sham's attempts': the mention modifies another thing."""
+        doc = self._doc
+        roots = [t for t in doc[m.start: m.end] if t.head.i < m.start or t.head.i >= m.end or t.head is t]
+        if not roots:
+            return False
+        r = roots[0]
+        if r.dep_ not in ("compound", "nmod", "amod", "poss") or r.head is r:
+            return False
+        h = r.head
+        if h.pos_ != "NOUN":
+            return False
+        lemma = h.lemma_.lower()
+        if lemma in self.personnel:
+            return False
+        # "the Hurras al-Din group" is the group; "FSA groups" are groups of it
+        if (lemma in self.plural_heads or lemma in self.collective_heads) and h.tag_ == "NN":
+            return False
+        return True
+
+    def _ok(self, m: Mention | None) -> bool:
+        return m is not None and m.kind == "actor" and m.actor is not None and not m.generic
+
+    def _before(self, i: int, exclude: set[str], armed: bool = True) -> list[Mention]:
+        out = []
+        for m in reversed(self._mentions):
+            if m.start >= i or not self._ok(m) or (armed and not m.armed):
+                continue
+            if m.actor.actor_id in exclude:
+                continue
+            out.append(m)
+        return out
+
+    def _last_distinct(self, i: int, n: int, exclude: set[str]) -> list[Mention]:
+        out, seen = [], set(exclude)
+        for m in self._before(i, exclude):
+            if m.actor.actor_id not in seen:
+                seen.add(m.actor.actor_id)
+                out.append(m)
+                if len(out) == n:
+                    break
+        return out if len(out) == n else []
+
+    def _is_plural_anaphor(self, tok: Token) -> bool:
+        kids = {c.lower_ for c in tok.children}
+        if tok.lower_ == "both" and tok.dep_ in ("nsubj", "dep", "nsubjpass", "appos", "pobj"):
+            return True
+        if tok.lemma_.lower() in self.plural_heads and tok.tag_ in ("NNS", "NNPS"):
+            return "both" in kids or "two" in kids
+        if tok.lower_ == "two" and any(c.lower_ == "the" for c in tok.children):
+            return True
+        return False
+
+    def _pronoun(self, tok: Token, exclude: set[str]) -> list[Mention]:
+        verb = tok.head
+        # "They call themselves 'the foreigners'": the name they are given
+        for v in (verb, verb.head if verb.dep_ == "conj" else None):
+            if v is None:
+                continue
+            for c in v.children:
+                if c.dep_ in ("oprd",) and c.i in self._index and self._ok(self._index[c.i]):
+                    return [self._index[c.i]]
+        # the subject of the sentence so far (centering): "This faction was ... but its elements ..."
+        sent = tok.sent
+        for t in sent:
+            if t.i >= tok.i:
+                break
+            if t.dep_ in ("nsubj", "nsubjpass") and t.lower_ not in _PRONOUNS and t.pos_ != "PRON":
+                found = [m for m in self._np_list(t, exclude, allow_pronoun=False) if m.actor.actor_id not in exclude]
+                if found:
+                    return found
+        m = self.ex._anaphor(tok, self._salient(tok.i), exclude)
+        return [m] if self._ok(m) else []
+
+    def _salient(self, i: int) -> list[Mention]:
+        return [m for m in self._mentions if m.start < i and self._ok(m)]
+
+    def _np(self, tok: Token, exclude: set[str], allow_pronoun: bool = True, lists: bool = True) -> tuple[list[Mention], bool]:
+        """The actor(s) a noun phrase headed by tok denotes, and whether they came by anaphora."""
+        m0 = self._index.get(tok.i)
+        if m0 is not None and self._ok(m0):
+            if self._modifier_of_other(m0):
+                return [], False
+            return [m0], False
+        low, lemma = tok.lower_, tok.lemma_.lower()
+        # lists: "groups like A and B", "the room, including A, B and C"
+        if lists:
+            items = self._list_items(tok, exclude)
+            if items:
+                return items, False
+        if self._is_plural_anaphor(tok):
+            two = self._last_distinct(tok.i, 2, exclude)
+            return two, True
+        if allow_pronoun and low in _PRONOUNS and tok.pos_ == "PRON":
+            return self._pronoun(tok, exclude), True
+        has_det = any(c.lower_ in _DEMONSTRATIVES or c.dep_ == "poss" for c in tok.children)
+        if has_det and (lemma in self.collective_heads or lemma in self.ex.anaphora_heads):
+            exclude = exclude | self._local_subject_ids(tok)
+        # "the operations room", "the new coalition": the last collective actor of that kind
+        if lemma in self.collective_heads and has_det:
+            kinds = self.collective_heads[lemma]
+            # "the rival coalition Fa Ithbatu": a name right after the description
+            nxt = self._index.get(tok.i + 1)
+            if self._ok(nxt) and nxt.actor.actor_id not in exclude:
+                return [nxt], False
+            for m in self._before(tok.i, exclude, armed=False):
+                if self._kind(m) in kinds:
+                    return [m], True
+        # "the group", "this faction": the last actor named with that head noun, else the last armed actor
+        if lemma in self.ex.anaphora_heads and has_det:
+            nxt = self._index.get(tok.i + 1)
+            if self._ok(nxt) and nxt.actor.actor_id not in exclude and nxt.start == tok.i + 1:
+                return [nxt], False
+            # nearest first within the sentence ("struck the HQ of X, killing the group's leader"),
+            # then an actor named with the same head noun ("a faction led by P ... This faction"), then the last one
+            in_sent = [m for m in self._before(tok.i, exclude) if m.start >= tok.sent.start]
+            if in_sent:
+                return [in_sent[0]], True
+            same_head = [m for m in self._before(tok.i, exclude) if m.text.lower().split()[-1].rstrip("s") == lemma]
+            if same_head:
+                return [same_head[0]], True
+            a = self.ex._anaphor(tok, self._salient(tok.i), exclude)
+            if self._ok(a):
+                return [a], True
+        # "its elements", "members of X", "HTS fighters"
+        if lemma in self.personnel:
+            for c in tok.children:
+                if c.dep_ == "poss":
+                    if c.lower_ in _PRONOUNS:
+                        return self._pronoun(c, exclude), True
+                    got, ana = self._np(c, exclude)
+                    if got:
+                        return got, ana
+                if c.dep_ in ("compound", "nmod") and c.i in self._index and self._ok(self._index[c.i]):
+                    return [self._index[c.i]], False
+                if c.dep_ == "prep" and c.lower_ in ("of", "from"):
+                    for p in (x for x in c.children if x.dep_ == "pobj"):
+                        got, ana = self._np(p, exclude)
+                        if got:
+                            return got, ana
+        # a name inside the phrase: "militants from the coalition Fa Ithbatu", "a coalition named Y"
+        if tok.pos_ in ("NOUN", "PROPN", "PRON"):
+            skip = ("conj", "cc", "relcl", "appos", "punct", "amod", "npadvmod", "advmod", "det", "nummod", "acl")
+            stack = [c for c in tok.children if c.dep_ not in skip
+                     or (c.dep_ == "acl" and c.lemma_.lower() in ("name", "call", "know", "dub"))]
+            seen = []
+            while stack:
+                t = stack.pop()
+                seen.append(t)
+                stack.extend(c for c in t.children if c.dep_ not in ("relcl", "conj", "cc", "amod", "npadvmod", "advmod"))
+            for t in sorted(seen, key=lambda t: t.i):
+                m = self._index.get(t.i)
+                if self._ok(m) and m.actor.actor_id not in exclude and not self._modifier_of_other(m):
+                    return [m], False
+            if m0 is not None and m0.generic:
+                # "militants from the rival coalition ...": look at what the generic noun belongs to
+                for c in tok.children:
+                    if c.dep_ == "prep":
+                        for p in (x for x in c.children if x.dep_ == "pobj"):
+                            got, ana = self._np(p, exclude)
+                            if got:
+                                return got, ana
+            for t in sorted(seen, key=lambda t: t.i):
+                if t.lemma_.lower() in self.collective_heads or t.lemma_.lower() in self.ex.anaphora_heads:
+                    got, ana = self._np(t, exclude, allow_pronoun=False)
+                    if got:
+                        return got, ana
+        return [], False
+
+    def _list_items(self, tok: Token, exclude: set[str]) -> list[Mention]:
+        """'groups like A and B', 'the room, including A, B and C', 'such as A'."""
+        items: list[Mention] = []
+        for c in tok.children:
+            if c.dep_ == "prep" and (c.lower_ in _LIST_PREPS or (c.lower_ == "as" and c.i > 0 and tok.doc[c.i - 1].lower_ == "such")):
+                for p in (x for x in c.children if x.dep_ == "pobj"):
+                    for q in self._conjuncts(p):
+                        got, _ = self._np(q, exclude, allow_pronoun=False)
+                        items.extend(m for m in got if m not in items)
+        return items
+
+    def _local_subject_ids(self, tok: Token) -> set[str]:
+        """A description ('the alliance') never points back to the subject of its own clause."""
+        t = tok
+        for _ in range(8):
+            if t.pos_ in ("VERB", "AUX") or t.head is t:
+                break
+            t = t.head
+        if t.pos_ not in ("VERB", "AUX"):
+            return set()
+        subj, _ = self.ex._subject(t)
+        if subj is None or tok in list(subj.subtree):
+            return set()
+        out = set()
+        for x in subj.subtree:
+            m = self._index.get(x.i)
+            if self._ok(m):
+                out.add(m.actor.actor_id)
+        return out
+
+    def _np_list(self, tok: Token, exclude: set[str], allow_pronoun: bool = True) -> list[Mention]:
+        out: list[Mention] = []
+        for c in self._conjuncts(tok):
+            got, _ = self._np(c, exclude, allow_pronoun)
+            for m in got:
+                if m not in out:
+                    out.append(m)
+        return out
+
+    def _args(self, tok: Token | None, exclude: set[str], lists: bool = True) -> tuple[list[Mention], bool]:
+        if tok is None:
+            return [], False
+        out: list[Mention] = []
+        ana = False
+        for c in self._conjuncts(tok):
+            got, a = self._np(c, exclude, lists=lists)
+            ana = ana or a
+            for m in got:
+                if m not in out:
+                    out.append(m)
+        return out, ana
+
+    @staticmethod
+    def _conjuncts(tok: Token) -> list[Token]:
+        out = [tok]
+        for c in tok.children:
+            if c.dep_ == "conj":
+                out.extend(RelationExtractor._conjuncts(c))
+        return out
+
+    @staticmethod
+    def _ids(ms) -> set[str]:
+        return {m.actor.actor_id for m in ms if isinstance(m, Mention) and m.actor}
+
+    # ------------------------------------------------------------------ clause structure
+    def _clause_subject(self, verb: Token) -> Token | None:
+        if verb.dep_ == "pcomp" and verb.head.lower_ in ("as", "of", "about", "for", "against"):
+            return None
+        subj, _ = self.ex._subject(verb)
+        if subj is not None:
+            if subj.lower_ in ("which", "who", "that") and subj.head.dep_ == "relcl":
+                return subj.head.head
+            return subj
+        if verb.dep_ in ("relcl", "acl") and verb.head is not verb:
+            return verb.head
+        for c in verb.children:
+            if c.lower_ == "both" and c.dep_ in ("dep", "nsubj", "preconj"):
+                return c
+        return None
+
+    def _preps(self, tok: Token, prep: str) -> list[Token]:
+        out = []
+        for c in tok.children:
+            if c.dep_ in ("prep", "agent", "dative") and c.lower_ == prep:
+                out.extend(p for p in c.children if p.dep_ in ("pobj", "pcomp"))
+        return out
+
+    def _governing_subject(self, noun: Token) -> Token | None:
+        if noun.dep_ not in ("pobj", "conj", "compound"):  # "locked in combat with", "after days of fighting with"
+            return None
+        gov = noun.head
+        while gov.dep_ in ("prep", "pobj", "compound", "conj") and gov.head is not gov and gov.pos_ not in ("VERB", "AUX"):
+            gov = gov.head
+        if gov.pos_ in ("VERB", "AUX") and gov is not noun:
+            subj, passive = self.ex._subject(gov)
+            if subj is not None and (not passive or gov.lemma_.lower() in ("lock", "engage", "involve", "embroil")):
+                return subj
+        return None
+
+    def _noun_source(self, cue: Token, node: Token, exclude: set[str], local_only: bool = False) -> tuple[list[Mention], bool]:
+        for t in (cue, node):
+            for c in t.children:
+                if c.dep_ == "poss":
+                    got, ana = self._np(c, exclude)
+                    if got:
+                        return got, ana
+        if node.dep_ in ("attr", "oprd", "acomp"):
+            subj = self._clause_subject(node.head)
+            return self._args(subj, exclude)
+        if node.dep_ == "appos":
+            return self._args(node.head, exclude)
+        if local_only or cue.lemma_.lower() in self._explicit_holder:
+            return [], False
+        subj = self._governing_subject(node)
+        if subj is not None:
+            got, ana = self._args(subj, exclude)
+            got = [m for m in got if m.actor.actor_id not in exclude]
+            return got, ana
+        return [], False
+
+    # ------------------------------------------------------------------ irrealis / hedges
+    _PRESUPPOSING = {"as", "under", "after", "during", "since", "amid", "following", "despite", "in", "with", "of"}
+
+    def _noun_irrealis(self, cue: Token) -> bool:
+        """'no alliance with', 'a possible merger', 'plans for an alliance' -- but 'as part of a new truce' holds."""
+        for c in cue.children:
+            if c.dep_ == "neg" or (c.dep_ == "det" and c.lower_ in ("no",)) or (c.dep_ == "amod" and c.lower_ in self.ex.irrealis_mod):
+                return True
+        t = cue
+        for _ in range(6):
+            if t.pos_ in ("VERB", "AUX"):
+                if t.lemma_.lower() in self.stative:  # "sought to maintain their allegiance": it holds
+                    return any(c.dep_ == "neg" for c in t.children)
+                for c in t.children:
+                    if c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ in self.ex.irrealis_gov):
+                        return True
+                    if c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether"):
+                        return True
+                if t.dep_ in ("xcomp", "ccomp") and t.head.lemma_.lower() in self.ex.irrealis_gov:
+                    return True
+                # "denied any alliance with", "discussed a merger with"
+                if t.lemma_.lower() in self.irrealis_gov and any(c.dep_ == "dobj" and c.i <= cue.i and cue in c.subtree for c in t.children):
+                    return True
+                return False
+            if t.dep_ == "pobj" and t.head.lower_ in self._PRESUPPOSING and t.head.head.pos_ in ("VERB", "AUX"):
+                return False  # an adjunct presupposes what it names
+            if t.head is t:
+                break
+            t = t.head
+        return False
+
+    def _irrealis(self, cue: Token, verb_cue: bool) -> bool:
+        # "sought to maintain their allegiance": the relation already holds
+        t = cue
+        for _ in range(3):
+            if t.lemma_.lower() in self.stative:
+                return any(c.dep_ == "neg" for c in t.children)
+            if t.head is t:
+                break
+            t = t.head
+        if self.ex._is_irrealis(cue):
+            return True
+        if verb_cue:
+            t = cue
+            for _ in range(3):
+                if t.dep_ in ("xcomp", "ccomp") and t.head.lemma_.lower() in self.irrealis_gov:
+                    return True
+                if t.dep_ in ("xcomp", "conj") and t.head is not t:
+                    t = t.head
+                else:
+                    break
+            if any(c.dep_ == "neg" for c in cue.children):
+                return True
+        else:
+            gov = cue.head
+            if cue.dep_ in ("attr", "acomp", "oprd") and any(c.dep_ == "neg" for c in gov.children):
+                return True
+        return False
+
+    def _hedge(self, sent: Span, prev: bool) -> tuple[bool, str | None]:
+        hedged, _claimant, cue = self.ex._hedge(sent, prev)
+        if hedged:
+            return True, cue
+        low = sent.text.lower()
+        for p in self.hedge_phrases:
+            if re.search(r"\b" + re.escape(p) + r"\b", low):
+                return True, p
+        return False, None
+
+    def _opinion(self, cue: Token) -> str | None:
+        """'is widely believed to be a front for', 'seen as part of': the cue's clause is an opinion."""
+        t = cue
+        for _ in range(5):
+            if t.head is t:
+                break
+            if t.dep_ not in ("attr", "xcomp", "ccomp", "pobj", "prep", "oprd", "acomp", "dobj"):
+                break
+            t = t.head
+            if t.pos_ == "VERB" and t.lemma_.lower() in self.opinion:
+                return t.text
+        return None
+
+    # ------------------------------------------------------------------ the cues
+    def _verb_rules(self, t: Token, out: list[_Found]) -> None:
+        lemma = t.lemma_.lower()
+        cues = self.verb_cues.get(lemma) or self.verb_cues.get(t.lower_)
+        if not cues or t.pos_ not in ("VERB", "AUX", "ADJ"):
+            return
+        subj_tok = self._clause_subject(t)
+        _, passive = self.ex._subject(t)
+        dobjs = [c for c in t.children if c.dep_ == "dobj"]
+        for cue in cues:
+            anchors = [t]
+            if cue.obj:
+                objs = [d for d in dobjs if d.lemma_.lower() == cue.obj or d.lower_ == cue.obj]
+                if not objs:
+                    continue
+                anchors.append(objs[0])
+            elif cue.prep == "-" and not dobjs:
+                continue
+            if cue.prep == "-":
+                tgt_toks = [d for d in dobjs if not cue.obj or d.lemma_.lower() != cue.obj]
+            else:
+                tgt_toks = [p for a in anchors for p in self._preps(a, cue.prep)]
+            if not tgt_toks:
+                continue
+            subj = subj_tok
+            if cue.prep == "-" and passive:  # "Y was joined by X"
+                agents = self._preps(t, "by")
+                if not agents or subj_tok is None:
+                    continue
+                tgt_toks, subj = [subj_tok], agents[0]
+            # the subject first: an object pronoun or description never points back to it ("forced to swear allegiance to it")
+            sources, ana_s = self._args(subj, set())
+            # "groups joined the room, including A, B and C": the list names who joined
+            listed = [m for tt in tgt_toks for m in self._list_items(tt, set())]
+            if listed and (not sources or (subj is not None and subj.tag_ == "NNS" and subj.i not in self._index)):
+                sources = listed
+            targets, ana_t = [], False
+            for tt in tgt_toks:
+                got, a = self._args(tt, self._ids(sources), lists=False)
+                targets.extend(got)
+                ana_t = ana_t or a
+            targets = [m for m in targets if m.actor.actor_id not in self._ids(sources)]
+            if not targets:
+                continue
+            if sources:
+                out.append(_Found(cue.type, sources, targets, t, ana_s or ana_t))
+            return
+
+    @property
+    def _explicit_holder(self) -> set[str]:
+        """Nouns whose holder must be stated (possessor, 'X is a ...', 'X, a ...'): 'member', 'front'."""
+        return {c.lemma for cues in self.noun_cues.values() for c in cues if c.type in ("member_of", "front_for")}
+
+    def _noun_rules(self, t: Token, out: list[_Found]) -> None:
+        if t.pos_ not in ("NOUN", "PROPN", "VERB"):
+            return
+        cues = self.noun_cues.get(t.lemma_.lower()) or self.noun_cues.get(t.lower_)
+        if not cues:
+            return
+        if t.pos_ == "VERB" and t.dep_ not in ("pobj", "pcomp", "nsubj", "dobj"):  # a gerund used as a noun
+            return
+        node = t.head if t.dep_ == "compound" and t.head.pos_ in ("NOUN", "PROPN") else t
+        for cue in cues:
+            if cue.type == "allied_with" and any(c.lower_ in self.not_alliance or c.lemma_.lower() in self.not_alliance
+                                                 for x in (t, node) for c in x.children):
+                continue
+            if (node.dep_ in ("nsubj", "nsubjpass") and node.head.lemma_.lower() in self.ended
+                    and not any(c.dep_ == "prt" and c.lower_ == "out" for c in node.head.children)):
+                continue  # "the truce between them collapsed"
+            if cue.prep == "between":
+                holders = [node]
+                if node.dep_ in ("nsubj", "nsubjpass"):
+                    holders.append(node.head)
+                if node.dep_ == "conj":  # "a new agreement and truce between ..."
+                    holders.append(node.head)
+                for h in holders:
+                    for p in self._preps(h, "between"):
+                        parties, ana = [], False
+                        for q in self._conjuncts(p):
+                            got, a = self._np(q, {m.actor.actor_id for m in parties})
+                            ana = ana or a
+                            parties.extend(m for m in got if m not in parties)
+                        if len(parties) >= 2:
+                            out.append(_Found(cue.type, [parties[0]], parties[1:], t, ana, nominal=True))
+                            return
+                continue
+            tgt_toks = self._preps(node, cue.prep) or (self._preps(t, cue.prep) if node is not t else [])
+            if not tgt_toks and node.dep_ == "pobj" and node.head.lower_ in ("in", "into") and node.head.head.pos_ == "VERB":
+                tgt_toks = self._preps(node.head.head, cue.prep)  # "locked in combat | with X"
+            if not tgt_toks:
+                continue
+            sources, ana_s = self._noun_source(t, node, set(), local_only=True)
+            targets, ana_t = [], False
+            for tt in tgt_toks:
+                got, a = self._args(tt, self._ids(sources))
+                targets.extend(got)
+                ana_t = ana_t or a
+            if not targets:
+                continue
+            if not sources:
+                sources, ana_s = self._noun_source(t, node, self._ids(targets))
+            sources = [m for m in sources if m.actor.actor_id not in self._ids(targets)]
+            if sources:
+                out.append(_Found(cue.type, sources, targets, t, ana_s or ana_t, nominal=True))
+                return
+
+    def _backing_rules(self, t: Token, out: list[_Found], on: date | None) -> None:
+        lemma = t.lemma_.lower()
+        if lemma not in self.backing_verbs or t.pos_ not in ("VERB", "ADJ"):
+            return
+        doc = t.doc
+        # "Turkish-backed X", "US-backed X"
+        if t.i >= 2 and doc[t.i - 1].text == "-" and not doc[t.i - 1].whitespace_ and not doc[t.i - 2].whitespace_:
+            b = doc[t.i - 2]
+            here = self._index.get(t.i)
+            bm = self._index.get(b.i)
+            if here is not None and bm is here:
+                return  # the pack names the backed group this way ("Turkish-backed rebels"): nothing stated
+            if not self._ok(bm):
+                bm = self._actor_mention(b.text, b.i, b.i + 1, on)
+            if not self._ok(bm):
+                return
+            head = t.head if t.dep_ in ("amod", "compound", "acl") else None
+            if head is None:
+                return
+            backed, ana = self._args(head, {bm.actor.actor_id})
+            backed = [m for m in backed if m.actor.actor_id != bm.actor.actor_id]
+            if backed and not ana:  # "the US-backed alliance" describes a group, it does not point back
+                out.append(_Found("backed_by", backed, [bm], t, ana))
+            return
+        subj, passive = self.ex._subject(t)
+        agents = self._preps(t, "by")
+        if t.dep_ == "acl" and agents:  # "X, backed by Y"
+            backed, ana = self._args(t.head, set())
+        elif passive and agents:
+            backed, ana = self._args(subj, set())
+        elif not passive and subj is not None and t.pos_ == "VERB":  # "Y backs X"
+            dobjs = [c for c in t.children if c.dep_ == "dobj"]
+            if not dobjs:
+                return
+            backed, ana = self._args(dobjs[0], set())
+            agents = [subj]
+        else:
+            return
+        if not backed:
+            return
+        backers, ana2 = [], False
+        for a in agents:
+            got, x = self._args(a, self._ids(backed))
+            backers.extend(got)
+            ana2 = ana2 or x
+        backers = [m for m in backers if m.actor.actor_id not in self._ids(backed)]
+        if backers:
+            out.append(_Found("backed_by", backed, backers, t, ana or ana2))
+
+    def _leader_rules(self, t: Token, out: list[_Found]) -> None:
+        lemma = t.lemma_.lower()
+        if lemma in self.leading_verbs and t.pos_ == "VERB":
+            agents = self._preps(t, "by")
+            if agents:  # "X led by P" / "they are led by P"
+                person = self._person(agents[0])
+                if person is None:
+                    return
+                led_tok = t.head if t.dep_ == "acl" else self._clause_subject(t)
+                groups, ana = self._args(led_tok, set())
+                if groups:
+                    out.append(_Found("leader_of", [person], groups, t, ana))
+                return
+            subj, passive = self.ex._subject(t)
+            dobjs = [c for c in t.children if c.dep_ == "dobj"]
+            if subj is not None and not passive and dobjs:  # "P leads X"
+                person = self._person(subj)
+                groups, ana = self._args(dobjs[0], set())
+                if person is not None and groups:
+                    out.append(_Found("leader_of", [person], groups, t, ana))
+            return
+        if lemma not in self.leader_nouns or t.pos_ not in ("NOUN", "PROPN"):
+            return
+        # the group: a compound/possessor of the noun, or "of X"
+        group_toks = [c for c in t.children if c.dep_ in ("compound", "poss", "nmod")]
+        group_toks += self._preps(t, "of")
+        groups: list[Mention] = []
+        ana = False
+        for g in group_toks:
+            m = self._index.get(g.i)
+            if self._ok(m):
+                groups.append(m)
+                continue
+            got, a = self._np(g, set())
+            groups.extend(got)
+            ana = ana or a
+        if not groups:
+            return
+        person = None
+        for c in t.children:  # "X commander, P"
+            if c.dep_ == "appos":
+                person = self._person(c)
+                if person:
+                    break
+        if person is None and t.dep_ in ("compound", "appos") and t.head.pos_ == "PROPN":  # "X leader P" / "P, the leader of X"
+            person = self._person(t.head)
+        if person is None:
+            return
+        out.append(_Found("leader_of", [person], groups[:1], t, ana))
+
+    def _founding_rules(self, t: Token, out: list[_Found]) -> None:
+        lemma = t.lemma_.lower()
+        if lemma not in self.founding_verbs or t.pos_ != "VERB":
+            return
+        subj, passive = self.ex._subject(t)
+        agents = self._preps(t, "by")
+        if passive and agents and subj is not None:
+            new, _ = self._args(subj, set())
+            if not new:
+                return
+            # "established by former X ideologues": a split
+            for a in agents:
+                sub = list(a.subtree)
+                if any(x.lower_ in self.former or x.lemma_.lower() in self.former for x in sub):
+                    for x in sub:
+                        m = self._index.get(x.i)
+                        if self._ok(m) and m.actor.actor_id not in self._ids(new):
+                            out.append(_Found("split_from", new, [m], t))
+                            return
+            if any(self._kind(m) in self.collective_kinds for m in new):  # "Y was formed by A and B"
+                members = [m for a in agents for m in self._args(a, self._ids(new))[0]]
+                if members:
+                    out.append(_Found("member_of", members, new, t))
+            return
+        if passive or subj is None:
+            return
+        dobjs = [c for c in t.children if c.dep_ == "dobj"]
+        if not dobjs:
+            return
+        new, _ = self._args(dobjs[0], set())
+        new = [m for m in new if self._kind(m) in self.collective_kinds]
+        if not new:
+            return
+        members, ana = self._args(subj, self._ids(new))
+        members = [m for m in members if m.actor.actor_id not in self._ids(new)]
+        if members:
+            out.append(_Found("member_of", members, new, t, ana))
+
+    # ------------------------------------------------------------------ main
+    def __call__(self, doc: Doc, document: Document, published: date | None, mentions: list[Mention]) -> list[RelationRecord]:
+        self._doc = doc
+        actors = [m for m in mentions if m.kind == "actor" and m.actor is not None]
+        index: dict[int, Mention] = {}
+        for m in actors:
+            for i in range(m.start, m.end):
+                index[i] = m
+        extra = self._extra_mentions(doc, index)
+        for m in extra:
+            if any(i in index for i in range(m.start, m.end)):
+                continue
+            actors.append(m)
+            for i in range(m.start, m.end):
+                index[i] = m
+        actors.sort(key=lambda m: m.start)
+        self._mentions, self._index = actors, index
+
+        records: list[RelationRecord] = []
+        seen: dict[tuple, RelationRecord] = {}
+        prev_hedged = False
+        for sent in doc.sents:
+            if not sent.text.strip():
+                continue
+            hedged, _cue = self._hedge(sent, prev_hedged)
+            prev_hedged = hedged
+            found: list[_Found] = []
+            for t in sent:
+                for rule in (self._verb_rules, self._noun_rules, self._leader_rules, self._founding_rules):
+                    rule(t, found)
+                self._backing_rules(t, found, published)
+            if not found:
+                continue
+            pick = dates_mod.resolve_date(sent.text, published) if published else None
+            lead = len(sent.text) - len(sent.text.lstrip())
+            trail = len(sent.text) - len(sent.text.rstrip())
+            for f in found:
+                if self._noun_irrealis(f.cue) if f.nominal else self._irrealis(f.cue, f.type != "leader_of"):
+                    continue
+                for s in f.sources:
+                    for tg in f.targets:
+                        src = s.actor if isinstance(s, Mention) else s
+                        tgt = tg.actor if isinstance(tg, Mention) else tg
+                        if src is None or tgt is None:
+                            continue
+                        a, b = src.actor_id or src.surface, tgt.actor_id or tgt.surface
+                        if a == b:
+                            continue
+                        # a provisional group named after its leader: "P leads the P faction" says nothing
+                        if f.type == "leader_of" and tgt.provisional and src.label in tgt.aliases:
+                            continue
+                        key = (f.type, *sorted((a, b))) if f.type in SYMMETRIC_RELATIONS else (f.type, a, b)
+                        if key in seen:
+                            continue
+                        is_hedged = hedged or self._opinion(f.cue) is not None
+                        conf = 0.75 - (0.15 if f.anaphoric else 0) - (0.15 if is_hedged else 0)
+                        rec = RelationRecord(
+                            doc_id=document.id, type=f.type, source=src, target=tgt,
+                            date=pick.date if pick else None, hedged=is_hedged,
+                            evidence=sent.text.strip(), evidence_start=sent.start_char + lead,
+                            evidence_end=sent.end_char - trail, confidence=round(conf, 2),
+                        )
+                        seen[key] = rec
+                        records.append(rec)
+        return records

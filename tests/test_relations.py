@@ -1,0 +1,231 @@
+"""Relations stated in text: hand-written sentences (not from the seeds) through the real Pipeline."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from frontlines import Pipeline
+from frontlines.models import SYMMETRIC_RELATIONS
+
+PUBLISHED = date(2019, 6, 20)
+
+
+@pytest.fixture(scope="module")
+def pipe():
+    return Pipeline("syria")
+
+
+def rels(pipe, text, published=PUBLISHED):
+    return pipe.process_text(text, doc_id="t", published=published).relations
+
+
+def _names(ref):
+    return {n.lower() for n in [ref.label, ref.surface, *(ref.aliases or [])]}
+
+
+def find(relations, rtype, source, target):
+    """The relation (type, source, target) -- either direction for symmetric types -- or None."""
+    s, t = source.lower(), target.lower()
+    for r in relations:
+        if r.type != rtype:
+            continue
+        if s in _names(r.source) and t in _names(r.target):
+            return r
+        if rtype in SYMMETRIC_RELATIONS and s in _names(r.target) and t in _names(r.source):
+            return r
+    return None
+
+
+def show(relations):
+    return [(r.type, r.source.label, r.target.label) for r in relations]
+
+
+# ---------------------------------------------------------------------------------- defected_from
+def test_defected_from_verb(pipe):
+    out = rels(pipe, "Jaysh al-Izza defected from the Free Syrian Army after a dispute over salaries.")
+    assert find(out, "defected_from", "Jaysh al-Izza", "Free Syrian Army"), show(out)
+
+
+def test_defection_noun_with_anaphora(pipe):
+    text = ("Hurras al-Din controls several villages west of Jisr al-Shughur. "
+            "On Monday, Jaysh al-Izza announced its defection from the alliance.")
+    out = rels(pipe, text)
+    r = find(out, "defected_from", "Jaysh al-Izza", "Hurras al-Din")
+    assert r, show(out)
+    assert r.evidence.startswith("On Monday") and r.evidence_end > r.evidence_start
+
+
+# ---------------------------------------------------------------------------------- member_of
+def test_member_group_apposition(pipe):
+    out = rels(pipe, "Fighters of Faylaq al-Sham, a member group of the National Front for Liberation, shelled the hill.")
+    assert find(out, "member_of", "Faylaq al-Sham", "National Front for Liberation"), show(out)
+
+
+def test_previously_affiliated_with(pipe):
+    out = rels(pipe, "Jaysh al-Nasr was previously affiliated with the Free Syrian Army.")
+    assert find(out, "member_of", "Jaysh al-Nasr", "Free Syrian Army"), show(out)
+
+
+def test_plural_anaphora_part_of(pipe):
+    text = ("Hayat Tahrir al-Sham detained fighters from Jaysh al-Izza and Faylaq al-Sham in Idlib. "
+            "Both these groups are part of the National Front for Liberation.")
+    out = rels(pipe, text)
+    assert find(out, "member_of", "Jaysh al-Izza", "National Front for Liberation"), show(out)
+    assert find(out, "member_of", "Faylaq al-Sham", "National Front for Liberation"), show(out)
+    assert not find(out, "member_of", "Hayat Tahrir al-Sham", "National Front for Liberation"), show(out)
+
+
+def test_list_joined_operations_room(pipe):
+    text = ("Rebel factions announced the Al-Fath al-Mubin Operations Room in Hama last year. "
+            "Several factions joined the operations room, including Jaysh al-Izza, Faylaq al-Sham and Ahrar al-Sham.")
+    out = rels(pipe, text)
+    for member in ("Jaysh al-Izza", "Faylaq al-Sham", "Ahrar al-Sham"):
+        assert find(out, "member_of", member, "Al-Fath al-Mubin Operations Room"), (member, show(out))
+
+
+# ---------------------------------------------------------------------------------- pledged_allegiance_to
+def test_pledged_allegiance(pipe):
+    out = rels(pipe, "Ansar al-Tawhid pledged allegiance to Hurras al-Din last year.")
+    assert find(out, "pledged_allegiance_to", "Ansar al-Tawhid", "Hurras al-Din"), show(out)
+
+
+def test_forced_to_swear_allegiance_to_it(pipe):
+    out = rels(pipe, "Its fighters were forced by the Islamic State to swear allegiance to it, Jaysh al-Islam said.")
+    # the object pronoun "it" is never the subject's group
+    assert not find(out, "pledged_allegiance_to", "Islamic State", "Islamic State"), show(out)
+    text = "Liwa al-Haq had long held the town. Its fighters were later forced by the Islamic State to swear allegiance to it."
+    out = rels(pipe, text)
+    assert find(out, "pledged_allegiance_to", "Liwa al-Haq", "Islamic State") or \
+        any(r.type == "pledged_allegiance_to" and "islamic state" in _names(r.target) for r in out), show(out)
+
+
+# ---------------------------------------------------------------------------------- backed_by
+def test_demonym_backed(pipe):
+    out = rels(pipe, "Turkish-backed Faylaq al-Sham fighters shelled the village of Kabani.")
+    assert find(out, "backed_by", "Faylaq al-Sham", "Military Forces of Turkey"), show(out)
+
+
+def test_backed_by_agent(pipe):
+    out = rels(pipe, "The Syrian Democratic Forces, backed by the United States, advanced on Raqqa.")
+    assert find(out, "backed_by", "Syrian Democratic Forces", "United States"), show(out)
+
+
+def test_pack_phrase_is_not_a_stated_backing(pipe):
+    # "Turkish-backed rebels" is how the pack names the SNA: the text states no relation between two actors
+    out = rels(pipe, "Turkish-backed rebels shelled positions near Manbij.")
+    assert not any(r.type == "backed_by" for r in out), show(out)
+
+
+# ---------------------------------------------------------------------------------- front_for
+def test_front_for_plain_and_hedged(pipe):
+    out = rels(pipe, "The Salvation Government is a front for Hayat Tahrir al-Sham.")
+    r = find(out, "front_for", "Salvation Government", "Hayat Tahrir al-Sham")
+    assert r and not r.hedged, show(out)
+    out = rels(pipe, "The Salvation Government is widely believed to be a front for Hayat Tahrir al-Sham.")
+    r = find(out, "front_for", "Salvation Government", "Hayat Tahrir al-Sham")
+    assert r and r.hedged, show(out)
+
+
+# ---------------------------------------------------------------------------------- allied_with
+def test_joined_forces_with(pipe):
+    out = rels(pipe, "Ahrar al-Sham joined forces with Faylaq al-Sham to push back the offensive near Saraqib.")
+    assert find(out, "allied_with", "Ahrar al-Sham", "Faylaq al-Sham"), show(out)
+
+
+def test_truce_between_the_two(pipe):
+    text = ("Jaysh al-Islam and Faylaq al-Rahman had fought each other in Eastern Ghouta for weeks. "
+            "On Friday, mediators announced a truce between the two groups.")
+    out = rels(pipe, text)
+    r = find(out, "allied_with", "Faylaq al-Rahman", "Jaysh al-Islam")
+    assert r, show(out)
+
+
+# ---------------------------------------------------------------------------------- clashed_with
+def test_clashes_between(pipe):
+    out = rels(pipe, "Clashes between Hayat Tahrir al-Sham and Ahrar al-Sham broke out near Ariha on Tuesday.")
+    assert find(out, "clashed_with", "Ahrar al-Sham", "Hayat Tahrir al-Sham"), show(out)
+
+
+def test_locked_in_combat_with(pipe):
+    out = rels(pipe, "Jaysh al-Izza has been locked in heavy combat with the Islamic State near Kafr Zita.")
+    assert find(out, "clashed_with", "Jaysh al-Izza", "Islamic State"), show(out)
+
+
+def test_battles_verb(pipe):
+    out = rels(pipe, "The Syrian Democratic Forces battled the Islamic State in Deir ez-Zor for months.")
+    assert find(out, "clashed_with", "Syrian Democratic Forces", "Islamic State"), show(out)
+
+
+def test_symmetric_dedupe(pipe):
+    text = ("Clashes between Hayat Tahrir al-Sham and Ahrar al-Sham broke out near Ariha. "
+            "Ahrar al-Sham clashed with Hayat Tahrir al-Sham again the next day.")
+    out = rels(pipe, text)
+    assert len([r for r in out if r.type == "clashed_with"]) == 1, show(out)
+
+
+# ---------------------------------------------------------------------------------- leader_of
+def test_commander_apposition(pipe):
+    out = rels(pipe, "Regime forces arrested Faylaq al-Sham commander, Abdul Karim Haddad, at a checkpoint.")
+    r = find(out, "leader_of", "Abdul Karim Haddad", "Faylaq al-Sham")
+    assert r and r.source.provisional and r.source.actor_id == "prov:abdul-karim-haddad" and r.source.inter is None, show(out)
+
+
+def test_the_leader_of(pipe):
+    out = rels(pipe, "Hassan Soufan, the leader of Ahrar al-Sham, met Turkish officials in Ankara.")
+    assert find(out, "leader_of", "Hassan Soufan", "Ahrar al-Sham"), show(out)
+
+
+def test_led_by(pipe):
+    out = rels(pipe, "Jaysh al-Izza is led by Jamil al-Saleh, a former army officer.")
+    assert find(out, "leader_of", "Jamil al-Saleh", "Jaysh al-Izza"), show(out)
+
+
+# ---------------------------------------------------------------------------------- split_from
+def test_split_from_verb(pipe):
+    out = rels(pipe, "Ansar al-Tawhid split from Jund al-Aqsa in early 2018.")
+    assert find(out, "split_from", "Ansar al-Tawhid", "Jund al-Aqsa"), show(out)
+
+
+def test_established_by_former_members(pipe):
+    out = rels(pipe, "Jaysh al-Izza was founded in 2013 by former Free Syrian Army officers from northern Hama.")
+    assert find(out, "split_from", "Jaysh al-Izza", "Free Syrian Army"), show(out)
+
+
+# ---------------------------------------------------------------------------------- dates, negatives
+def test_relation_date_from_sentence(pipe):
+    out = rels(pipe, "On March 3, Faylaq al-Sham defected from the Free Syrian Army.")
+    r = find(out, "defected_from", "Faylaq al-Sham", "Free Syrian Army")
+    assert r and r.date == date(2019, 3, 3), show(out)
+    out = rels(pipe, "Faylaq al-Sham defected from the Free Syrian Army.")
+    r = find(out, "defected_from", "Faylaq al-Sham", "Free Syrian Army")
+    assert r and r.date is None
+
+
+@pytest.mark.parametrize("text", [
+    "Jaysh al-Izza did not join the National Front for Liberation.",
+    "Faylaq al-Sham plans to join the National Front for Liberation.",
+    "Hurras al-Din may join forces with Ansar al-Tawhid next month.",
+    "Ahrar al-Sham never pledged allegiance to Hayat Tahrir al-Sham.",
+    "Ahrar al-Sham denied any alliance with Hayat Tahrir al-Sham.",
+    "Hayat Tahrir al-Sham asked Jaysh al-Izza to join forces with Ahrar al-Sham.",
+    "Jaysh al-Islam refused to pledge allegiance to the Islamic State.",
+])
+def test_negated_or_irrealis_gives_nothing(pipe, text):
+    out = rels(pipe, text)
+    assert out == [], show(out)
+
+
+def test_no_relation_with_itself_or_a_generic_actor(pipe):
+    out = rels(pipe, "Gunmen joined forces with Hayat Tahrir al-Sham fighters, and Hayat Tahrir al-Sham clashed with HTS.")
+    assert out == [], show(out)
+
+
+def test_leader_of_via_possessive_anaphor(pipe):
+    out = rels(pipe, "Tuesday's attack struck the headquarters of Ahrar al-Sham near Idlib, killing the group's leader Hassan Abboud.")
+    assert find(out, "leader_of", "Hassan Abboud", "Ahrar al-Sham"), show(out)
+
+
+def test_collapsed_truce_is_no_alliance(pipe):
+    out = rels(pipe, "An uneasy truce between Jaysh al-Islam and Faylaq al-Rahman collapsed on Monday.")
+    assert not any(r.type == "allied_with" for r in out), show(out)
