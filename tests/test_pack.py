@@ -450,7 +450,7 @@ def test_a_valid_minimal_pack_loads(tmp_path):
 def test_tiny_pack_resolves_its_own_world(syria):
     tiny = load_pack(TINY)
     assert tiny.name == "tiny" and tiny.iso == 466 and tiny.country == "Mali"
-    assert tiny.lexicons == {}
+    assert set(tiny.lexicons["triggers"]) >= {"clash", "attack"}  # a minimal trigger set of its own
     assert tiny.resolve_actor("JNIM").id == "jnim"
     assert tiny.resolve_actor("FAMa").id == "mf-mali"
     assert tiny.resolve_actor("Malian army").id == "mf-mali"
@@ -515,3 +515,57 @@ def test_import_geonames_assigns_admin_by_polygon(tmp_path, syria):
     assert len(pack.places) == before + added
     p = pack.places["gn:99999001"]
     assert p.kind == "village" and p.admin1 == "Idleb"
+
+
+def test_tiny_pack_end_to_end():
+    """Pipeline(<tiny pack>) turns a Sahel-style article into an event at a tiny-pack place, by tiny-pack actors."""
+    from frontlines.pipeline import Pipeline
+
+    pipe = Pipeline(TINY)
+    text = ("JNIM militants attacked Malian soldiers near Menaka on Tuesday, killing four soldiers, the army said.\n\n"
+            "Residents of Gao said the town was calm.")
+    result = pipe.process_text(text, doc_id="sahel-1", published=date(2019, 5, 2))
+    assert result.events, "the tiny pack's lexicon should yield an event"
+    ev = result.events[0]
+    assert ev.location is not None and ev.location.place_id in pipe.pack.places
+    assert ev.location.place_id == "t:menaka" and ev.location.admin1 == "Menaka"
+    assert ev.location.country == "Mali" and ev.location.iso == 466
+    ids = {a.actor_id for a in (ev.actor1, ev.actor2) if a}
+    assert ids and ids <= set(pipe.pack.actors)
+    assert ids == {"jnim", "mf-mali"}
+    assert ev.event_type == "Battles" and ev.fatalities == 4
+
+
+# ------------------------------------------------------------------ syria gazetteer: disambiguation
+
+
+def test_generic_heads_are_fragments_not_places(syria):
+    g = syria.gazetteer
+    assert {"tal", "kafr", "deir", "khan"} <= g.generic_heads
+    assert g.is_fragment("Tal", "Qarrah") and g.is_fragment("Khan", "al")
+    assert not g.is_fragment("Tal", "said") and not g.is_fragment("Aleppo", "Hama")
+    assert g.lookup("Khan") is None  # a bare generic word is no variant of a village
+
+
+def test_rural_and_countryside_name_the_governorate(syria):
+    g = syria.gazetteer
+    assert g.lookup("rural Damascus").id == g.lookup("Rural Damascus").id
+    assert g.lookup("rural Damascus").kind == "governorate" and g.lookup("rural Damascus").admin1 == "Rural Damascus"
+    assert g.lookup("Damascus countryside").admin1 == "Rural Damascus"
+    assert g.lookup("Damascus", context="shelling in the Damascus countryside").admin1 == "Rural Damascus"
+    assert g.lookup("Damascus", context="in the countryside of Damascus").admin1 == "Rural Damascus"
+    assert g.lookup("Idlib", context="protests in the Idlib countryside").kind == "governorate"
+    assert g.lookup("Eastern Ghouta").admin1 == "Rural Damascus"
+    assert g.lookup("Damascus").kind == "city" and g.lookup("Damascus").admin1 == "Damascus"
+
+
+def test_shared_names_follow_the_article(syria):
+    g = syria.gazetteer
+    # Mallah: a town in As-Sweida and the farms north of Aleppo; Zahraa: Aleppo town, Homs quarter
+    assert g.lookup("Mallah", context="fighting at Mallah", doc_context="Battles raged north of Aleppo.").admin1 == "Aleppo"
+    assert g.lookup("Zahraa", context="a car bomb in Zahraa", doc_context="Homs was hit again.").admin1 == "Homs"
+    assert g.lookup("Zahraa", context="shells fell on Nubl and Zahraa").admin1 == "Aleppo"
+    assert g.lookup("Hader", context="the village of Hader", doc_context="on the Golan Heights").admin1 == "Quneitra"
+    # spellings that belong to another place are gone
+    assert g.lookup("Adra").admin1 == "Rural Damascus"
+    assert g.lookup("Deir Ezour").id == g.lookup("Deir ez-Zor").id

@@ -17,6 +17,8 @@ Inputs
   similar name lies within 3 km (then the row only adds variants). `same_as` = a place id: add the
   row's name and variants to that place. `same_as` = "nearest": add them to the nearest populated place
   within 6 km. A "rename:" prefix (rename:<id>, rename:nearest) also makes the row's name the display name.
+  `same_as` = "drop:<id>": remove the row's variants (compared by fold_key) from that place: spellings
+  that mislead, such as a bare generic word ("Khan") or another place's name ("Adraa" for Dar'a).
 
 Every non-admin place gets admin1..3 by point-in-polygon (shapely STRtree) on the OCHA subdistricts.
 """
@@ -59,13 +61,16 @@ def clean_name(name: str) -> str:
     return re.sub(r"\s+", " ", s).strip()
 
 
-def similar(a: Place, names: list[str]) -> bool:
+EXTRA_MERGE_RATIO = 85  # places_extra rows: stricter than the OCHA/GeoNames merge (75)
+
+
+def similar(a: Place, names: list[str], ratio: int = 75) -> bool:
     keys_a = {fold_key(n) for n in a.all_names()}
     for n in names:
         k = fold_key(n)
         if k in keys_a:
             return True
-        if any(fuzz.ratio(k, ka) >= 75 for ka in keys_a):
+        if any(fuzz.ratio(k, ka) >= ratio for ka in keys_a):
             return True
     return False
 
@@ -157,6 +162,13 @@ def build(geo: Path, pack: Path) -> dict[str, Place]:
             continue
         names = [r["name"], *[v for v in (r.get("variants") or "").split("|") if v]]
         same = (r.get("same_as") or "").strip()
+        if same.startswith("drop:"):  # remove spellings that mislead (generic words, another place's name)
+            pid = same.removeprefix("drop:")
+            if pid not in places:
+                raise SystemExit(f"{extras}:{line}: drop {pid!r} is not a place id")
+            gone = {fold_key(v) for v in names[1:]}
+            places[pid].variants = [v for v in places[pid].variants if fold_key(v) not in gone]
+            continue
         target = None
         rename = same.startswith("rename:")
         same = same.removeprefix("rename:")
@@ -182,8 +194,12 @@ def build(geo: Path, pack: Path) -> dict[str, Place]:
                 raise SystemExit(f"{extras}:{line}: unknown kind {kind!r}")
             lat, lon = float(r["lat"]), float(r["lon"])
             if kind in POPULATED:
+                # a neighbourhood is never the city it lies in; a settlement merges only with a settlement
+                # of (almost) the same name: Hayan is not Huraytan 3 km away
+                same_level = (lambda q: q.kind == "neighbourhood") if kind == "neighbourhood" else \
+                    (lambda q: q.kind in POPULATED and q.kind != "neighbourhood")
                 for p in places.values():
-                    if p.kind in POPULATED and haversine_km(lat, lon, p.lat, p.lon) <= 3 and similar(p, names):
+                    if same_level(p) and haversine_km(lat, lon, p.lat, p.lon) <= 3 and similar(p, names, EXTRA_MERGE_RATIO):
                         target = p
                         break
             if target is None:

@@ -92,6 +92,12 @@ def process_into_store(paths: list[str], store, pipeline, *, only_ids: set[str] 
             totals["documents"] += added.get("documents", 0)
             totals["events"] += added.get("events", 0)
             totals["relations"] += added.get("relations", 0)
+    # near-duplicate articles, then one event per real-world event across documents (issue 5)
+    from .dedup import dedup_store
+    from .merge import merge_events
+
+    totals["duplicates"] = len(dedup_store(store))
+    totals["merged"] = merge_events(store, pipeline.pack)["clusters"]
     store.finish_run(run_id, documents=totals["documents"], events=totals["events"], failures=totals["failures"])
     return totals
 
@@ -321,6 +327,257 @@ def bench_case2021(
     report = run_case2021(tsv, pack=pack, console=None if as_json else console)
     if as_json:
         sys.stdout.write(json.dumps(report, indent=1) + "\n")
+
+
+token_app = typer.Typer(help="Bearer tokens for the workbench's write endpoints.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+@app.command()
+def serve(
+    db: DbOpt = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    pack: PackOpt = "syria",
+):
+    """The analyst's workbench: the web app and the JSON API (/api/, docs at /docs) over the store."""
+    import uvicorn
+
+    from .server import create_app
+
+    application = create_app(db, pack=pack)
+    err.print(f"workbench on http://{host}:{port}/ (API docs: /docs) over {escape(application.state.store.url)}")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Option("--name", "-n", help="Who uses it: recorded as `who` on every change.")] = "analyst",
+    db: DbOpt = None,
+):
+    """Create a bearer token for review (printed once; only its hash is stored)."""
+    store = _store(db)
+    try:
+        token = store.create_token(name)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--name")
+    err.print(f"token for [bold]{escape(name)}[/bold] (shown once; send it as 'Authorization: Bearer <token>'):")
+    sys.stdout.write(token + "\n")
+
+
+@token_app.command("list")
+def token_list(db: DbOpt = None):
+    """List tokens (names and dates; the tokens themselves are not stored)."""
+    table = Table(title="tokens")
+    for col in ("id", "name", "created", "last used"):
+        table.add_column(col)
+    for t in _store(db).tokens():
+        table.add_row(str(t["id"]), t["name"], t["created_at"] or "", t["last_used_at"] or "")
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[int, typer.Argument(help="The id `frontlines token list` shows.")], db: DbOpt = None):
+    """Revoke a token."""
+    if not _store(db).revoke_token(token_id):
+        err.print(f"[red]error:[/red] no token {token_id}")
+        raise typer.Exit(1)
+    console.print(f"revoked token {token_id}")
+
+
+@app.command()
+def graph(
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Only what was valid on this date (YYYY-MM-DD).")] = None,
+    around: Annotated[Optional[str], typer.Option("--around", help="Ego network of this actor (name, alias or id).")] = None,
+    depth: Annotated[int, typer.Option(help="With --around: how many steps out.")] = 1,
+    format: Annotated[str, typer.Option("--format", "-f", help="table | graphml | gexf | json")] = "table",
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="File to write (default: stdout).")] = None,
+    db: DbOpt = None,
+    pack: PackOpt = "syria",
+):
+    """The actor network: pack affiliations, extracted relations and derived clashes, with sources."""
+    from .network import build_network, role_of, write_graph
+    from .pack import load_pack
+
+    if format not in ("table", "graphml", "gexf", "json"):
+        raise typer.BadParameter(f"unknown format {format!r}; choose table, graphml, gexf or json", param_hint="--format")
+    try:
+        net = build_network(_store(db), load_pack(pack), as_of=_parse_day(as_of, "--as-of"), around=around, depth=depth)
+    except KeyError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc.args[0]))}")
+        raise typer.Exit(2)
+    if format == "table":
+        from .network import _edge_attrs
+
+        title = f"actor network{' as of ' + as_of if as_of else ''}{' around ' + net.nodes[net.around]['name'] if net.around else ''}"
+        table = Table(title=f"{title} ({len(net.edges)} edges)")
+        cols = ("source", "relation", "target", "role", "valid", "conf.", "hedged", "derived", "sources")
+        for col in cols:
+            table.add_column(col, overflow="fold")
+        for e in net.edges:
+            a = _edge_attrs(e)
+            role = ""
+            if net.around in (e.source, e.target) and e.source != e.target:
+                other = e.target if e.source == net.around else e.source
+                role = f"{net.nodes[other]['name']}: {role_of(e.type, e.source == net.around)}"
+            valid = f"{a['valid_from'] or a['first_seen'] or '?'}–{a['valid_to']}"
+            src = a["source_names"] + (f" ({a['count']} events)" if e.derived else "")
+            table.add_row(net.nodes[e.source]["name"], e.type, net.nodes[e.target]["name"], role, valid,
+                          f"{a['confidence']:.2f}", "claim" if a["hedged"] else "", "derived" if e.derived else "", src)
+        console.print(table)
+        return
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with output.open("w" if format == "json" else "wb", **({"encoding": "utf-8"} if format == "json" else {})) as fh:
+            write_graph(net, fh, format)
+        err.print(f"wrote {len(net.nodes)} actors and {len(net.edges)} edges to {output}")
+    elif format == "json":
+        write_graph(net, sys.stdout, "json")
+    else:
+        write_graph(net, sys.stdout.buffer, format)
+
+
+@app.command("actor")
+def actor_cmd(
+    name: Annotated[str, typer.Argument(help="Actor name, alias, abbreviation or id.")],
+    db: DbOpt = None,
+    pack: PackOpt = "syria",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the profile as JSON.")] = False,
+):
+    """An actor's profile: aliases, type, affiliations over time, leaders, events by month, with sources."""
+    from .network import actor_profile
+    from .pack import load_pack
+
+    try:
+        prof = actor_profile(_store(db), load_pack(pack), name)
+    except KeyError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc.args[0]))}")
+        raise typer.Exit(2)
+    if as_json:
+        sys.stdout.write(json.dumps(prof, ensure_ascii=False, indent=1, default=str) + "\n")
+        return
+    active = f"{prof['active_from'] or '?'}–{prof['active_to'] or ''}" if (prof["active_from"] or prof["active_to"]) else "?"
+    console.print(f"[bold]{escape(prof['name'])}[/bold]  ({prof['id']}; ACLED: {escape(prof['acled_name'] or '-')}; "
+                  f"inter {prof['inter']}; {prof['kind'] or 'kind unknown'}; active {active}"
+                  f"{'' if prof['in_pack'] else '; not in the pack'})")
+    console.print("aliases: " + escape(", ".join(prof["aliases"][:25]) + (" …" if len(prof["aliases"]) > 25 else "")))
+    if prof["predecessors"] or prof["successors"]:
+        console.print(f"predecessors: {', '.join(prof['predecessors']) or '-'}; successors: {', '.join(prof['successors']) or '-'}")
+    if prof["leaders"]:
+        console.print("leaders: " + escape("; ".join(
+            f"{ld['name']}{' (since ' + ld['since'] + ')' if ld.get('since') else ''} [{', '.join(ld['sources'])}]"
+            for ld in prof["leaders"])))
+    table = Table(title=f"affiliations ({len(prof['affiliations'])})")
+    for col in ("from", "to", "relation", "actor", "hedged", "sources"):
+        table.add_column(col, overflow="fold")
+    for t in prof["affiliations"]:
+        table.add_row(t["valid_from"] or t["first_seen"] or "?", t["valid_to"], t["role"] + (" (derived)" if t["derived"] else ""),
+                      t["other"], "claim" if t["hedged"] else "",
+                      t["source_names"] + (f" ({t['count']} events)" if t["derived"] else ""))
+    console.print(table)
+    table = Table(title="events by month")
+    for col in ("month", "events", "fatalities", "types", "sources"):
+        table.add_column(col, overflow="fold")
+    for m in prof["events_by_month"]:
+        table.add_row(m["month"], str(m["events"]), str(m["fatalities"]),
+                      ", ".join(f"{k} {v}" for k, v in m["by_type"].items()), "; ".join(m["sources"]))
+    console.print(table)
+
+
+@app.command()
+def changes(
+    since: Annotated[str, typer.Option("--since", help="From this date (YYYY-MM-DD), inclusive.")],
+    until: Annotated[Optional[str], typer.Option("--until", help="Up to this date, inclusive.")] = None,
+    db: DbOpt = None,
+    pack: PackOpt = "syria",
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+):
+    """New alliances, splits, defections, leadership changes and first-seen actors since a date."""
+    from .changes import detect_changes
+    from .pack import load_pack
+
+    items = detect_changes(_store(db), load_pack(pack), _parse_day(since, "--since"), _parse_day(until, "--until"))
+    if as_json:
+        sys.stdout.write(json.dumps(items, ensure_ascii=False, indent=1, default=str) + "\n")
+        return
+    table = Table(title=f"changes since {since} ({len(items)})")
+    for col in ("kind", "date", "actor", "relation", "other", "hedged", "evidence"):
+        table.add_column(col, overflow="fold")
+    for i in items:
+        ev = []
+        for e in i["evidence"]:
+            if e["kind"] == "pack":
+                ev.append("pack" + (f": {e['note']}" if e.get("note") else ""))
+            elif e["kind"] == "event":
+                ev.append(f"{e.get('source') or e['event_id']}: {e.get('event_type')} at {e.get('location') or '?'}")
+            else:
+                ev.append(f"{e.get('outlet') or e.get('doc_id')}: “{(e.get('evidence') or '').strip()[:160]}”")
+        table.add_row(i["kind"], i["date"], i["source"], i["type"] if i["kind"] != "first_seen" else "",
+                      i["target"] or "", "claim" if i["hedged"] else "", "\n".join(ev))
+    console.print(table)
+
+
+@app.command()
+def clusters(
+    db: DbOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the merged events as JSON.")] = False,
+):
+    """Events merged across documents: sources, why they were merged, where the sources disagree."""
+    from .merge import merged_events
+
+    rows = [e for e in merged_events(_store(db)) if len(e["event_ids"]) > 1]
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1, default=str) + "\n")
+        return
+    table = Table(title=f"merged events ({len(rows)})")
+    for col in ("cluster", "date", "type", "location", "fat.", "source", "why", "disagree on"):
+        table.add_column(col, overflow="fold")
+    for e in rows:
+        why = []
+        for m in e["merge_reason"]:
+            for link in (m.get("reason") or {}).get("links", []):
+                km = "?" if link["distance_km"] is None else f"{link['distance_km']:g}"
+                why.append(f"{km} km, {link['day_gap']} d, shared: {', '.join(link['shared_actors'])}")
+            if m.get("locked"):
+                why.append(f"reviewer: {m.get('merged_by') or '?'}")
+        disagree = [f"{d['field']}: " + " / ".join(f"{v['value']} ({v['source']})" for v in d["values"]) for d in e["discrepancies"]]
+        table.add_row(e["id"], e.get("event_date") or "?", e["event_type"], e.get("location") or "", str(e["fatalities"]),
+                      e["source"], "\n".join(why), "\n".join(disagree))
+    console.print(table)
+
+
+@app.command("split")
+def split_cmd(
+    event_id: Annotated[str, typer.Argument(help="The event to take out of its merged event.")],
+    who: Annotated[Optional[str], typer.Option(help="Reviewer name (recorded).")] = None,
+    db: DbOpt = None,
+):
+    """Undo a merge: the event stands alone and later runs never merge it back."""
+    from .merge import split_event
+
+    try:
+        res = split_event(_store(db), event_id, who)
+    except (KeyError, ValueError) as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc.args[0] if exc.args else exc))}")
+        raise typer.Exit(2)
+    console.print(f"split {res['event_id']} from {', '.join(res['apart_from'])}")
+
+
+@app.command("merge")
+def merge_cmd(
+    event_ids: Annotated[list[str], typer.Argument(help="Two or more event ids reporting one event.")],
+    who: Annotated[Optional[str], typer.Option(help="Reviewer name (recorded).")] = None,
+    db: DbOpt = None,
+):
+    """Merge events by hand: later runs never split them."""
+    from .merge import merge_manual
+
+    try:
+        res = merge_manual(_store(db), event_ids, who)
+    except (KeyError, ValueError) as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc.args[0] if exc.args else exc))}")
+        raise typer.Exit(2)
+    console.print(f"merged {', '.join(res['event_ids'])} as {res['cluster_id']}")
 
 
 def main() -> None:  # pragma: no cover

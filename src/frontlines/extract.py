@@ -91,8 +91,13 @@ def _lemma(t: Token) -> str:
 class Extractor:
     """Callable: (Doc, Document, published) -> (events, actor refs, place refs)."""
 
-    def __init__(self, pack: KnowledgePack):
+    # The sentence classifier picks the sub-type when the lexicon's conditions cannot decide between a
+    # trigger's candidates (it is consulted only then: it costs more than the rest of the sentence).
+    CHOOSE_CONFIDENCE = 0.5
+
+    def __init__(self, pack: KnowledgePack, classifier=None):
         self.pack = pack
+        self.classifier = classifier
         self.lex = Lexicon.from_pack(pack)
         self.hedge_words = self.lex.words("hedge_words")
         self.hedge_phrases = [p.lower() for p in self.lex.raw.get("hedge_phrases", [])]
@@ -531,20 +536,26 @@ class Extractor:
 
     # ------------------------------------------------------------------ the rest of an event
     def _place_for(self, trig: Token, sent: Span, index, last_place: PlaceRef | None) -> PlaceRef | None:
+        """The event's place: its own clause first, the most specific place there, the nearest.
+
+        The country is a location only when nothing more specific is named: a sentence that names only
+        the country outside the event's clause keeps the place the passage named last; one whose event
+        clause itself names only the country is located at country level (no admin1, geo_precision 3).
+        """
         places = [m for m in {id(m): m for m in (index.get(t.i) for t in sent) if m}.values() if m.kind == "place"]
         if not places:
             return last_place
-        # the country is a location only when the passage names nothing more specific
+        clause = {t.i for t in trig.subtree} | {t.i for t in trig.head.subtree}
         specific = [m for m in places if m.place.kind != "country"]
         if specific:
             places = specific
-        elif last_place is not None and last_place.kind != "country":
+        elif last_place is not None and last_place.kind != "country" and not any(m.start in clause for m in places):
             return last_place
-        clause = {t.i for t in trig.subtree} | {t.i for t in trig.head.subtree}
 
         def score(m: Mention):
             in_clause = m.start in clause
-            spec = PLACE_SPECIFICITY.get(m.place.kind or "", 2)
+            kind = m.place.kind or ""
+            spec = PLACE_SPECIFICITY.get(kind, 0 if kind in ("neighbourhood", "airport", "site") else 2)
             return (not in_clause, spec, abs(m.start - trig.i))
 
         return sorted(places, key=score)[0].place
@@ -661,6 +672,7 @@ class Extractor:
         prev_hedged = False
         lemma_of: dict[int, str] = {}
         text = doc.text
+        sent_triggers = {sent.start: self.triggers(sent) for sent in doc.sents if sent.text.strip()}
         for sent in doc.sents:
             if not sent.text.strip():
                 continue
@@ -678,11 +690,17 @@ class Extractor:
             orphans: list[str] = []
             if _is_background(sent.text, published):
                 continue
-            for trig, key, rules in self.triggers(sent):
+            for trig, key, rules in sent_triggers.get(sent.start, []):
                 if self._is_irrealis(trig) or self._is_aggregate(trig):
                     continue
                 agent, targets, obj = self.arguments(trig, index, salient)
                 sub = self._choose_rule(rules, trig, agent, targets[0] if targets else None, obj)
+                if sub is None and self.classifier is not None and (agent or targets):
+                    target = targets[0] if targets else None
+                    subs = [x for x in dict.fromkeys(r["sub"] for r in rules) if _roles_fit(x, agent, target)]
+                    if len(subs) > 1:
+                        best, p = self.classifier.rank(sent.text, subs)[0]
+                        sub = best if p >= self.CHOOSE_CONFIDENCE else None
                 if sub is None:
                     continue
                 et = SUB_EVENT_TYPES[sub]
@@ -843,6 +861,18 @@ def _is_background(sentence: str, published: date | None) -> bool:
         return False
     years = [int(y) for y in _YEAR_RE.findall(sentence)]
     return bool(years) and max(years) < published.year
+
+
+def _roles_fit(sub: str, agent: "Mention | None", target: "Mention | None") -> bool:
+    """Hard constraints of ACLED's definitions that no classifier may overrule."""
+    et = SUB_EVENT_TYPES[sub]
+    if et == "Battles":
+        return bool(agent and agent.armed and target and target.armed)
+    if et == "Violence against civilians":
+        return bool(agent and agent.armed and (target is None or target.inter == CIVILIAN_INTER))
+    if et in ("Protests", "Riots"):
+        return agent is None or not agent.armed
+    return True
 
 
 def _actor_key(ref: ActorRef | None) -> str:

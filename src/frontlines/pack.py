@@ -439,7 +439,9 @@ class Gazetteer:
                 first = surface.split()[0]
                 if fold_key(first) != fold_key(name):
                     found = self.candidates(first)
-            if found and len({(round(p.lat, 1), round(p.lon, 1)) for p in found}) <= 2:
+            # an anchor must be unambiguous: one or two spots, or a city and the admin units named after it
+            if found and (len({(round(p.lat, 1), round(p.lon, 1)) for p in found}) <= 2
+                          or len({p.admin1 for p in found}) == 1):
                 anchors.append(found[0])
         return anchors
 

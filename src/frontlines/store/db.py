@@ -13,6 +13,7 @@ import calendar
 import hashlib
 import os
 import re
+import secrets
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -31,14 +32,18 @@ from ..models import ActorRef, DocumentResult, IngestFailure, PlaceRef
 from ..names import match_key, strip_accents
 from .schema import (
     ActorAliasRow,
+    ActorRedirectRow,
     ActorRow,
+    ApiTokenRow,
     DocumentRow,
+    EventClusterRow,
     EventRow,
     EventSourceRow,
     FailureRow,
     PlaceRow,
     RelationRow,
     RemovedSpanRow,
+    ReviewRow,
     RunRow,
     metadata,
     utcnow,
@@ -48,11 +53,24 @@ ENV_VAR = "FRONTLINES_DB"
 STORE_DIR = Path(__file__).resolve().parent
 MIGRATIONS_DIR = STORE_DIR / "migrations"
 UNREVIEWED = "unreviewed"
+EDITED = "edited"
+CONFIRMED = "confirmed"
+REJECTED = "rejected"
+REVIEW_STATES = (UNREVIEWED, EDITED, CONFIRMED, REJECTED)
+# Columns a reviewer may set through `Store.update_event` (the rest are derived or machine-only).
+EDITABLE_COLUMNS = (
+    "event_type", "sub_event_type", "event_date", "time_precision",
+    "actor1", "actor1_id", "inter1", "actor2", "actor2_id", "inter2",
+    "assoc_actor_1", "assoc_actor_1_ids", "assoc_actor_2", "assoc_actor_2_ids",
+    "place_id", "location", "latitude", "longitude", "admin1", "admin2", "admin3", "geo_precision",
+    "country", "iso", "fatalities", "injured", "hedged", "claimant",
+)
 _CHUNK = 500  # ids per IN (...) clause, well under SQLite's bound-parameter limit
 
 __all__ = [
     "ENV_VAR",
     "MIGRATIONS_DIR",
+    "ReviewConflict",
     "Store",
     "alembic_config",
     "default_db_path",
@@ -207,6 +225,30 @@ def _cleaned(text: str, spans: list[RemovedSpanRow]) -> str:
 ZERO = {"documents": 0, "events": 0, "relations": 0}
 
 
+def _contains_word(text: str, names: Iterable[str]) -> bool:
+    """Does any of `names` occur in `text` as a whole word (case-insensitive)?"""
+    for n in names:
+        if n and re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text, flags=re.I):
+            return True
+    return False
+
+
+class ReviewConflict(ValueError):
+    """A review action that contradicts the stored state (duplicate alias, id taken, merge with itself)."""
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _jsonable(value):
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
 # --------------------------------------------------------------------------- the store
 
 
@@ -320,7 +362,10 @@ class Store:
                 s.add(RemovedSpanRow(doc_id=doc.id, start=sp.start, end=sp.end, kind=sp.kind, reason=sp.reason))
             s.flush()
 
-            actors = _ActorCache(s)
+            redirects: dict[str, str] = dict(
+                s.execute(select(ActorRedirectRow.from_id, ActorRedirectRow.to_id)).all()
+            )
+            actors = _ActorCache(s, redirects)
             for ref in result.actors:
                 actors.upsert(ref)
             places: dict[str, PlaceRow] = {}
@@ -343,14 +388,20 @@ class Store:
             for ev in result.events:
                 eid = ev.key()
                 values = self._event_values(ev, region=region, iso3=iso3, eid=eid)
+                if redirects:
+                    actors.redirect_event_values(values)
                 erow = seen_events.get(eid) or s.get(EventRow, eid)
                 if erow is None:
                     erow = EventRow(id=eid, review_state=UNREVIEWED, created_at=utcnow(), **values)
                     s.add(erow)
                     counts["events"] += 1
-                elif erow.review_state == UNREVIEWED and eid not in seen_events:
+                elif erow.review_state in (UNREVIEWED, EDITED) and eid not in seen_events:
+                    # a person's edits stick: columns they set are never overwritten by a re-run;
+                    # confirmed and rejected events are left exactly as the reviewer saw them
+                    locked = set(erow.reviewed_fields or ())
                     for k, v in values.items():
-                        setattr(erow, k, v)
+                        if k not in locked:
+                            setattr(erow, k, v)
                 seen_events[eid] = erow
                 skey = (eid, ev.evidence_start)
                 if skey not in seen_sources:
@@ -374,14 +425,16 @@ class Store:
                 if rid in seen_rel or s.get(RelationRow, rid) is not None:
                     continue
                 seen_rel.add(rid)
+                src_id, src_label = actors.resolve(_actor_key(rel.source), rel.source.label)
+                tgt_id, tgt_label = actors.resolve(_actor_key(rel.target), rel.target.label)
                 s.add(
                     RelationRow(
                         id=rid,
                         type=rel.type,
-                        source_id=_actor_key(rel.source),
-                        source=rel.source.label,
-                        target_id=_actor_key(rel.target),
-                        target=rel.target.label,
+                        source_id=src_id,
+                        source=src_label,
+                        target_id=tgt_id,
+                        target=tgt_label,
                         date=rel.date,
                         hedged=bool(rel.hedged),
                         derived=False,
@@ -600,7 +653,8 @@ class Store:
                 rows = [r for r in rows if hit(r)]
 
             sources = self._sources(s, [r.id for r in rows])
-            return [self._event_dict(r, aliases, sources.get(r.id, [])) for r in rows]
+            clusters = self._cluster_ids(s, [r.id for r in rows])
+            return [self._event_dict(r, aliases, sources.get(r.id, []), clusters.get(r.id)) for r in rows]
 
     @staticmethod
     def _sources(s: Session, event_ids: list[str]) -> dict[str, list[dict]]:
@@ -627,7 +681,7 @@ class Store:
         return out
 
     @staticmethod
-    def _event_dict(r: EventRow, aliases: dict[str, list[str]], sources: list[dict]) -> dict:
+    def _event_dict(r: EventRow, aliases: dict[str, list[str]], sources: list[dict], cluster_id: str | None = None) -> dict:
         def names_for(actor_id: str | None, label: str | None) -> list[str]:
             if not actor_id:
                 return _dedup([label])
@@ -676,7 +730,7 @@ class Store:
             "source": "; ".join(_dedup(src["outlet"] or src["doc_id"] for src in sources)),
             "source_scale": None,
             "notes": notes.strip(),
-            "cluster_id": r.id,
+            "cluster_id": cluster_id or r.id,  # merge.py's event_clusters; else its own
             "timestamp": _unix(r.created_at),
         }
 
@@ -783,22 +837,489 @@ class Store:
                 for r in rows
             ]
 
+    # ------------------------------------------------------------------ review (the workbench)
+
+    def event(self, event_id: str) -> dict | None:
+        """One event as `events()` gives it, plus `reviewed_fields` and its `reviews` (oldest first)."""
+        with self._tx() as s:
+            r = s.get(EventRow, event_id)
+            if r is None:
+                return None
+            ids = {i for i in (r.actor1_id, r.actor2_id, *(r.assoc_actor_1_ids or []), *(r.assoc_actor_2_ids or [])) if i}
+            d = self._event_dict(r, self._aliases(s, ids), self._sources(s, [r.id]).get(r.id, []),
+                                 self._cluster_ids(s, [r.id]).get(r.id))
+            d["reviewed_fields"] = list(r.reviewed_fields or [])
+        d["reviews"] = self.reviews(entity="event", entity_id=event_id)
+        return d
+
+    def reviewed_fields(self) -> dict[str, list[str]]:
+        """event id -> the columns a person set, for every event that has any."""
+        with self._tx() as s:
+            rows = s.execute(select(EventRow.id, EventRow.reviewed_fields).where(EventRow.reviewed_fields.is_not(None)))
+            return {i: list(f) for i, f in rows if f}
+
+    @staticmethod
+    def _log(s: Session, entity: str, entity_id: str, field: str | None, before, after, who: str | None) -> None:
+        s.add(ReviewRow(entity=entity, entity_id=entity_id, field=field, before=_jsonable(before),
+                        after=_jsonable(after), who=who, at=utcnow()))
+
+    def _find_actor(self, s: Session, name: str) -> ActorRow | None:
+        """A stored actor whose id, name or alias is `name` (folded); None if there is none."""
+        row = s.get(ActorRow, name)
+        if row is not None:
+            return row
+        key = match_key(name)
+        for r in s.scalars(select(ActorRow).where(func.lower(ActorRow.name) == name.strip().lower())):
+            return r
+        aid = s.scalar(select(ActorAliasRow.actor_id).where(ActorAliasRow.normalized == key).limit(1))
+        return s.get(ActorRow, aid) if aid else None
+
+    def _actor_for_edit(self, s: Session, name: str) -> ActorRow:
+        row = self._find_actor(s, name)
+        if row is None:  # a name nobody knows yet: a provisional actor, flagged for review
+            aid = provisional_id(name)
+            row = s.get(ActorRow, aid)
+            if row is None:
+                row = ActorRow(id=aid, name=name.strip(), acled_name=None, inter=None, kind=None,
+                               provisional=True, needs_review=True, pack=None)
+                s.add(row)
+                s.flush()
+                s.add(ActorAliasRow(actor_id=aid, alias=name.strip(), normalized=match_key(name)))
+                s.flush()
+        return row
+
+    def _normalise_changes(self, s: Session, r: EventRow, changes: dict) -> dict:
+        """Validate a reviewer's changes and expand them to columns (actor name -> id, label, inter...)."""
+        from ..models import EVENT_TYPES, SUB_EVENT_TYPES
+
+        unknown = sorted(set(changes) - set(EDITABLE_COLUMNS))
+        if unknown:
+            raise ValueError(f"not editable: {', '.join(unknown)}; editable: {', '.join(EDITABLE_COLUMNS)}")
+        out = dict(changes)
+        if "event_type" in out or "sub_event_type" in out:
+            et = out.get("event_type", r.event_type)
+            if et not in EVENT_TYPES:
+                raise ValueError(f"unknown event_type {et!r}; one of: {', '.join(EVENT_TYPES)}")
+            sub = out.get("sub_event_type")
+            if sub is None:
+                sub = r.sub_event_type if r.sub_event_type in EVENT_TYPES[et] else EVENT_TYPES[et][0]
+                out["sub_event_type"] = sub
+            if SUB_EVENT_TYPES.get(sub) != et:
+                raise ValueError(f"sub_event_type {sub!r} is not a kind of {et!r}; one of: {', '.join(EVENT_TYPES[et])}")
+            out["event_type"] = et
+        if "event_date" in out:
+            v = out["event_date"]
+            if isinstance(v, str):
+                try:
+                    v = date.fromisoformat(v)
+                except ValueError:
+                    raise ValueError(f"event_date {v!r} is not a date (YYYY-MM-DD)") from None
+            if v is not None and not isinstance(v, date):
+                raise ValueError("event_date must be a date (YYYY-MM-DD) or null")
+            out["event_date"] = v
+        if "time_precision" in out and out["time_precision"] not in (1, 2, 3):
+            raise ValueError("time_precision must be 1, 2 or 3")
+        for key in ("fatalities", "injured"):
+            if key in out:
+                v = out[key]
+                if v is None and key == "injured":
+                    continue
+                if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                    raise ValueError(f"{key} must be a whole number >= 0")
+        if "hedged" in out and not isinstance(out["hedged"], bool):
+            raise ValueError("hedged must be true or false")
+        for n in ("1", "2"):
+            key = f"actor{n}"
+            if key in out and f"{key}_id" not in out:
+                name = out[key]
+                if name is None or not str(name).strip():
+                    if n == "1":
+                        raise ValueError("actor1 cannot be empty")
+                    out.update({"actor2": None, "actor2_id": None, "inter2": None})
+                else:
+                    row = self._actor_for_edit(s, str(name))
+                    out.update({key: row.name, f"{key}_id": row.id, f"inter{n}": row.inter})
+            elif f"{key}_id" in out and out[f"{key}_id"] is not None:
+                row = s.get(ActorRow, out[f"{key}_id"])
+                if row is None:
+                    raise ValueError(f"unknown actor id {out[f'{key}_id']!r}")
+                out.setdefault(key, row.name)
+                out.setdefault(f"inter{n}", row.inter)
+        for k in ("latitude", "longitude"):
+            if k in out and out[k] is not None:
+                if isinstance(out[k], bool) or not isinstance(out[k], (int, float)):
+                    raise ValueError(f"{k} must be a number")
+                out[k] = float(out[k])
+        if out.get("latitude") is not None and not -90 <= out["latitude"] <= 90:
+            raise ValueError("latitude must be within -90..90")
+        if out.get("longitude") is not None and not -180 <= out["longitude"] <= 180:
+            raise ValueError("longitude must be within -180..180")
+        if "location" in out:
+            loc = out["location"]
+            if loc is not None and not str(loc).strip():
+                raise ValueError("location cannot be blank (null clears it)")
+            if "place_id" not in out and loc is not None and "latitude" not in out:
+                place = s.scalar(select(PlaceRow).where(func.lower(PlaceRow.name) == str(loc).strip().lower()).limit(1))
+                if place is not None:
+                    out.update({"place_id": place.id, "location": place.name, "latitude": place.lat,
+                                "longitude": place.lon, "admin1": place.admin1, "admin2": place.admin2,
+                                "admin3": place.admin3})
+                else:
+                    out.setdefault("place_id", None)
+        if out.get("place_id") is not None and s.get(PlaceRow, out["place_id"]) is None:
+            s.add(PlaceRow(id=out["place_id"], name=out.get("location") or out["place_id"], kind=None,
+                           lat=out.get("latitude"), lon=out.get("longitude"), admin1=out.get("admin1"),
+                           admin2=out.get("admin2"), admin3=out.get("admin3"), country=out.get("country"),
+                           iso=out.get("iso")))
+            s.flush()
+        return out
+
+    def update_event(self, event_id: str, changes: dict, who: str | None, *, state: str = EDITED) -> dict:
+        """A reviewer's edit: one `reviews` row per changed column (who, when, before, after).
+
+        Every column named in `changes` joins the event's `reviewed_fields`, which `save_result`
+        never overwrites. Raises KeyError (no such event), ValueError (bad field or value).
+        """
+        if not changes:
+            raise ValueError("no changes given")
+        with self._tx() as s:
+            r = s.get(EventRow, event_id)
+            if r is None:
+                raise KeyError(event_id)
+            cols = self._normalise_changes(s, r, changes)
+            locked = list(r.reviewed_fields or [])
+            for col, after in cols.items():
+                before = getattr(r, col)
+                if col not in locked:
+                    locked.append(col)
+                if before != after:
+                    self._log(s, "event", event_id, col, before, after, who)
+                    setattr(r, col, after)
+            r.reviewed_fields = locked
+            if r.review_state != state:
+                self._log(s, "event", event_id, "review_state", r.review_state, state, who)
+                r.review_state = state
+        return self.event(event_id)  # type: ignore[return-value]
+
+    def set_review_state(self, event_id: str, state: str, who: str | None, note: str | None = None) -> dict:
+        """Confirm or reject (or reopen) an event; logged like an edit."""
+        if state not in REVIEW_STATES:
+            raise ValueError(f"unknown review state {state!r}; one of {', '.join(REVIEW_STATES)}")
+        with self._tx() as s:
+            r = s.get(EventRow, event_id)
+            if r is None:
+                raise KeyError(event_id)
+            self._log(s, "event", event_id, "review_state", r.review_state, state, who)
+            if note:
+                self._log(s, "event", event_id, "note", None, note, who)
+            r.review_state = state
+        return self.event(event_id)  # type: ignore[return-value]
+
+    def confirm_event(self, event_id: str, who: str | None, note: str | None = None) -> dict:
+        return self.set_review_state(event_id, CONFIRMED, who, note)
+
+    def reject_event(self, event_id: str, who: str | None, note: str | None = None) -> dict:
+        return self.set_review_state(event_id, REJECTED, who, note)
+
+    def reviews(self, entity: str | None = None, entity_id: str | None = None, limit: int | None = None) -> list[dict]:
+        """The audit log (oldest first): who changed which field of what, when, from what to what."""
+        q = select(ReviewRow).order_by(ReviewRow.id)
+        if entity:
+            q = q.where(ReviewRow.entity == entity)
+        if entity_id:
+            q = q.where(ReviewRow.entity_id == entity_id)
+        with self._tx() as s:
+            rows = list(s.scalars(q).all())
+        if limit is not None:
+            rows = rows[-limit:]
+        return [
+            {"id": r.id, "entity": r.entity, "entity_id": r.entity_id, "field": r.field, "before": r.before,
+             "after": r.after, "who": r.who, "at": _iso(r.at)}
+            for r in rows
+        ]
+
+    # ------------------------------------------------------------------ actors (review)
+
+    @staticmethod
+    def _actor_dict(r: ActorRow, aliases: list[str], n_events: int = 0, n_relations: int = 0) -> dict:
+        return {"id": r.id, "name": r.name, "acled_name": r.acled_name, "inter": r.inter, "kind": r.kind,
+                "provisional": bool(r.provisional), "needs_review": bool(r.needs_review), "pack": r.pack,
+                "aliases": aliases, "n_events": n_events, "n_relations": n_relations}
+
+    def actors(self, query: str | None = None) -> list[dict]:
+        """Stored actors (name order) with aliases and how many events/relations name them."""
+        with self._tx() as s:
+            rows = list(s.scalars(select(ActorRow).order_by(ActorRow.name, ActorRow.id)).all())
+            aliases: dict[str, list[str]] = {}
+            for aid, alias in s.execute(select(ActorAliasRow.actor_id, ActorAliasRow.alias).order_by(ActorAliasRow.id)):
+                aliases.setdefault(aid, []).append(alias)
+            n_ev: dict[str, int] = {}
+            for r in s.scalars(select(EventRow)):
+                for i in {r.actor1_id, r.actor2_id, *(r.assoc_actor_1_ids or []), *(r.assoc_actor_2_ids or [])}:
+                    if i:
+                        n_ev[i] = n_ev.get(i, 0) + 1
+            n_rel: dict[str, int] = {}
+            for a, b in s.execute(select(RelationRow.source_id, RelationRow.target_id)):
+                n_rel[a] = n_rel.get(a, 0) + 1
+                n_rel[b] = n_rel.get(b, 0) + 1
+        out = [self._actor_dict(r, _dedup(aliases.get(r.id, [])), n_ev.get(r.id, 0), n_rel.get(r.id, 0)) for r in rows]
+        if query:
+            out = [a for a in out if _contains(query, [a["id"], a["name"], a["acled_name"], *a["aliases"]])]
+        return out
+
+    def actor(self, actor_id: str) -> dict | None:
+        found = [a for a in self.actors() if a["id"] == actor_id]
+        if not found:
+            return None
+        with self._tx() as s:
+            merged = list(s.scalars(select(ActorRedirectRow.from_id).where(ActorRedirectRow.to_id == actor_id)))
+        return {**found[0], "merged_from": merged, "reviews": self.reviews(entity="actor", entity_id=actor_id)}
+
+    def add_alias(self, actor_id: str, alias: str, who: str | None) -> dict:
+        alias = (alias or "").strip()
+        if not alias:
+            raise ValueError("alias cannot be empty")
+        with self._tx() as s:
+            if s.get(ActorRow, actor_id) is None:
+                raise KeyError(actor_id)
+            existing = set(s.scalars(select(ActorAliasRow.alias).where(ActorAliasRow.actor_id == actor_id)))
+            if alias in existing:
+                raise ReviewConflict(f"{alias!r} is already an alias of {actor_id}")
+            s.add(ActorAliasRow(actor_id=actor_id, alias=alias, normalized=match_key(alias)))
+            self._log(s, "actor", actor_id, "alias", None, alias, who)
+        return self.actor(actor_id)  # type: ignore[return-value]
+
+    def merge_actors(self, keep_id: str, other_id: str, who: str | None) -> dict:
+        """Fold actor `other_id` into `keep_id`: events, relations and aliases move; later runs follow."""
+        if keep_id == other_id:
+            raise ReviewConflict("cannot merge an actor into itself")
+        with self._tx() as s:
+            keep, other = s.get(ActorRow, keep_id), s.get(ActorRow, other_id)
+            if keep is None:
+                raise KeyError(keep_id)
+            if other is None:
+                raise KeyError(other_id)
+            other_aliases = list(s.scalars(select(ActorAliasRow).where(ActorAliasRow.actor_id == other_id)))
+            before = {"id": other.id, "name": other.name, "aliases": [a.alias for a in other_aliases]}
+            moved_events = self._repoint_events(s, {other_id}, keep)
+            for rel in s.scalars(select(RelationRow).where(or_(RelationRow.source_id == other_id, RelationRow.target_id == other_id))):
+                if rel.source_id == other_id:
+                    rel.source_id, rel.source = keep_id, keep.name
+                if rel.target_id == other_id:
+                    rel.target_id, rel.target = keep_id, keep.name
+            known = set(s.scalars(select(ActorAliasRow.alias).where(ActorAliasRow.actor_id == keep_id)))
+            for a in other_aliases:
+                if a.alias in known:
+                    s.delete(a)
+                else:
+                    a.actor_id = keep_id
+                    known.add(a.alias)
+            if other.name not in known and other.name != keep.name:
+                s.add(ActorAliasRow(actor_id=keep_id, alias=other.name, normalized=match_key(other.name)))
+            if keep.inter is None:
+                keep.inter = other.inter
+            s.flush()
+            for red in s.scalars(select(ActorRedirectRow).where(ActorRedirectRow.to_id == other_id)):
+                red.to_id = keep_id
+            s.flush()
+            s.delete(other)
+            s.flush()
+            s.add(ActorRedirectRow(from_id=other_id, to_id=keep_id, who=who, at=utcnow()))
+            self._log(s, "actor", other_id, "merged_into", before, keep_id, who)
+            self._log(s, "actor", keep_id, "merged_from", other_id, {"events": moved_events}, who)
+        return self.actor(keep_id)  # type: ignore[return-value]
+
+    @staticmethod
+    def _repoint_events(s: Session, from_ids: set[str], to: ActorRow, only: set[str] | None = None) -> list[str]:
+        moved: list[str] = []
+        for ev in s.scalars(select(EventRow)):
+            if only is not None and ev.id not in only:
+                continue
+            hit = False
+            for n in ("1", "2"):
+                if getattr(ev, f"actor{n}_id") in from_ids:
+                    setattr(ev, f"actor{n}_id", to.id)
+                    setattr(ev, f"actor{n}", to.name)
+                    setattr(ev, f"inter{n}", to.inter if to.inter is not None else getattr(ev, f"inter{n}"))
+                    hit = True
+                ids = list(getattr(ev, f"assoc_actor_{n}_ids") or [])
+                if any(i in from_ids for i in ids):
+                    names = list(getattr(ev, f"assoc_actor_{n}") or [])
+                    for j, i in enumerate(ids):
+                        if i in from_ids:
+                            ids[j] = to.id
+                            if j < len(names):
+                                names[j] = to.name
+                    setattr(ev, f"assoc_actor_{n}_ids", ids)
+                    setattr(ev, f"assoc_actor_{n}", names)
+                    hit = True
+            if hit:
+                moved.append(ev.id)
+        return moved
+
+    def split_actor(self, actor_id: str, aliases: list[str], name: str, who: str | None) -> dict:
+        """Move some aliases of an actor to a new actor `name`, with the events whose evidence uses them.
+
+        The moved events' actor columns become reviewed fields, so a re-run keeps them split.
+        """
+        name = (name or "").strip()
+        if not name:
+            raise ValueError("the new actor needs a name")
+        wanted = [a.strip() for a in aliases if a and a.strip()]
+        if not wanted:
+            raise ValueError("name at least one alias to move")
+        with self._tx() as s:
+            old = s.get(ActorRow, actor_id)
+            if old is None:
+                raise KeyError(actor_id)
+            rows = {a.alias: a for a in s.scalars(select(ActorAliasRow).where(ActorAliasRow.actor_id == actor_id))}
+            missing = [a for a in wanted if a not in rows]
+            if missing:
+                raise ValueError(f"not aliases of {actor_id}: {', '.join(missing)}")
+            new_id = f"user:{_slug(name)}"
+            if s.get(ActorRow, new_id) is not None:
+                raise ReviewConflict(f"actor {new_id} already exists")
+            new = ActorRow(id=new_id, name=name, acled_name=None, inter=old.inter, kind=old.kind,
+                           provisional=False, needs_review=False, pack=None)
+            s.add(new)
+            s.flush()
+            for a in wanted:
+                rows[a].actor_id = new_id
+            if name not in wanted:
+                s.add(ActorAliasRow(actor_id=new_id, alias=name, normalized=match_key(name)))
+            staying = [a for a in rows if a not in wanted] + [old.name]
+            s.flush()
+            # events of the old actor whose evidence names it only by a moved alias
+            candidates: set[str] = set()
+            for ev in s.scalars(select(EventRow)):
+                ids = {ev.actor1_id, ev.actor2_id, *(ev.assoc_actor_1_ids or []), *(ev.assoc_actor_2_ids or [])}
+                if actor_id not in ids:
+                    continue
+                evidence = " ".join(x or "" for x in s.scalars(select(EventSourceRow.evidence).where(EventSourceRow.event_id == ev.id)))
+                if _contains_word(evidence, wanted) and not _contains_word(evidence, staying):
+                    candidates.add(ev.id)
+            moved = self._repoint_events(s, {actor_id}, new, only=candidates)
+            for eid in moved:
+                ev = s.get(EventRow, eid)
+                locked = list(ev.reviewed_fields or [])
+                for n in ("1", "2"):
+                    for col in (f"actor{n}", f"actor{n}_id", f"inter{n}", f"assoc_actor_{n}", f"assoc_actor_{n}_ids"):
+                        if col not in locked:
+                            locked.append(col)
+                ev.reviewed_fields = locked
+                if ev.review_state == UNREVIEWED:
+                    ev.review_state = EDITED
+                self._log(s, "event", eid, "actor", actor_id, new_id, who)
+            self._log(s, "actor", actor_id, "split", {"aliases": wanted},
+                      {"new_actor": new_id, "name": name, "events": moved}, who)
+        return {"from": self.actor(actor_id), "new": self.actor(new_id)}
+
+    # ------------------------------------------------------------------ sources
+
+    def sources(self) -> list[dict]:
+        """Outlets of the stored documents with counts and the span of their publication dates."""
+        out: dict[str, dict] = {}
+        for d in self.documents():
+            key = d["outlet"] or "(unknown outlet)"
+            o = out.setdefault(key, {"outlet": key, "documents": 0, "events": 0, "relations": 0,
+                                     "first_published": None, "last_published": None, "doc_ids": []})
+            o["documents"] += 1
+            o["events"] += d["n_events"]
+            o["relations"] += d["n_relations"]
+            o["doc_ids"].append(d["id"])
+            p = d["published"]
+            if p:
+                o["first_published"] = min(filter(None, [o["first_published"], p]))
+                o["last_published"] = max(filter(None, [o["last_published"], p]))
+        return sorted(out.values(), key=lambda o: (-o["documents"], o["outlet"]))
+
+    # ------------------------------------------------------------------ API tokens
+
+    def create_token(self, name: str) -> str:
+        """A new bearer token for `name`; returned once, only its SHA-256 is stored."""
+        name = (name or "").strip()
+        if not name:
+            raise ValueError("a token needs a name (recorded as who made each change)")
+        token = "fl_" + secrets.token_urlsafe(32)
+        with self._tx() as s:
+            s.add(ApiTokenRow(name=name, token_hash=_token_hash(token), created_at=utcnow()))
+        return token
+
+    def check_token(self, token: str | None) -> str | None:
+        """The token's name if it is a live token, else None (also stamps last use)."""
+        if not token:
+            return None
+        with self._tx() as s:
+            row = s.scalar(select(ApiTokenRow).where(ApiTokenRow.token_hash == _token_hash(token)))
+            if row is None:
+                return None
+            row.last_used_at = utcnow()
+            return row.name
+
+    def tokens(self) -> list[dict]:
+        with self._tx() as s:
+            rows = s.scalars(select(ApiTokenRow).order_by(ApiTokenRow.id)).all()
+            return [{"id": r.id, "name": r.name, "created_at": _iso(r.created_at), "last_used_at": _iso(r.last_used_at)}
+                    for r in rows]
+
+    def revoke_token(self, token_id: int) -> bool:
+        with self._tx() as s:
+            row = s.get(ApiTokenRow, token_id)
+            if row is None:
+                return False
+            s.delete(row)
+            return True
+
     def counts(self) -> dict[str, int]:
         """Rows per table."""
         with self._tx() as s:
             return {t.name: int(s.scalar(select(func.count()).select_from(t)) or 0) for t in metadata.sorted_tables}
 
+    # ------------------------------------------------------------------ merged events (merge.py, 0003)
+
+    @staticmethod
+    def _cluster_ids(s: Session, event_ids: list[str]) -> dict[str, str]:
+        """event id -> cluster id, for events merge.py placed in a cluster (others are their own)."""
+        out: dict[str, str] = {}
+        for chunk in _chunks(event_ids):
+            q = select(EventClusterRow.event_id, EventClusterRow.cluster_id).where(EventClusterRow.event_id.in_(chunk))
+            out.update(dict(s.execute(q).all()))
+        return out
+
 
 class _ActorCache:
     """Upserts actors and their aliases within one session, touching each actor's rows once."""
 
-    def __init__(self, s: Session):
+    def __init__(self, s: Session, redirects: dict[str, str] | None = None):
         self.s = s
         self.rows: dict[str, ActorRow] = {}
         self.aliases: dict[str, set[str]] = {}
+        self.redirects = redirects or {}
+
+    def resolve(self, aid: str | None, label: str | None) -> tuple[str | None, str | None]:
+        """(id, label) after reviewers' merges: a merged-away actor's id -> the actor it went into."""
+        if aid and aid in self.redirects:
+            to = self.redirects[aid]
+            row = self.rows.get(to) or self.s.get(ActorRow, to)
+            if row is not None:
+                return to, row.name
+        return aid, label
+
+    def redirect_event_values(self, values: dict) -> None:
+        for n in ("1", "2"):
+            values[f"actor{n}_id"], values[f"actor{n}"] = self.resolve(values[f"actor{n}_id"], values[f"actor{n}"])
+            ids, names = [], []
+            for i, name in zip(values[f"assoc_actor_{n}_ids"], values[f"assoc_actor_{n}"]):
+                i, name = self.resolve(i, name)
+                ids.append(i)
+                names.append(name)
+            values[f"assoc_actor_{n}_ids"], values[f"assoc_actor_{n}"] = ids, names
 
     def upsert(self, ref: ActorRef) -> str:
         aid = _actor_key(ref)
+        redirected = aid in self.redirects and self.resolve(aid, None)[0] != aid
+        if redirected:
+            aid = self.redirects[aid]
         provisional = bool(ref.provisional or ref.actor_id is None or aid.startswith("prov:"))
         row = self.rows.get(aid)
         if row is None:
@@ -824,7 +1345,7 @@ class _ActorCache:
             self.rows[aid] = row
         if row.inter is None and ref.inter is not None:
             row.inter = ref.inter
-        if row.acled_name is None and not provisional and ref.name:
+        if row.acled_name is None and not provisional and ref.name and not redirected:
             row.acled_name = ref.name
         known = self.aliases[aid]
         for alias in (*ref.aliases, ref.surface):

@@ -159,6 +159,8 @@ class EventRow(Base):
     confidence: Mapped[float | None] = mapped_column(Float)
     review_state: Mapped[str] = mapped_column(String(32), nullable=False, default="unreviewed")
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    # Columns a person has set (0002): `Store.save_result` never overwrites them on a re-run.
+    reviewed_fields: Mapped[list | None] = mapped_column(JSON)
 
 
 class EventSourceRow(Base):
@@ -234,6 +236,98 @@ class ReviewRow(Base):
     after: Mapped[object | None] = mapped_column(JSON)
     who: Mapped[str | None] = mapped_column(String(ID))
     at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
+class ApiTokenRow(Base):
+    """A bearer token for the workbench's write endpoints (0002). Only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (UniqueConstraint("token_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(ID), nullable=False)  # recorded as `who` in reviews
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ActorRedirectRow(Base):
+    """A reviewer merged actor `from_id` into `to_id` (0002): later runs file its mentions under `to_id`."""
+
+    __tablename__ = "actor_redirects"
+
+    from_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    to_id: Mapped[str] = mapped_column(String(ID), ForeignKey("actors.id", ondelete="CASCADE"), nullable=False)
+    who: Mapped[str | None] = mapped_column(String(ID))
+    at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
+class AppearanceRow(Base):
+    """Document `doc_id` is a near-duplicate (repost, syndicated copy) of `duplicate_of` (0003, dedup.py)."""
+
+    __tablename__ = "appearances"
+
+    doc_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    duplicate_of: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("documents.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    similarity: Mapped[float] = mapped_column(Float, nullable=False)
+    method: Mapped[str | None] = mapped_column(String(64))
+    detected_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
+class EventClusterRow(Base):
+    """Event `event_id` belongs to cluster `cluster_id`: one real-world event, several reports (0003).
+
+    Events without a row are clusters of their own (cluster id = event id). `locked`: a reviewer
+    placed it, so automatic merging never moves it.
+    """
+
+    __tablename__ = "event_clusters"
+
+    event_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    cluster_id: Mapped[str] = mapped_column(String(ID), nullable=False, index=True)
+    locked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    assigned_by: Mapped[str | None] = mapped_column(String(ID))
+
+
+class MergeRow(Base):
+    """Why events were merged, or kept apart (0003, merge.py).
+
+    action "merge": `event_ids` form one event (automatic rows are rewritten by every run; rows a
+    reviewer made are `locked` and every later run keeps them together). action "split": a reviewer
+    took `event_ids` out of the cluster, so they are never merged again with `apart_from`.
+    `reason` explains an automatic merge: distance km, day gap, shared actors, per pair.
+    """
+
+    __tablename__ = "merges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cluster_id: Mapped[str] = mapped_column(String(ID), nullable=False, index=True)
+    action: Mapped[str] = mapped_column(String(16), nullable=False, default="merge")
+    event_ids: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    apart_from: Mapped[list | None] = mapped_column(JSON)
+    reason: Mapped[object | None] = mapped_column(JSON)
+    merged_by: Mapped[str | None] = mapped_column(String(ID))
+    locked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
+class DiscrepancyRow(Base):
+    """The sources of one merged event disagree on `field` (0003): `values` per source, never averaged."""
+
+    __tablename__ = "discrepancies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cluster_id: Mapped[str] = mapped_column(String(ID), nullable=False, index=True)
+    field: Mapped[str] = mapped_column(String(64), nullable=False)
+    values: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    kept: Mapped[object | None] = mapped_column(JSON)  # the value the merged event shows
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
 
 metadata = Base.metadata

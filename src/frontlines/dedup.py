@@ -1,0 +1,191 @@
+"""Near-duplicate articles: reposts and syndicated copies found with MinHash + LSH.
+
+A repost carries the same article under other boilerplate (another site's comment thread, share
+widgets, donation boxes), so the signature is taken over the *cleaned* text (`clean.clean_text`,
+the same cleaner the pipeline uses): word 5-shingles of the lower-cased body. Two documents whose
+estimated Jaccard similarity of shingle sets reaches `THRESHOLD` are one article; the earliest
+published (then the smallest id) is the canonical document and the others are its *appearances*.
+
+Cost: one MinHash per document (linear in its length) and one LSH query per document, which looks
+only at the documents sharing a band with it (`datasketch.MinHashLSH`), not at the whole corpus, so
+finding all duplicates is sub-linear per document. Candidates from the LSH are then checked with the
+signatures' Jaccard estimate, so a band collision alone never merges two articles.
+
+`dedup_store(store)` runs this over every stored document and records the result in the
+`appearances` table (document -> duplicate_of document, similarity), which `frontlines run` calls
+after processing; `find_duplicates(pairs)` is the same on (id, text) pairs, with no store.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from datasketch import MinHash, MinHashLSH
+
+__all__ = [
+    "NUM_PERM",
+    "SHINGLE",
+    "THRESHOLD",
+    "Duplicate",
+    "NearDuplicateIndex",
+    "dedup_store",
+    "find_duplicates",
+    "shingles",
+    "signature",
+]
+
+NUM_PERM = 128
+SHINGLE = 5  # words per shingle
+THRESHOLD = 0.7  # estimated Jaccard of shingle sets at or above which two texts are one article
+MIN_SHINGLES = 8  # a text with fewer shingles is too short to call a near-duplicate of anything
+_SEED = 1
+
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+
+
+def _words(text: str) -> list[str]:
+    return [w.casefold() for w in _WORD_RE.findall(text)]
+
+
+def shingles(text: str, k: int = SHINGLE) -> set[str]:
+    """Word k-shingles of the text, case-folded, punctuation and spacing ignored."""
+    words = _words(text)
+    if len(words) < k:
+        return {" ".join(words)} if words else set()
+    return {" ".join(words[i : i + k]) for i in range(len(words) - k + 1)}
+
+
+def signature(text: str, num_perm: int = NUM_PERM) -> MinHash:
+    m = MinHash(num_perm=num_perm, seed=_SEED)
+    sh = shingles(text)
+    if sh:
+        m.update_batch([s.encode("utf-8") for s in sh])
+    return m
+
+
+def cleaned(text: str) -> str:
+    """The text with boilerplate blanked out (the pipeline's own cleaner)."""
+    from .clean import clean_text
+
+    return clean_text(text).text
+
+
+@dataclass
+class Duplicate:
+    doc_id: str  # the appearance
+    duplicate_of: str  # the canonical document
+    similarity: float  # estimated Jaccard similarity of the cleaned texts' shingle sets
+
+
+class NearDuplicateIndex:
+    """An LSH index of MinHash signatures; `add` then `query`, or `add_and_query` per document."""
+
+    def __init__(self, threshold: float = THRESHOLD, num_perm: int = NUM_PERM):
+        self.threshold = threshold
+        self.num_perm = num_perm
+        # LSH tuned a little below the threshold so that near misses still become candidates
+        self.lsh = MinHashLSH(threshold=max(0.05, threshold - 0.15), num_perm=num_perm)
+        self.sigs: dict[str, MinHash] = {}
+
+    def __len__(self) -> int:
+        return len(self.sigs)
+
+    def signature(self, text: str) -> MinHash | None:
+        if len(shingles(text)) < MIN_SHINGLES:
+            return None
+        return signature(text, self.num_perm)
+
+    def query(self, sig: MinHash) -> list[tuple[str, float]]:
+        """(doc id, estimated similarity) of indexed documents at or above the threshold, best first."""
+        out = []
+        for key in self.lsh.query(sig):
+            sim = float(sig.jaccard(self.sigs[key]))
+            if sim >= self.threshold:
+                out.append((key, sim))
+        return sorted(out, key=lambda t: (-t[1], t[0]))
+
+    def add(self, doc_id: str, sig: MinHash) -> None:
+        if doc_id in self.sigs:
+            return
+        self.sigs[doc_id] = sig
+        self.lsh.insert(doc_id, sig)
+
+
+def find_duplicates(
+    docs: Iterable[tuple[str, str]], *, threshold: float = THRESHOLD, clean: bool = True
+) -> list[Duplicate]:
+    """Near-duplicates among (id, text) pairs, in the given order: the first of a group is canonical.
+
+    clean=True hashes the cleaned text (boilerplate blanked); pass False for text already cleaned.
+    A repeated id is the same document and is skipped.
+    """
+    index = NearDuplicateIndex(threshold=threshold)
+    canonical: dict[str, str] = {}  # indexed id -> canonical id of its group
+    out: list[Duplicate] = []
+    for doc_id, text in docs:
+        if doc_id in index.sigs or doc_id in canonical:
+            continue
+        sig = index.signature(cleaned(text) if clean else text)
+        if sig is None:
+            continue
+        hits = index.query(sig)
+        if hits:
+            best, sim = hits[0]
+            root = canonical.get(best, best)
+            canonical[doc_id] = root
+            out.append(Duplicate(doc_id=doc_id, duplicate_of=root, similarity=round(sim, 4)))
+            # a duplicate is not indexed: its group is represented by the canonical document
+            continue
+        index.add(doc_id, sig)
+    return out
+
+
+def dedup_store(store, *, threshold: float = THRESHOLD) -> list[Duplicate]:
+    """Find near-duplicate documents in the store and record them as appearances.
+
+    Canonical = the earliest published document of a group (undated last), then the smallest id.
+    Rows a previous run wrote are replaced (the result depends only on the stored documents).
+    """
+    from sqlalchemy import delete, select
+
+    from .store.schema import AppearanceRow, DocumentRow, RemovedSpanRow, utcnow
+
+    with store._tx() as s:
+        rows = list(s.execute(select(DocumentRow.id, DocumentRow.published, DocumentRow.text)))
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for doc_id, start, end in s.execute(select(RemovedSpanRow.doc_id, RemovedSpanRow.start, RemovedSpanRow.end)):
+            spans.setdefault(doc_id, []).append((start, end))
+    rows.sort(key=lambda r: (r.published is None, r.published or date.min, r.id))
+
+    def body(doc_id: str, text: str) -> str:
+        # the stored removed spans are what clean decided at processing time: blank them
+        sp = spans.get(doc_id)
+        if not sp:
+            return text
+        chars = list(text)
+        for start, end in sp:
+            chars[start:end] = [" " if c not in "\r\n" else c for c in chars[start:end]]
+        return "".join(chars)
+
+    dups = find_duplicates(((r.id, body(r.id, r.text)) for r in rows), threshold=threshold, clean=False)
+    with store._tx() as s:
+        s.execute(delete(AppearanceRow))
+        for d in dups:
+            s.add(AppearanceRow(doc_id=d.doc_id, duplicate_of=d.duplicate_of, similarity=d.similarity,
+                                method=f"minhash{NUM_PERM}/{SHINGLE}-shingles", detected_at=utcnow()))
+    return dups
+
+
+def appearances(store) -> dict[str, list[dict]]:
+    """canonical document id -> its appearances [{doc_id, similarity}], from the store."""
+    from sqlalchemy import select
+
+    from .store.schema import AppearanceRow
+
+    out: dict[str, list[dict]] = {}
+    with store._tx() as s:
+        for r in s.scalars(select(AppearanceRow).order_by(AppearanceRow.duplicate_of, AppearanceRow.doc_id)):
+            out.setdefault(r.duplicate_of, []).append({"doc_id": r.doc_id, "similarity": r.similarity})
+    return out

@@ -1,0 +1,443 @@
+"""FastAPI app: the JSON API under /api/ and the single-page app (src/frontlines/web) at /."""
+import io
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, HTTPException, Path as PathParam, Query, Request, status
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..export import write_acled_csv
+from ..models import EVENT_TYPES, RELATION_TYPES
+from ..store.db import REVIEW_STATES, ReviewConflict
+from .auth import require_token
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+
+# Served on every response but the interactive docs: nothing but our own files may run or load.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+EVENT_SORT_KEYS = (
+    "event_date", "event_type", "sub_event_type", "actor1", "actor2", "location", "admin1", "admin2",
+    "fatalities", "hedged", "review_state", "source", "confidence", "event_id_cnty",
+)
+
+TAGS = [
+    {"name": "events", "description": "ACLED-style events, filtered; review (edit/confirm/reject) needs a token."},
+    {"name": "actors", "description": "Actors with aliases; merge, split and alias need a token."},
+    {"name": "relations", "description": "Actor-actor relations found in the documents."},
+    {"name": "documents", "description": "Source articles with removed boilerplate and evidence offsets."},
+    {"name": "sources", "description": "Outlets behind the documents."},
+    {"name": "reviews", "description": "The audit log: who changed what, when, before and after."},
+    {"name": "meta", "description": "Counts, taxonomy, pack boundaries."},
+]
+
+
+# --------------------------------------------------------------------------- request/response models
+
+
+class Problem(BaseModel):
+    detail: Any = Field(description="What was wrong with the request.")
+
+
+class EventPatch(BaseModel):
+    """Fields a reviewer may change; only the ones sent are changed (and then never overwritten by a re-run)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event_type: str | None = Field(None, description="ACLED event type (see /api/meta).")
+    sub_event_type: str | None = Field(None, description="ACLED sub-event type belonging to event_type.")
+    event_date: date | None = Field(None, description="YYYY-MM-DD")
+    time_precision: Literal[1, 2, 3] | None = None
+    actor1: str | None = Field(None, description="Actor name, alias or id (unknown names become provisional actors).")
+    actor2: str | None = Field(None, description="Actor name, alias or id; empty string or null clears it.")
+    location: str | None = Field(None, description="Place name; resolved in the pack's gazetteer unless latitude/longitude are sent.")
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    admin1: str | None = None
+    admin2: str | None = None
+    admin3: str | None = None
+    fatalities: int | None = Field(None, ge=0)
+    injured: int | None = Field(None, ge=0)
+    hedged: bool | None = None
+
+
+class ReviewNote(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = Field(None, max_length=2000, description="Why (kept in the audit log).")
+
+
+class AliasIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    alias: str = Field(min_length=1, max_length=500)
+
+
+class MergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    other_id: str = Field(min_length=1, description="The actor folded into this one (it disappears).")
+
+
+class SplitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=500, description="Name of the new actor.")
+    aliases: list[str] = Field(min_length=1, description="Aliases of this actor that belong to the new one.")
+
+
+class EventList(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    events: list[dict[str, Any]]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    if value is None or value == "":
+        return None
+    parts = value.split(",")
+    try:
+        if len(parts) != 4:
+            raise ValueError
+        w, s, e, n = (float(p) for p in parts)
+    except ValueError:
+        raise HTTPException(422, f"bbox {value!r}: expected four numbers min_lon,min_lat,max_lon,max_lat") from None
+    if not (-180 <= w <= e <= 180 and -90 <= s <= n <= 90):
+        raise HTTPException(422, f"bbox {value!r}: need -180<=min_lon<=max_lon<=180 and -90<=min_lat<=max_lat<=90")
+    return w, s, e, n
+
+
+def _sort_key(field: str):
+    def key(ev: dict):
+        v = ev.get(field)
+        return (v is None or v == "", v if not isinstance(v, str) else v.casefold()) if v is not None else (True, 0)
+
+    return key
+
+
+def _bad(exc: Exception) -> HTTPException:
+    if isinstance(exc, ReviewConflict):
+        return HTTPException(status.HTTP_409_CONFLICT, str(exc))
+    if isinstance(exc, KeyError):
+        return HTTPException(status.HTTP_404_NOT_FOUND, f"not found: {exc.args[0] if exc.args else ''}")
+    return HTTPException(422, str(exc))
+
+
+ERRORS = {401: {"model": Problem, "description": "No token or a wrong one."},
+          404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}}
+
+
+# --------------------------------------------------------------------------- the app
+
+
+def create_app(db: str | Path | None = None, pack: str = "syria", store=None) -> FastAPI:
+    """The workbench over the store at `db` (or an open `store`), with boundaries from `pack`."""
+    from ..pack import load_pack
+    from ..store import Store
+
+    app = FastAPI(
+        title="Frontlines workbench API",
+        version="1",
+        description=(
+            "Events, actors, relations, documents and sources from a Frontlines store, and the review "
+            "endpoints that correct them. Reads are open; writes need `Authorization: Bearer <token>` "
+            "(`frontlines token create`). Every change is logged (who, when, before, after) and "
+            "`frontlines run` never overwrites a field a person set."
+        ),
+        openapi_tags=TAGS,
+    )
+    app.state.store = store if store is not None else Store(db)
+    app.state.pack = load_pack(pack)
+    S = lambda: app.state.store  # noqa: E731
+    Who = Annotated[str, Depends(require_token)]
+    EventId = Annotated[str, PathParam(min_length=1, max_length=255, description="The event's id.")]
+    ActorId = Annotated[str, PathParam(min_length=1, max_length=255, description="The actor's id.")]
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        if not request.url.path.startswith(("/docs", "/redoc")):
+            response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+    # ------------------------------------------------------------------ meta
+
+    @app.get("/api/meta", tags=["meta"], summary="Counts, taxonomy, date range and boundary levels")
+    def meta() -> dict:
+        store = S()
+        counts = store.counts()
+        dates = [e["event_date"] for e in store.events() if e["event_date"]]
+        p = app.state.pack
+        return {
+            "pack": p.name,
+            "country": p.manifest.get("country"),
+            "counts": {k: counts.get(k, 0) for k in ("documents", "events", "actors", "relations", "reviews")},
+            "first_date": min(dates) if dates else None,
+            "last_date": max(dates) if dates else None,
+            "event_types": EVENT_TYPES,
+            "relation_types": list(RELATION_TYPES),
+            "review_states": list(REVIEW_STATES),
+            "boundary_levels": sorted(p.boundaries),
+            "writes_need_token": True,
+        }
+
+    @app.get("/api/boundaries/{level}", tags=["meta"], summary="The pack's boundaries at one admin level (GeoJSON)",
+             responses={200: {"content": {"application/geo+json": {}}}, 404: {"model": Problem}})
+    def boundaries(level: Annotated[str, PathParam(description="admin0 | admin1 | admin2 | admin3")]):
+        path = app.state.pack.boundaries.get(level)
+        if path is None or not Path(path).is_file():
+            raise HTTPException(404, f"no boundaries {level!r}; levels: {', '.join(sorted(app.state.pack.boundaries))}")
+        return FileResponse(path, media_type="application/geo+json")
+
+    # ------------------------------------------------------------------ events
+
+    def filtered_events(
+        actor: str | None, type: str | None, place: str | None, bbox: str | None, since: date | None,
+        until: date | None, hedged: bool | None, reviewed: bool | None, review_state: str | None,
+        doc_id: str | None,
+    ) -> list[dict]:
+        if since and until and since > until:
+            raise HTTPException(422, f"since ({since}) is after until ({until})")
+        if type and not any(type.strip().lower() == t.lower() for et, subs in EVENT_TYPES.items() for t in (et, *subs)):
+            raise HTTPException(422, f"unknown type {type!r}: use an event type or sub-event type from /api/meta")
+        box = _bbox(bbox)
+        store = S()
+        rows = store.events(actor=actor or None, type=type or None, place=place or None, since=since, until=until,
+                            doc_ids=[doc_id] if doc_id else None)
+        if box:
+            w, s_, e, n = box
+            rows = [r for r in rows if r["latitude"] is not None and r["longitude"] is not None
+                    and w <= r["longitude"] <= e and s_ <= r["latitude"] <= n]
+        if hedged is not None:
+            rows = [r for r in rows if r["hedged"] == hedged]
+        if reviewed is not None:
+            rows = [r for r in rows if (r["review_state"] != "unreviewed") == reviewed]
+        if review_state:
+            rows = [r for r in rows if r["review_state"] == review_state]
+        locked = store.reviewed_fields()
+        for r in rows:
+            r["reviewed_fields"] = locked.get(r["id"], [])
+        return rows
+
+    Filters = {
+        "actor": Annotated[str | None, Query(max_length=500, description="Actor name or alias (substring).")],
+        "type": Annotated[str | None, Query(max_length=200, description="Event type or sub-event type (exact).")],
+        "place": Annotated[str | None, Query(max_length=500, description="Location or admin1-3 (substring).")],
+        "bbox": Annotated[str | None, Query(description="min_lon,min_lat,max_lon,max_lat", examples=["36,35.5,37,36.5"])],
+    }
+
+    @app.get("/api/events", tags=["events"], response_model=EventList, responses={422: {"model": Problem}},
+             summary="Events, filtered, sorted and paged")
+    def list_events(
+        actor: Filters["actor"] = None,
+        type: Filters["type"] = None,  # noqa: A002
+        place: Filters["place"] = None,
+        bbox: Filters["bbox"] = None,
+        since: Annotated[date | None, Query(description="From this date (YYYY-MM-DD), inclusive.")] = None,
+        until: Annotated[date | None, Query(description="Up to this date (YYYY-MM-DD), inclusive.")] = None,
+        hedged: Annotated[bool | None, Query(description="Only hedged claims (true) or only plain reports (false).")] = None,
+        reviewed: Annotated[bool | None, Query(description="Only events a person reviewed (true) or not (false).")] = None,
+        review_state: Annotated[Literal["unreviewed", "edited", "confirmed", "rejected"] | None, Query()] = None,
+        doc_id: Annotated[str | None, Query(max_length=255, description="Only events this document reports.")] = None,
+        sort: Annotated[str, Query(description=f"One of {', '.join(EVENT_SORT_KEYS)}; prefix '-' for descending.")] = "event_date",
+        limit: Annotated[int, Query(ge=1, le=10000)] = 5000,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> dict:
+        field = sort[1:] if sort.startswith("-") else sort
+        if field not in EVENT_SORT_KEYS:
+            raise HTTPException(422, f"cannot sort by {sort!r}; use one of {', '.join(EVENT_SORT_KEYS)} (prefix '-' to reverse)")
+        rows = filtered_events(actor, type, place, bbox, since, until, hedged, reviewed, review_state, doc_id)
+        if field != "event_date" or sort.startswith("-"):
+            rows.sort(key=_sort_key(field), reverse=sort.startswith("-"))
+        return {"total": len(rows), "offset": offset, "limit": limit, "events": rows[offset: offset + limit]}
+
+    @app.get("/api/events.csv", tags=["events"], summary="The same filters, as ACLED's 31-column CSV",
+             responses={200: {"content": {"text/csv": {}}}, 422: {"model": Problem}})
+    def events_csv(
+        actor: Filters["actor"] = None,
+        type: Filters["type"] = None,  # noqa: A002
+        place: Filters["place"] = None,
+        bbox: Filters["bbox"] = None,
+        since: date | None = None,
+        until: date | None = None,
+        hedged: bool | None = None,
+        reviewed: bool | None = None,
+        include_rejected: Annotated[bool, Query(description="Rejected events are left out unless this is true.")] = False,
+    ):
+        rows = filtered_events(actor, type, place, bbox, since, until, hedged, reviewed, None, None)
+        if not include_rejected:
+            rows = [r for r in rows if r["review_state"] != "rejected"]
+        buf = io.StringIO(newline="")
+        write_acled_csv(rows, buf)
+        return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="frontlines-events.csv"'})
+
+    @app.get("/api/events/{event_id}", tags=["events"], responses={404: {"model": Problem}},
+             summary="One event with its sources, reviewed fields and review history")
+    def get_event(event_id: EventId) -> dict:
+        ev = S().event(event_id)
+        if ev is None:
+            raise HTTPException(404, f"no event {event_id!r}")
+        return ev
+
+    @app.patch("/api/events/{event_id}", tags=["events"], responses=ERRORS,
+               summary="Edit an event (type, actors, place, date, fatalities...); needs a token")
+    def patch_event(event_id: EventId, body: EventPatch, who: Who) -> dict:
+        changes = body.model_dump(exclude_unset=True)
+        if not changes:
+            raise HTTPException(422, "send at least one field to change")
+        for n in ("actor1", "actor2"):
+            if n in changes and isinstance(changes[n], str) and not changes[n].strip():
+                changes[n] = None
+        if changes.get("location") and "latitude" not in changes and "longitude" not in changes:
+            place = app.state.pack.gazetteer.lookup(changes["location"])
+            if place is not None:
+                changes.update({"place_id": place.id, "location": place.name, "latitude": place.lat,
+                                "longitude": place.lon, "admin1": place.admin1, "admin2": place.admin2,
+                                "admin3": place.admin3})
+        if ("latitude" in changes) != ("longitude" in changes):
+            raise HTTPException(422, "send latitude and longitude together")
+        try:
+            return S().update_event(event_id, changes, who)
+        except (KeyError, ValueError) as exc:
+            raise _bad(exc) from None
+
+    @app.post("/api/events/{event_id}/confirm", tags=["events"], responses=ERRORS, summary="Confirm an event; needs a token")
+    def confirm_event(event_id: EventId, who: Who, body: ReviewNote | None = None) -> dict:
+        try:
+            return S().confirm_event(event_id, who, body.note if body else None)
+        except (KeyError, ValueError) as exc:
+            raise _bad(exc) from None
+
+    @app.post("/api/events/{event_id}/reject", tags=["events"], responses=ERRORS, summary="Reject an event; needs a token")
+    def reject_event(event_id: EventId, who: Who, body: ReviewNote | None = None) -> dict:
+        try:
+            return S().reject_event(event_id, who, body.note if body else None)
+        except (KeyError, ValueError) as exc:
+            raise _bad(exc) from None
+
+    # ------------------------------------------------------------------ actors
+
+    @app.get("/api/actors", tags=["actors"], summary="Actors with aliases and counts")
+    def list_actors(q: Annotated[str | None, Query(max_length=500, description="Name or alias (substring).")] = None,
+                    limit: Annotated[int, Query(ge=1, le=10000)] = 1000) -> list[dict]:
+        return S().actors(q or None)[:limit]
+
+    @app.get("/api/actors/{actor_id}", tags=["actors"], responses={404: {"model": Problem}},
+             summary="One actor with aliases, merged ids and review history")
+    def get_actor(actor_id: ActorId) -> dict:
+        a = S().actor(actor_id)
+        if a is None:
+            raise HTTPException(404, f"no actor {actor_id!r}")
+        return a
+
+    @app.post("/api/actors/{actor_id}/aliases", tags=["actors"], status_code=201, responses=ERRORS,
+              summary="Add an alias; needs a token")
+    def add_alias(actor_id: ActorId, body: AliasIn, who: Who) -> dict:
+        try:
+            return S().add_alias(actor_id, body.alias, who)
+        except (KeyError, ValueError) as exc:
+            raise _bad(exc) from None
+
+    @app.post("/api/actors/{actor_id}/merge", tags=["actors"], responses=ERRORS,
+              summary="Merge another actor into this one (later runs follow); needs a token")
+    def merge_actor(actor_id: ActorId, body: MergeIn, who: Who) -> dict:
+        try:
+            return S().merge_actors(actor_id, body.other_id, who)
+        except (KeyError, ValueError) as exc:
+            raise _bad(exc) from None
+
+    @app.post("/api/actors/{actor_id}/split", tags=["actors"], status_code=201, responses=ERRORS,
+              summary="Split aliases (and the events naming them) off into a new actor; needs a token")
+    def split_actor(actor_id: ActorId, body: SplitIn, who: Who) -> dict:
+        try:
+            return S().split_actor(actor_id, body.aliases, body.name, who)
+        except (KeyError, ValueError) as exc:
+            raise _bad(exc) from None
+
+    # ------------------------------------------------------------------ relations, documents, sources, reviews
+
+    @app.get("/api/relations", tags=["relations"], responses={422: {"model": Problem}}, summary="Relations, filtered")
+    def list_relations(
+        type: Annotated[str | None, Query(description=f"One of {', '.join(RELATION_TYPES)}.")] = None,  # noqa: A002
+        actor: Annotated[str | None, Query(max_length=500, description="Actor name or alias (substring) on either side.")] = None,
+        since: date | None = None,
+        until: date | None = None,
+        doc_id: Annotated[str | None, Query(max_length=255)] = None,
+    ) -> list[dict]:
+        if type and type not in RELATION_TYPES:
+            raise HTTPException(422, f"unknown relation type {type!r}; one of {', '.join(RELATION_TYPES)}")
+        if since and until and since > until:
+            raise HTTPException(422, f"since ({since}) is after until ({until})")
+        rows = S().relations(doc_ids=[doc_id] if doc_id else None)
+        if type:
+            rows = [r for r in rows if r["type"] == type]
+        if since:
+            rows = [r for r in rows if r["date"] and r["date"] >= since.isoformat()]
+        if until:
+            rows = [r for r in rows if r["date"] and r["date"] <= until.isoformat()]
+        if actor:
+            from ..store.db import _contains
+
+            rows = [r for r in rows if _contains(actor, [*r["source_aliases"], *r["target_aliases"]])]
+        return rows
+
+    @app.get("/api/documents", tags=["documents"], summary="Documents (metadata, no text)")
+    def list_documents() -> list[dict]:
+        return S().documents()
+
+    @app.get("/api/documents/{doc_id}", tags=["documents"], responses={404: {"model": Problem}},
+             summary="One document: text, removed spans, and the offsets of every event's and relation's evidence")
+    def get_document(doc_id: Annotated[str, PathParam(min_length=1, max_length=255)]) -> dict:
+        store = S()
+        doc = store.document(doc_id)
+        if doc is None:
+            raise HTTPException(404, f"no document {doc_id!r}")
+        evidence = []
+        for ev in store.events(doc_ids=[doc_id]):
+            for src in ev["sources"]:
+                if src["doc_id"] == doc_id:
+                    evidence.append({"kind": "event", "id": ev["id"], "label": f"{ev['event_type']}: {ev['sub_event_type']}",
+                                     "event_date": ev["event_date"], "review_state": ev["review_state"],
+                                     "start": src["evidence_start"], "end": src["evidence_end"], "text": src["evidence"]})
+        for rel in store.relations(doc_ids=[doc_id]):
+            if rel["evidence_start"] is not None and rel["evidence_end"] is not None:
+                evidence.append({"kind": "relation", "id": rel["id"], "label": f"{rel['source']} {rel['type']} {rel['target']}",
+                                 "event_date": rel["date"], "review_state": None,
+                                 "start": rel["evidence_start"], "end": rel["evidence_end"], "text": rel["evidence"]})
+        evidence.sort(key=lambda e: (e["start"], e["end"], e["id"]))
+        return {**doc, "evidence": evidence}
+
+    @app.get("/api/sources", tags=["sources"], summary="Outlets with document and event counts")
+    def list_sources() -> list[dict]:
+        return S().sources()
+
+    @app.get("/api/reviews", tags=["reviews"], summary="The audit log, oldest first")
+    def list_reviews(
+        entity: Annotated[Literal["event", "actor"] | None, Query()] = None,
+        entity_id: Annotated[str | None, Query(max_length=255)] = None,
+        limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+    ) -> list[dict]:
+        return S().reviews(entity=entity, entity_id=entity_id, limit=limit)
+
+    @app.get("/api/whoami", tags=["reviews"], responses={401: {"model": Problem}},
+             summary="Check a token: the name changes will be recorded under")
+    def whoami(who: Who) -> dict:
+        return {"who": who}
+
+    # ------------------------------------------------------------------ the single-page app
+
+    @app.get("/", include_in_schema=False)
+    def index():
+        return FileResponse(WEB_DIR / "index.html", media_type="text/html")
+
+    app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+    return app
