@@ -52,3 +52,13 @@ def test_process_text(pipe):
     r = pipe.process_text("Islamic State fighters attacked an army checkpoint near Palmyra on Monday.", published=date(2019, 5, 20))
     assert r.events and r.events[0].event_type == "Battles"
     assert r.events[0].evidence_start == 0 and r.events[0].evidence.endswith("Monday.")
+
+
+def test_outlet_inferred_from_the_page(pipe):
+    text = ("Rebels shelled the town of Saraqib on Monday, a local activist told Diyaruna by phone.\n\n"
+            "Do you like this article?\n")
+    d = Document(id="z", text=text, source_path="-")
+    r = next(pipe.process([d]))
+    assert r.document.outlet == "Diyaruna" and r.document.extra["outlet_inferred_from"] == "told Diyaruna"
+    plain = next(pipe.process([Document(id="w", text="Rebels shelled the town of Saraqib on Monday.", source_path="-")]))
+    assert plain.document.outlet is None

@@ -6,6 +6,7 @@ notebooks (`from frontlines import Pipeline`).
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -40,6 +41,9 @@ class Pipeline:
         self.extractor = Extractor(self.pack, classifier=classifier)
         self.relation_extractor = RelationExtractor(self.pack, self.extractor)
         self.batch_size = batch_size
+        names = sorted({n for o in self.pack.outlets.values() for n in [o.name, *o.aliases] if len(n) >= 5},
+                       key=len, reverse=True)
+        self._outlet_re = re.compile("|".join(re.escape(n) for n in names)) if names else None
 
     # -- stages -------------------------------------------------------------------------------
     def prepare(self, document: Document) -> Prepared:
@@ -50,8 +54,33 @@ class Pipeline:
             if outlet:
                 document.extra.setdefault("outlet_raw", document.outlet)
                 document.outlet = outlet.name
+        else:
+            self._infer_outlet(document, cleaned)
         self._settle_dateline(document, cleaned.text)
         return Prepared(document, cleaned)
+
+    def _infer_outlet(self, document: Document, cleaned: CleanedText) -> None:
+        """A scraped page with no metadata still names its publisher: "translated and edited by X", the
+        site's own widgets ("Support X", removed as boilerplate but fine as metadata), "told X"."""
+        if self._outlet_re is None:
+            return
+        body = cleaned.text
+        boiler = " ".join(document.text[r.start:r.end] for r in cleaned.removed)
+        names = self._outlet_re.pattern
+        cues = [
+            (body, rf"\b(?:translated|edited|published)(?: and edited)? by (?:the )?({names})"),
+            (boiler, rf"({names})"),
+            (body, rf"\btold (?:the )?({names})\b"),
+            (body, rf"\b({names}) reports?\b"),
+        ]
+        for text, rx in cues:
+            m = re.search(rx, text)
+            if m:
+                outlet = self.pack.resolve_outlet(m.group(1))
+                if outlet:
+                    document.outlet = outlet.name
+                    document.extra["outlet_inferred_from"] = m.group(0)
+                    return
 
     def _settle_dateline(self, document: Document, text: str) -> None:
         found = dates_mod.find_dateline(text)
