@@ -72,6 +72,7 @@ class RelationExtractor:
     def __init__(self, pack: KnowledgePack, extractor: Extractor):
         self.pack = pack
         self.ex = extractor
+        self._depth = 0
         raw = (pack.lexicons or {}).get("relation_cues") or {}
         # an older flat layout (type -> phrases) carries no structure we can use
         self.verb_cues = _parse_cues(raw.get("verbs"))
@@ -197,11 +198,11 @@ class RelationExtractor:
     def _modifier_of_other(self, m: Mention) -> bool:
         """'FSA groups', 'HTS checkpoints', 'Tahrir al-Sham's attempts': the mention modifies another thing."""
         doc = self._doc
-        roots = [t for t in doc[m.start: m.end] if t.head.i < m.start or t.head.i >= m.end or t.head is t]
+        roots = [t for t in doc[m.start: m.end] if t.head.i < m.start or t.head.i >= m.end or t.head == t]
         if not roots:
             return False
         r = roots[0]
-        if r.dep_ not in ("compound", "nmod", "amod", "poss") or r.head is r:
+        if r.dep_ not in ("compound", "nmod", "amod", "poss") or r.head == r:
             return False
         h = r.head
         if h.pos_ != "NOUN":
@@ -271,8 +272,19 @@ class RelationExtractor:
     def _salient(self, i: int) -> list[Mention]:
         return [m for m in self._mentions if m.start < i and self._ok(m)]
 
+    _MAX_DEPTH = 12  # noun phrases refer through each other; a bad parse must not make that a cycle
+
     def _np(self, tok: Token, exclude: set[str], allow_pronoun: bool = True, lists: bool = True) -> tuple[list[Mention], bool]:
         """The actor(s) a noun phrase headed by tok denotes, and whether they came by anaphora."""
+        if self._depth >= self._MAX_DEPTH:
+            return [], False
+        self._depth += 1
+        try:
+            return self._np_inner(tok, exclude, allow_pronoun, lists)
+        finally:
+            self._depth -= 1
+
+    def _np_inner(self, tok: Token, exclude: set[str], allow_pronoun: bool, lists: bool) -> tuple[list[Mention], bool]:
         m0 = self._index.get(tok.i)
         if m0 is not None and self._ok(m0):
             if self._modifier_of_other(m0):
@@ -378,7 +390,7 @@ class RelationExtractor:
         """A description ('the alliance') never points back to the subject of its own clause."""
         t = tok
         for _ in range(8):
-            if t.pos_ in ("VERB", "AUX") or t.head is t:
+            if t.pos_ in ("VERB", "AUX") or t.head == t:
                 break
             t = t.head
         if t.pos_ not in ("VERB", "AUX"):
@@ -436,7 +448,7 @@ class RelationExtractor:
             if subj.lower_ in ("which", "who", "that") and subj.head.dep_ == "relcl":
                 return subj.head.head
             return subj
-        if verb.dep_ in ("relcl", "acl") and verb.head is not verb:
+        if verb.dep_ in ("relcl", "acl") and verb.head != verb:
             return verb.head
         for c in verb.children:
             if c.lower_ == "both" and c.dep_ in ("dep", "nsubj", "preconj"):
@@ -454,7 +466,7 @@ class RelationExtractor:
         if noun.dep_ not in ("pobj", "conj", "compound"):  # "locked in combat with", "after days of fighting with"
             return None
         gov = noun.head
-        while gov.dep_ in ("prep", "pobj", "compound", "conj") and gov.head is not gov and gov.pos_ not in ("VERB", "AUX"):
+        while gov.dep_ in ("prep", "pobj", "compound", "conj") and gov.head != gov and gov.pos_ not in ("VERB", "AUX"):
             gov = gov.head
         if gov.pos_ in ("VERB", "AUX") and gov is not noun:
             subj, passive = self.ex._subject(gov)
@@ -509,7 +521,7 @@ class RelationExtractor:
                 return False
             if t.dep_ == "pobj" and t.head.lower_ in self._PRESUPPOSING and t.head.head.pos_ in ("VERB", "AUX"):
                 return False  # an adjunct presupposes what it names
-            if t.head is t:
+            if t.head == t:
                 break
             t = t.head
         return False
@@ -520,7 +532,7 @@ class RelationExtractor:
         for _ in range(3):
             if t.lemma_.lower() in self.stative:
                 return any(c.dep_ == "neg" for c in t.children)
-            if t.head is t:
+            if t.head == t:
                 break
             t = t.head
         if self.ex._is_irrealis(cue):
@@ -530,7 +542,7 @@ class RelationExtractor:
             for _ in range(3):
                 if t.dep_ in ("xcomp", "ccomp") and t.head.lemma_.lower() in self.irrealis_gov:
                     return True
-                if t.dep_ in ("xcomp", "conj") and t.head is not t:
+                if t.dep_ in ("xcomp", "conj") and t.head != t:
                     t = t.head
                 else:
                     break
@@ -556,7 +568,7 @@ class RelationExtractor:
         """'is widely believed to be a front for', 'seen as part of': the cue's clause is an opinion."""
         t = cue
         for _ in range(5):
-            if t.head is t:
+            if t.head == t:
                 break
             if t.dep_ not in ("attr", "xcomp", "ccomp", "pobj", "prep", "oprd", "acomp", "dobj"):
                 break
@@ -651,7 +663,7 @@ class RelationExtractor:
                             out.append(_Found(cue.type, [parties[0]], parties[1:], t, ana, nominal=True))
                             return
                 continue
-            tgt_toks = self._preps(node, cue.prep) or (self._preps(t, cue.prep) if node is not t else [])
+            tgt_toks = self._preps(node, cue.prep) or (self._preps(t, cue.prep) if node != t else [])
             if not tgt_toks and node.dep_ == "pobj" and node.head.lower_ in ("in", "into") and node.head.head.pos_ == "VERB":
                 tgt_toks = self._preps(node.head.head, cue.prep)  # "locked in combat | with X"
             if not tgt_toks:
