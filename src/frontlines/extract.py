@@ -112,6 +112,10 @@ class Extractor:
         self.riot_escalation = self.lex.words("riot_escalation")
         self.territory_nouns = self.lex.words("territory_nouns")
         self.civilian_nouns = self.lex.words("civilian_nouns")
+        self.weapon_heads = self.lex.words("weapon_heads")
+        self.state_preps = self.lex.words("state_preps")
+        self.default_actors = {k: pack.actors[v] for k, v in (self.lex.raw.get("default_actors") or {}).items()
+                               if v in pack.actors}
         self.vague = {k.lower(): v for k, v in (self.lex.raw.get("vague_numbers") or {}).items()}
         self._group_name_re = _group_name_regex(self.lex.raw.get("armed_group_names") or {})
         self._generic_by_inter: dict[int, Actor] = {}
@@ -341,6 +345,9 @@ class Extractor:
                 break
         return False
 
+    def _is_state(self, trig: Token) -> bool:
+        return trig.dep_ == "pobj" and trig.head.lower_ in self.state_preps
+
     def _is_aggregate(self, trig: Token) -> bool:
         obj = self._object(trig) if trig.pos_ == "VERB" else None
         if obj is not None and any(c.lower_ in self.aggregate_mod for c in obj.children if c.dep_ in ("amod", "det", "nummod", "quantmod")):
@@ -382,7 +389,8 @@ class Extractor:
                 continue
             rules = self.lex.single.get(lem) or self.lex.single.get(low)
             # "battle tanks", "combat drones": a noun modifying another noun names equipment, not an event
-            if rules and t.dep_ in ("compound", "amod") and t.head.pos_ in ("NOUN", "PROPN") and t.head.i > t.i:
+            if (rules and t.dep_ in ("compound", "amod") and t.head.pos_ in ("NOUN", "PROPN") and t.head.i > t.i
+                    and _lemma(t.head) not in self.weapon_heads):
                 continue
             if rules and t.pos_ in ("VERB", "NOUN", "PROPN", "ADJ"):
                 found.append((t, lem, rules))
@@ -438,6 +446,9 @@ class Extractor:
                     ok = (obj is not None and _lemma(obj) in self.civilian_nouns) == want
                 elif key == "object_lemma":
                     ok = obj is not None and (_lemma(obj) in want or obj.lower_ in want)
+                elif key == "modifier_lemma":  # "barrel bomb attacks", "rocket attack"
+                    mods = {_lemma(c) for c in trig.children if c.dep_ in ("compound", "amod", "nmod")}
+                    ok = bool(mods & set(want))
                 elif key == "context_lemma":
                     ctx = ctx if ctx is not None else self._context_lemmas(trig)
                     ok = bool(ctx & set(want))
@@ -509,6 +520,12 @@ class Extractor:
                             for p in a.children:
                                 if p.dep_ == "pobj":
                                     agent = self._phrase_actor(index, p, salient, exclude)
+            if trig.dep_ == "pobj" and trig.head.lower_ in ("in", "by") and not targets:
+                verb = trig.head.head
+                if verb.pos_ == "VERB" and _lemma(verb) in self.fatality_verbs | self.injury_verbs:
+                    for c in verb.children:
+                        if c.dep_ == "nsubjpass":
+                            add_target(c)
             if trig.dep_ == "nsubj" and trig.head.pos_ == "VERB" and not targets:
                 # "a roadside bomb struck a vehicle of the SDF": the verb's object is the target
                 o = self._object(trig.head)
@@ -691,13 +708,15 @@ class Extractor:
             if _is_background(sent.text, published):
                 continue
             for trig, key, rules in sent_triggers.get(sent.start, []):
-                if self._is_irrealis(trig) or self._is_aggregate(trig):
+                if self._is_irrealis(trig) or self._is_aggregate(trig) or self._is_state(trig):
                     continue
                 agent, targets, obj = self.arguments(trig, index, salient)
                 sub = self._choose_rule(rules, trig, agent, targets[0] if targets else None, obj)
                 if sub is None and self.classifier is not None and (agent or targets):
                     target = targets[0] if targets else None
-                    subs = [x for x in dict.fromkeys(r["sub"] for r in rules) if _roles_fit(x, agent, target)]
+                    # only rules whose wording conditions are not what failed: the classifier weighs roles, not words
+                    subs = [x for x in dict.fromkeys(r["sub"] for r in rules if not set(r.get("when") or {}) & _WORDING_CONDITIONS)
+                            if _roles_fit(x, agent, target)]
                     if len(subs) > 1:
                         best, p = self.classifier.rank(sent.text, subs)[0]
                         sub = best if p >= self.CHOOSE_CONFIDENCE else None
@@ -705,6 +724,8 @@ class Extractor:
                     continue
                 et = SUB_EVENT_TYPES[sub]
                 agent, targets = self._default_actors(et, sub, agent, targets, sent, index, salient)
+                if agent is None and et == "Explosions/Remote violence" and (targets or self._fatalities(sent)[0]):
+                    agent = self._default_agent(sub, sent)
                 if agent is None and not targets:
                     if et == "Explosions/Remote violence":
                         orphans.append(sub)  # may still type the killing it caused (see _fold_consequences)
@@ -757,6 +778,13 @@ class Extractor:
             if sent_date and n_before != len(events):
                 last_date = sent_date
         return merge_within_document(events), mentions
+
+    def _default_agent(self, sub: str, sent: Span) -> Mention | None:
+        """ACLED's 'unidentified' actor when a strike or blast is reported without its perpetrator."""
+        actor = self.default_actors.get(sub) or self.default_actors.get(SUB_EVENT_TYPES[sub])
+        if actor is None:
+            return None
+        return Mention(sent.start, sent.start, actor.name, "actor", self.actor_ref(actor, actor.name), inter=actor.inter, generic=True)
 
     def _fold_consequences(self, events: list[EventRecord], start: int, lemma_of: dict[int, str], orphans: list[str]) -> None:
         """Within one sentence, a killing that follows a battle or strike is its outcome, not a new event.
@@ -861,6 +889,9 @@ def _is_background(sentence: str, published: date | None) -> bool:
         return False
     years = [int(y) for y in _YEAR_RE.findall(sentence)]
     return bool(years) and max(years) < published.year
+
+
+_WORDING_CONDITIONS = {"pos", "object_lemma", "object_civilian", "modifier_lemma", "context_lemma", "has_object"}
 
 
 def _roles_fit(sub: str, agent: "Mention | None", target: "Mention | None") -> bool:
