@@ -22,9 +22,10 @@ install: $(STAMP)
 demo: install
 	@mkdir -p out
 	$(BIN)/frontlines run data/demo --db $(DEMO_DB)
-	$(BIN)/frontlines events --db $(DEMO_DB)
 	$(BIN)/frontlines export --format acled-csv -o out/events.csv --db $(DEMO_DB)
 	$(BIN)/frontlines export --format geojson -o out/events.geojson --db $(DEMO_DB)
+	$(BIN)/frontlines events --db $(DEMO_DB)
+	@echo "wrote out/events.csv (ACLED's 31 columns) and out/events.geojson"
 
 test: install
 	$(BIN)/python -m pytest
