@@ -130,39 +130,21 @@ def acled_row(event: dict) -> dict:
     year = event.get("year")
     if year is None and date:
         year = int(str(date)[:4])
-    return {
-        "event_id_cnty": blank(event.get("event_id_cnty") or event.get("id")),
-        "event_date": blank(date),
-        "year": blank(year),
-        "time_precision": blank(event.get("time_precision")),
-        "disorder_type": disorder_type(event.get("event_type"), event.get("sub_event_type")),
-        "event_type": blank(event.get("event_type")),
-        "sub_event_type": blank(event.get("sub_event_type")),
-        "actor1": blank(event.get("actor1")),
-        "assoc_actor_1": _join(event.get("assoc_actor_1")),
-        "inter1": blank(event.get("inter1")),
-        "actor2": blank(event.get("actor2")),
-        "assoc_actor_2": _join(event.get("assoc_actor_2")),
-        "inter2": blank(event.get("inter2")),
-        "interaction": blank(interaction(event.get("inter1"), event.get("inter2"))),
-        "civilian_targeting": civilian_targeting(event),
-        "iso": blank(event.get("iso")),
-        "region": blank(event.get("region")),
-        "country": blank(event.get("country")),
-        "admin1": blank(event.get("admin1")),
-        "admin2": blank(event.get("admin2")),
-        "admin3": blank(event.get("admin3")),
-        "location": blank(event.get("location")),
-        "latitude": blank(event.get("latitude")),
-        "longitude": blank(event.get("longitude")),
-        "geo_precision": blank(event.get("geo_precision")),
-        "source": _source(event),
-        "source_scale": blank(event.get("source_scale")),
-        "notes": blank(event.get("notes")),
-        "fatalities": int(event.get("fatalities") or 0),
-        "tags": tags(event),
-        "timestamp": blank(event.get("timestamp")),
-    }
+    row = {col: blank(event.get(col)) for col in ACLED_COLUMNS}  # most columns are the event's own fields
+    row.update(
+        event_id_cnty=blank(event.get("event_id_cnty") or event.get("id")),
+        event_date=blank(date),
+        year=blank(year),
+        disorder_type=disorder_type(event.get("event_type"), event.get("sub_event_type")),
+        assoc_actor_1=_join(event.get("assoc_actor_1")),
+        assoc_actor_2=_join(event.get("assoc_actor_2")),
+        interaction=blank(interaction(event.get("inter1"), event.get("inter2"))),
+        civilian_targeting=civilian_targeting(event),
+        source=_source(event),
+        fatalities=int(event.get("fatalities") or 0),
+        tags=tags(event),
+    )
+    return row
 
 
 def write_acled_csv(events: list[dict], fh: IO[str]) -> int:
