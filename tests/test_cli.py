@@ -174,3 +174,26 @@ def test_gazetteer_import_geonames_command(tmp_path):
     assert "Ansongo" in (pack / "places.csv").read_text()
     res = runner.invoke(app, ["gazetteer", "import", "geonames", str(tmp_path / "missing.txt"), "--pack", str(pack)])
     assert res.exit_code == 2 and "no such file" in res.output
+
+
+def test_eval_on_a_jsonl_corpus_with_another_gold(tmp_path):
+    """eval works for any gold in the format, over JSONL corpora, processing only the gold's documents."""
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "n-1", "date": "2019-05-20", "source": "reuters",
+         "text": "Government forces shelled the village of Kafr Nabudah on Sunday, killing three civilians."},
+        {"id": "n-2", "date": "2019-05-20", "text": "Unrelated text that the gold does not name."},
+    ]) + "\n")
+    gold = tmp_path / "g.json"
+    gold.write_text(json.dumps({"schema": "frontlines-gold/1", "documents": [{
+        "doc": "n-1", "published": "2019-05-20", "events": [{
+            "id": "E1", "event_type": "Explosions/Remote violence", "sub_event_type": ["Shelling/artillery/missile attack"],
+            "date": "2019-05-19", "date_precision": "day", "date_tolerance_days": 1,
+            "actor1": ["Military Forces of Syria"], "actor2": ["Civilians (Syria)"], "location": "Kafr Nabudah",
+            "lat": 35.44, "lon": 36.50, "tolerance_km": 10, "fatalities": 3, "optional": False, "hedged": False,
+            "evidence": "Government forces shelled the village"}],
+        "relations": [], "places": ["Kafr Nabudah"], "must_not": {}}], "same_event": [], "alias_groups": []}))
+    report = json.loads(invoke("eval", "--gold", str(gold), str(corpus), "--json").stdout)
+    assert report["documents"] == {"gold": 1, "processed": 1}
+    assert report["event"]["tp"] == 1 and report["event"]["fp"] == 0
+    assert report["matched"]["fatalities_exact"] == 1.0
