@@ -114,6 +114,7 @@ class Extractor:
         self.civilian_nouns = self.lex.words("civilian_nouns")
         self.weapon_heads = self.lex.words("weapon_heads")
         self.state_preps = self.lex.words("state_preps")
+        self.departures = self.lex.words("departure_triggers")
         self.default_actors = {k: pack.actors[v] for k, v in (self.lex.raw.get("default_actors") or {}).items()
                                if v in pack.actors}
         self.vague = {k.lower(): v for k, v in (self.lex.raw.get("vague_numbers") or {}).items()}
@@ -188,13 +189,18 @@ class Extractor:
     def _led_by(self, doc: Doc, person: Span) -> Mention | None:
         """'a local armed faction led by Abu Dujana Binnish' -> provisional actor 'Abu Dujana Binnish faction'."""
         root = person.root
+        while root.dep_ in ("compound", "flat") and root.head != root:  # NER may split "Abu Dujana | Binnish"
+            root = root.head
         if root.dep_ == "pobj" and root.head.lower_ == "by" and root.head.head.lemma_ == "lead":
             head = root.head.head.head
             if head.lemma_.lower() in _LED_BY_HEADS:
-                name = f"{person.text} {head.lemma_.lower()}"
+                name_toks = [t for t in root.subtree if t.i >= person.start and (t.pos_ == "PROPN" or t.dep_ in ("compound", "flat"))]
+                end = max([person.end - 1, *(t.i for t in name_toks)]) + 1
+                leader = person.doc[person.start:end].text
+                name = f"{leader} {head.lemma_.lower()}"
                 start = min(t.i for t in head.subtree)
-                m = self._provisional(start, person.end, name)
-                m.actor.aliases = [name, f"{head.lemma_.lower()} led by {person.text}", person.text]
+                m = self._provisional(start, end, name)
+                m.actor.aliases = [name, f"{head.lemma_.lower()} led by {leader}", leader]
                 return m
         return None
 
@@ -488,7 +494,8 @@ class Extractor:
                 if obj is not None:
                     add_target(obj)
             for c in trig.children:
-                if c.dep_ == "prep" and c.lower_ in ("against", "with", "on", "at", "targeting"):
+                if c.dep_ == "prep" and (c.lower_ in ("against", "with", "on", "at", "targeting")
+                                         or (c.lower_ == "from" and _lemma(trig) in self.departures)):
                     for p in c.children:
                         if p.dep_ == "pobj":
                             add_target(p)
@@ -507,7 +514,7 @@ class Extractor:
                                 targets.extend(x for x in parties[1:] if x is not agent)
                         elif c.lower_ == "by":
                             agent = self._phrase_actor(index, p, salient, exclude)
-                        elif c.lower_ in ("against", "on", "with", "targeting"):
+                        elif c.lower_ in ("against", "on", "with", "targeting") or (c.lower_ == "from" and _lemma(trig) in self.departures):
                             add_target(p)
                         elif c.lower_ == "of" and obj is None:
                             obj = p
