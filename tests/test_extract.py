@@ -138,3 +138,13 @@ def test_claim_carries_to_according_to_them(pipe):
 def test_plain_attribution_is_not_a_hedge(pipe):
     e = one(pipe, "Government forces shelled the village of Kafr Zita on Monday, the monitor said.")
     assert not e.hedged
+
+
+def test_owner_of_a_facility_is_the_target(pipe):
+    e = one(pipe, "On Tuesday, angry residents stormed a police station affiliated with Hayat Tahrir al-Sham in Sarmada.")
+    assert e.event_type == "Riots" and e.actor2.actor_id == "hts"
+
+
+def test_defection_names_the_group_left(pipe):
+    evs = events(pipe, "On Sunday, Jaysh al-Izza announced its defection from Hayat Tahrir al-Sham in Hama.")
+    assert any(e.sub_event_type == "Change to group/activity" and e.actor2 and e.actor2.actor_id == "hts" for e in evs)

@@ -34,6 +34,7 @@ _ARMED_NAME_RE = re.compile(
     r"|.*\b(?:brigade|brigades|battalion|division|regiment|operations?\s+room|front|army|movement|legion|forces|militia|group)$)",
     re.I,
 )
+_OWNER_VERBS = {"affiliate", "belong", "run", "control", "operate", "hold", "man", "own", "use"}
 _PARA_BREAK = re.compile(r"\n[ \t]*\n")
 _LED_BY_HEADS = {"faction", "group", "brigade", "unit", "militia", "battalion"}
 
@@ -251,6 +252,13 @@ class Extractor:
         m = index.get(tok.i)
         if m and m.kind == "actor" and not m.generic:
             return m
+        # "the police station affiliated with HTS", "a checkpoint belonging to X": the owner, not the kind
+        for c in tok.children:
+            if c.dep_ in ("acl", "relcl") and c.lemma_.lower() in _OWNER_VERBS:
+                for p in (g for prep in c.children if prep.dep_ in ("prep", "agent") for g in prep.children if g.dep_ == "pobj"):
+                    owner = self._first_actor_in(index, p)
+                    if owner is not None:
+                        return owner
         stack = [tok]
         seen = []
         while stack:
