@@ -197,3 +197,11 @@ def test_eval_on_a_jsonl_corpus_with_another_gold(tmp_path):
     assert report["documents"] == {"gold": 1, "processed": 1}
     assert report["event"]["tp"] == 1 and report["event"]["fp"] == 0
     assert report["matched"]["fatalities_exact"] == 1.0
+
+
+def test_documents_say_where_the_date_came_from(seeded_db):
+    docs = {d["id"]: d for d in json.loads(invoke("documents", "--db", seeded_db, "--json").stdout)}
+    d = docs["000_374bc49b221b3923"]
+    assert d["published"] == "2018-02-05" and d["published_source"] == "inferred" and d["published_confidence"] >= 0.8
+    assert d["outlet"] == "Diyaruna"
+    assert "inferred" in invoke("documents", "--db", seeded_db).stdout

@@ -196,6 +196,26 @@ def failures(
     console.print(table)
 
 
+@app.command()
+def documents(
+    db: DbOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+):
+    """Documents in the store: outlet, publication date and where it came from (metadata, dateline, inferred)."""
+    rows = _store(db).documents()
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1, default=str) + "\n")
+        return
+    table = Table(title=f"documents ({len(rows)})")
+    for col in ("id", "outlet", "published", "from", "sure", "events", "note"):
+        table.add_column(col, overflow="fold")
+    for d in rows:
+        conf = d.get("published_confidence")
+        table.add_row(d["id"], d.get("outlet") or "", str(d.get("published") or ""), d.get("published_source") or "",
+                      f"{conf:.1f}" if conf is not None else "", str(d.get("n_events", "")), d.get("published_note") or "")
+    console.print(table)
+
+
 @app.command("eval")
 def evaluate_cmd(
     docs: Annotated[list[str], typer.Argument(help="The documents the gold annotates: .txt files, folders or JSONL corpora.")],
