@@ -161,7 +161,7 @@ class Extractor:
                     out.append(Mention(ent.start, ent.end, text, "actor", self.actor_ref(actor, text), inter=actor.inter,
                                        generic=actor.kind == "generic"))
                 elif ent.label_ == "ORG" and _ARMED_NAME_RE.match(text):
-                    out.append(self._provisional(ent.start, ent.end, text))
+                    out.append(self.provisional(ent.start, ent.end, text))
             elif ent.label_ == "PERSON":
                 m = self._led_by(doc, ent)
                 if m:
@@ -178,10 +178,10 @@ class Extractor:
             span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
             if span is None or any(t.i in taken for t in span):
                 continue
-            found.append(self._provisional(span.start, span.end, span.text))
+            found.append(self.provisional(span.start, span.end, span.text))
         return found
 
-    def _provisional(self, start: int, end: int, text: str, inter: int = 2) -> Mention:
+    def provisional(self, start: int, end: int, text: str, inter: int = 2) -> Mention:
         clean = re.sub(r"^the\s+", "", text, flags=re.I)
         slug = re.sub(r"[^a-z0-9]+", "-", clean.lower()).strip("-")
         ref = ActorRef(surface=text, actor_id=f"prov:{slug}", name=clean, aliases=[clean], inter=inter, provisional=True)
@@ -200,7 +200,7 @@ class Extractor:
                 leader = person.doc[person.start:end].text
                 name = f"{leader} {head.lemma_.lower()}"
                 start = min(t.i for t in head.subtree)
-                m = self._provisional(start, end, name)
+                m = self.provisional(start, end, name)
                 m.actor.aliases = [name, f"{head.lemma_.lower()} led by {leader}", leader]
                 return m
         return None
@@ -280,7 +280,7 @@ class Extractor:
                 out.extend(self._conjuncts(c))
         return out
 
-    def _anaphor(self, tok: Token, salient: list[Mention], exclude: set[str]) -> Mention | None:
+    def anaphor(self, tok: Token, salient: list[Mention], exclude: set[str]) -> Mention | None:
         """'the group', 'the alliance', 'its elements', 'they' -> the last armed actor named before."""
         is_anaphor = False
         if tok.lemma_.lower() in self.anaphora_heads and any(c.lower_ in ("the", "this", "that", "its", "their") or c.dep_ == "poss" for c in tok.children):
@@ -311,12 +311,12 @@ class Extractor:
             return m
         # look inside for an anaphoric noun ("the group's elements")
         for t in sorted(tok.subtree, key=lambda t: t.i):
-            a = self._anaphor(t, salient, exclude)
+            a = self.anaphor(t, salient, exclude)
             if a:
                 return a
         return None
 
-    def _subject(self, verb: Token) -> tuple[Token | None, bool]:
+    def subject_of(self, verb: Token) -> tuple[Token | None, bool]:
         """(subject token, passive?) following conj/xcomp chains up to the clause that has one."""
         t = verb
         for _ in range(4):
@@ -333,7 +333,7 @@ class Extractor:
                 break
         return None, False
 
-    def _is_irrealis(self, trig: Token) -> bool:
+    def is_irrealis(self, trig: Token) -> bool:
         t = trig
         for c in trig.children:
             if c.dep_ == "neg" or (c.dep_ == "amod" and c.lower_ in self.irrealis_mod) or c.lower_ in ("such",):
@@ -486,7 +486,7 @@ class Extractor:
                     targets.append(m)
 
         if trig.pos_ == "VERB" or trig.pos_ == "AUX":
-            subj, passive = self._subject(trig)
+            subj, passive = self.subject_of(trig)
             obj = self._object(trig)
             if passive:
                 for c in trig.children:
@@ -559,7 +559,7 @@ class Extractor:
                 while gov.dep_ in ("prep", "pobj", "dobj", "compound", "conj") and gov.head != gov and gov.pos_ not in ("VERB", "AUX"):
                     gov = gov.head
                 if gov.pos_ in ("VERB", "AUX") and gov != trig:
-                    subj, passive = self._subject(gov)
+                    subj, passive = self.subject_of(gov)
                     if subj is not None and not passive or (passive and subj is not None and gov.lemma_.lower() in ("lock", "engage", "involve")):
                         agent = self._phrase_actor(index, subj, salient, exclude)
         if agent is not None:
@@ -657,7 +657,7 @@ class Extractor:
                 return self.vague[c.lower_]
         return None
 
-    def _hedge(self, sent: Span, prev_hedged: bool) -> tuple[bool, str | None, str | None]:
+    def hedge(self, sent: Span, prev_hedged: bool) -> tuple[bool, str | None, str | None]:
         text = sent.text.lower()
         cue = None
         for t in sent:
@@ -715,7 +715,7 @@ class Extractor:
             para_start = sent.start_char + len(sent.text.rstrip())
             salient = [m for m in mentions if m.kind == "actor" and m.start < sent.end]
             sent_date = dates_mod.resolve_date(sent.text, published) if published else None
-            hedged, claimant, cue = self._hedge(sent, prev_hedged)
+            hedged, claimant, cue = self.hedge(sent, prev_hedged)
             prev_hedged = hedged
             sent_places = [m for m in mentions if m.kind == "place" and sent.start <= m.start < sent.end]
             n_before = len(events)
@@ -723,7 +723,7 @@ class Extractor:
             if _is_background(sent.text, published):
                 continue
             for trig, key, rules in sent_triggers.get(sent.start, []):
-                if self._is_irrealis(trig) or self._is_aggregate(trig) or self._is_state(trig):
+                if self.is_irrealis(trig) or self._is_aggregate(trig) or self._is_state(trig):
                     continue
                 agent, targets, obj = self.arguments(trig, index, salient)
                 sub = self._choose_rule(rules, trig, agent, targets[0] if targets else None, obj)

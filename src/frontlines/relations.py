@@ -155,7 +155,7 @@ class RelationExtractor:
                     head = t.head.lemma_.lower()
                     label = f"{name.text} {head}"
                     start = min(x.i for x in t.head.subtree)
-                    m = self.ex._provisional(start, p.i + 1, label)
+                    m = self.ex.provisional(start, p.i + 1, label)
                     m.actor.aliases = [label, f"{head} led by {name.text}", name.text]
                     out.append(m)
         return out
@@ -266,7 +266,7 @@ class RelationExtractor:
                 found = [m for m in self._np_list(t, exclude, allow_pronoun=False) if m.actor.actor_id not in exclude]
                 if found:
                     return found
-        m = self.ex._anaphor(tok, self._salient(tok.i), exclude)
+        m = self.ex.anaphor(tok, self._salient(tok.i), exclude)
         return [m] if self._ok(m) else []
 
     def _salient(self, i: int) -> list[Mention]:
@@ -327,7 +327,7 @@ class RelationExtractor:
             same_head = [m for m in self._before(tok.i, exclude) if m.text.lower().split()[-1].rstrip("s") == lemma]
             if same_head:
                 return [same_head[0]], True
-            a = self.ex._anaphor(tok, self._salient(tok.i), exclude)
+            a = self.ex.anaphor(tok, self._salient(tok.i), exclude)
             if self._ok(a):
                 return [a], True
         # "its elements", "members of X", "HTS fighters"
@@ -395,7 +395,7 @@ class RelationExtractor:
             t = t.head
         if t.pos_ not in ("VERB", "AUX"):
             return set()
-        subj, _ = self.ex._subject(t)
+        subj, _ = self.ex.subject_of(t)
         if subj is None or tok in list(subj.subtree):
             return set()
         out = set()
@@ -443,7 +443,7 @@ class RelationExtractor:
     def _clause_subject(self, verb: Token) -> Token | None:
         if verb.dep_ == "pcomp" and verb.head.lower_ in ("as", "of", "about", "for", "against"):
             return None
-        subj, _ = self.ex._subject(verb)
+        subj, _ = self.ex.subject_of(verb)
         if subj is not None:
             if subj.lower_ in ("which", "who", "that") and subj.head.dep_ == "relcl":
                 return subj.head.head
@@ -469,7 +469,7 @@ class RelationExtractor:
         while gov.dep_ in ("prep", "pobj", "compound", "conj") and gov.head != gov and gov.pos_ not in ("VERB", "AUX"):
             gov = gov.head
         if gov.pos_ in ("VERB", "AUX") and gov is not noun:
-            subj, passive = self.ex._subject(gov)
+            subj, passive = self.ex.subject_of(gov)
             if subj is not None and (not passive or gov.lemma_.lower() in ("lock", "engage", "involve", "embroil")):
                 return subj
         return None
@@ -535,7 +535,7 @@ class RelationExtractor:
             if t.head == t:
                 break
             t = t.head
-        if self.ex._is_irrealis(cue):
+        if self.ex.is_irrealis(cue):
             return True
         if verb_cue:
             t = cue
@@ -554,8 +554,8 @@ class RelationExtractor:
                 return True
         return False
 
-    def _hedge(self, sent: Span, prev: bool) -> tuple[bool, str | None]:
-        hedged, _claimant, cue = self.ex._hedge(sent, prev)
+    def hedge(self, sent: Span, prev: bool) -> tuple[bool, str | None]:
+        hedged, _claimant, cue = self.ex.hedge(sent, prev)
         if hedged:
             return True, cue
         low = sent.text.lower()
@@ -584,7 +584,7 @@ class RelationExtractor:
         if not cues or t.pos_ not in ("VERB", "AUX", "ADJ"):
             return
         subj_tok = self._clause_subject(t)
-        _, passive = self.ex._subject(t)
+        _, passive = self.ex.subject_of(t)
         dobjs = [c for c in t.children if c.dep_ == "dobj"]
         for cue in cues:
             anchors = [t]
@@ -707,7 +707,7 @@ class RelationExtractor:
             if backed and not ana:  # "the US-backed alliance" describes a group, it does not point back
                 out.append(_Found("backed_by", backed, [bm], t, ana))
             return
-        subj, passive = self.ex._subject(t)
+        subj, passive = self.ex.subject_of(t)
         agents = self._preps(t, "by")
         if t.dep_ == "acl" and agents:  # "X, backed by Y"
             backed, ana = self._args(t.head, set())
@@ -745,7 +745,7 @@ class RelationExtractor:
                 if groups:
                     out.append(_Found("leader_of", [person], groups, t, ana))
                 return
-            subj, passive = self.ex._subject(t)
+            subj, passive = self.ex.subject_of(t)
             dobjs = [c for c in t.children if c.dep_ == "dobj"]
             if subj is not None and not passive and dobjs:  # "P leads X"
                 person = self._person(subj)
@@ -786,7 +786,7 @@ class RelationExtractor:
         lemma = t.lemma_.lower()
         if lemma not in self.founding_verbs or t.pos_ != "VERB":
             return
-        subj, passive = self.ex._subject(t)
+        subj, passive = self.ex.subject_of(t)
         agents = self._preps(t, "by")
         if passive and agents and subj is not None:
             new, _ = self._args(subj, set())
@@ -844,7 +844,7 @@ class RelationExtractor:
         for sent in doc.sents:
             if not sent.text.strip():
                 continue
-            hedged, _cue = self._hedge(sent, prev_hedged)
+            hedged, _cue = self.hedge(sent, prev_hedged)
             prev_hedged = hedged
             found: list[_Found] = []
             for t in sent:
