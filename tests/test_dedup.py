@@ -130,4 +130,15 @@ def test_dedup_store_records_appearances(tmp_path):
     dedup.dedup_store(store)
     assert dedup.appearances(store) == apps
     assert store.counts()["appearances"] == 2
+    # signatures are stored once per document; a second run reads them instead of re-hashing the texts
+    assert store.counts()["document_signatures"] == 4
+    from sqlalchemy import select
+
+    from frontlines.store.schema import DocumentSignatureRow
+
+    with store._tx() as s:
+        before = {r.doc_id: r.hashvalues for r in s.scalars(select(DocumentSignatureRow))}
+    dedup.dedup_store(store)
+    with store._tx() as s:
+        assert {r.doc_id: r.hashvalues for r in s.scalars(select(DocumentSignatureRow))} == before
     store.close()

@@ -41,6 +41,8 @@ SHINGLE = 5  # words per shingle
 THRESHOLD = 0.7  # estimated Jaccard of shingle sets at or above which two texts are one article
 MIN_SHINGLES = 8  # a text with fewer shingles is too short to call a near-duplicate of anything
 _SEED = 1
+_SCHEME = MinHash(num_perm=1, seed=_SEED).scheme  # datasketch's hashing scheme, needed to rebuild stored signatures
+METHOD = f"minhash{NUM_PERM}/{SHINGLE}-shingles/{_SCHEME}"  # stored with each signature: a change of method rehashes
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 
@@ -122,13 +124,24 @@ def find_duplicates(
     A repeated id is the same document and is skipped.
     """
     index = NearDuplicateIndex(threshold=threshold)
+    seen: set[str] = set()
+
+    def sigs():
+        for doc_id, text in docs:
+            if doc_id in seen:
+                continue
+            seen.add(doc_id)
+            yield doc_id, index.signature(cleaned(text) if clean else text)
+
+    return _group(sigs(), index)
+
+
+def _group(signatures: Iterable[tuple[str, MinHash | None]], index: NearDuplicateIndex) -> list[Duplicate]:
+    """In order: a document similar to one already indexed is its appearance; the first of a group is canonical."""
     canonical: dict[str, str] = {}  # indexed id -> canonical id of its group
     out: list[Duplicate] = []
-    for doc_id, text in docs:
-        if doc_id in index.sigs or doc_id in canonical:
-            continue
-        sig = index.signature(cleaned(text) if clean else text)
-        if sig is None:
+    for doc_id, sig in signatures:
+        if sig is None or doc_id in index.sigs or doc_id in canonical:
             continue
         hits = index.query(sig)
         if hits:
@@ -147,35 +160,55 @@ def dedup_store(store, *, threshold: float = THRESHOLD) -> list[Duplicate]:
 
     Canonical = the earliest published document of a group (undated last), then the smallest id.
     Rows a previous run wrote are replaced (the result depends only on the stored documents).
+    Signatures are stored: only documents that are new or changed since the last run are read and hashed.
     """
+    import numpy as np
     from sqlalchemy import delete, select
 
-    from .store.schema import AppearanceRow, DocumentRow, RemovedSpanRow, utcnow
+    from .store.schema import AppearanceRow, DocumentRow, DocumentSignatureRow, RemovedSpanRow, utcnow
 
     with store._tx() as s:
-        rows = list(s.execute(select(DocumentRow.id, DocumentRow.published, DocumentRow.text)))
-        spans: dict[str, list[tuple[int, int]]] = {}
-        for doc_id, start, end in s.execute(select(RemovedSpanRow.doc_id, RemovedSpanRow.start, RemovedSpanRow.end)):
-            spans.setdefault(doc_id, []).append((start, end))
-    rows.sort(key=lambda r: (r.published is None, r.published or date.min, r.id))
-
-    def body(doc_id: str, text: str) -> str:
-        # the stored removed spans are what clean decided at processing time: blank them
-        sp = spans.get(doc_id)
-        if not sp:
-            return text
-        chars = list(text)
-        for start, end in sp:
-            chars[start:end] = [" " if c not in "\r\n" else c for c in chars[start:end]]
-        return "".join(chars)
-
-    dups = find_duplicates(((r.id, body(r.id, r.text)) for r in rows), threshold=threshold, clean=False)
+        docs = list(s.execute(select(DocumentRow.id, DocumentRow.published, DocumentRow.content_hash)))
+        known = {r.doc_id: r for r in s.scalars(select(DocumentSignatureRow))}
+        stale = [d.id for d in docs if d.id not in known or known[d.id].content_hash != d.content_hash
+                 or known[d.id].method != METHOD]
+        sigs: dict[str, MinHash | None] = {
+            i: (MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME,
+                        hashvalues=np.frombuffer(r.hashvalues, dtype=np.uint64))
+                if r.hashvalues is not None else None)
+            for i, r in known.items() if i not in set(stale)
+        }
+        index = NearDuplicateIndex(threshold=threshold)
+        for start in range(0, len(stale), 500):  # read only what must be hashed, a chunk at a time
+            chunk = stale[start:start + 500]
+            spans: dict[str, list[tuple[int, int]]] = {}
+            for doc_id, a, b in s.execute(select(RemovedSpanRow.doc_id, RemovedSpanRow.start, RemovedSpanRow.end)
+                                          .where(RemovedSpanRow.doc_id.in_(chunk))):
+                spans.setdefault(doc_id, []).append((a, b))
+            for doc_id, chash, text in s.execute(select(DocumentRow.id, DocumentRow.content_hash, DocumentRow.text)
+                                                 .where(DocumentRow.id.in_(chunk))):
+                sig = index.signature(_blank(text, spans.get(doc_id, [])))
+                sigs[doc_id] = sig
+                s.merge(DocumentSignatureRow(doc_id=doc_id, content_hash=chash, method=METHOD,
+                                             hashvalues=sig.hashvalues.astype(np.uint64).tobytes() if sig is not None else None))
+    docs.sort(key=lambda r: (r.published is None, r.published or date.min, r.id))
+    dups = _group(((d.id, sigs.get(d.id)) for d in docs), index)
     with store._tx() as s:
         s.execute(delete(AppearanceRow))
         for d in dups:
             s.add(AppearanceRow(doc_id=d.doc_id, duplicate_of=d.duplicate_of, similarity=d.similarity,
-                                method=f"minhash{NUM_PERM}/{SHINGLE}-shingles", detected_at=utcnow()))
+                                method=METHOD, detected_at=utcnow()))
     return dups
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """The stored removed spans are what clean decided at processing time: blank them."""
+    if not spans:
+        return text
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = [" " if c not in "\r\n" else c for c in chars[start:end]]
+    return "".join(chars)
 
 
 def appearances(store) -> dict[str, list[dict]]:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -331,3 +332,16 @@ class DiscrepancyRow(Base):
 
 
 metadata = Base.metadata
+
+
+class DocumentSignatureRow(Base):
+    """A document's MinHash signature, kept so a run hashes only new or changed documents (0004, dedup.py)."""
+
+    __tablename__ = "document_signatures"
+
+    doc_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    method: Mapped[str] = mapped_column(String(64), nullable=False)
+    hashvalues: Mapped[bytes | None] = mapped_column(LargeBinary)  # None: too short to compare
