@@ -219,3 +219,27 @@ def test_run_case2021_prints_weighted_line(tmp_path):
     out = console.export_text()
     assert out.rstrip().splitlines()[-1] == f"weighted F1 (ACLED 25) = {report['weighted_f1']:.2f}"
     assert abs(report["weighted_f1"] - 1 / 3) < 1e-9  # Grenade F1 2/3 (support 1), Arrests 0 (support 1)
+
+
+def test_dev_set_is_well_formed():
+    from frontlines.classify import DEV_PATH
+
+    rows = [json.loads(line) for line in DEV_PATH.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(rows) >= 300
+    fakes_ids = None
+    from pathlib import Path
+
+    corpus = Path("/work/shared/corpora/fakes/fakes.jsonl")
+    if corpus.exists():
+        fakes_ids = {json.loads(line)["id"] for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()}
+    for r in rows:
+        assert set(r) == {"text", "label", "source"}
+        assert r["label"] in LABELS and r["text"].strip()
+        assert r["source"].startswith("fakes:fakes-")
+        if fakes_ids is not None:
+            assert r["source"][len("fakes:"):] in fakes_ids
+    assert len({r["text"].lower() for r in rows}) == len(rows)
+    assert sum(r["label"] in SUB_EVENT_TYPES for r in rows) >= 150
+    # never trained on
+    train = {e.text.strip().lower() for e in load_examples()}
+    assert not any(r["text"].strip().lower() in train for r in rows)

@@ -35,6 +35,8 @@ from .models import SUB_EVENT_TYPES
 
 DATA = Path(__file__).resolve().parent / "data"
 EXAMPLES_PATH = DATA / "subevent_examples.jsonl"
+# Hand-labelled FA-KES sentences: a development set for tools/train_classifier.py --dev, never trained on.
+DEV_PATH = DATA / "subevent_dev.jsonl"
 VOCAB_PATH = DATA / "minilm_vocab.txt"
 
 ACLED_SUB_EVENT_TYPES: tuple[str, ...] = tuple(SUB_EVENT_TYPES)
@@ -48,6 +50,13 @@ _CACHE_VERSION = "1"
 LEXICAL_WEIGHT = 1.0
 L2 = 1e-4
 ITERATIONS = 400
+# kNN component: for each label, the mean cosine similarity of the KNN_K nearest examples of that label,
+# times KNN_WEIGHT, added to the logits (0 disables it).
+KNN_WEIGHT = 10.0
+KNN_K = 3
+# Long run-on sentences are cut, for the embedding only, to a window of about WINDOW word pieces
+# around the first event cue (0 disables it); the lexical scorer still reads the whole sentence.
+WINDOW = 0
 
 
 # ---------------------------------------------------------------------------------------------- tokenizer
@@ -249,12 +258,13 @@ def _phrase_re(phrase: str) -> re.Pattern:
 # Generic cues from ACLED's definitions: (label, pattern, weight, the sentence must also match / must not match).
 _PROTEST = r"\b(?:protest\w*|demonstrat\w*|rall(?:y|ies|ied)|marche[sd]|marching|sit-ins?|strikers|picket\w*)\b"
 _CUES: list[tuple[str, str, float, str | None, str | None]] = [
-    ("Chemical weapon", r"\b(?:chemical (?:weapon|attack|agent|munition)s?|chlorine|sarin|mustard (?:gas|agent)|nerve agent|toxic gas|poison(?:ous)? gas|gas attack)\b", 2.0, None, None),
+    ("Chemical weapon", r"\b(?:chemical (?:weapon|attack|agent|munition)s?|chlorine|sarin|mustard (?:gas|agent)|nerve agent|toxic gas|poison(?:ous)? gas|gas attack)\b", 2.0, None,
+     r"\b(?:convention|stockpiles?|arsenal|programme|program|watchdog|opcw)\b"),
     ("Air/drone strike", r"\b(?:air ?strikes?|air raids?|warplanes?|(?:fighter )?jets?|drones?|helicopter(?: gunship)?s?|aircraft|air force|aerial|barrel bombs?|bombers?)\b", 1.0, None, r"\b(?:shot down|intercept\w*|downed|mortars?|artillery)\b"),
     ("Suicide bomb", r"\b(?:suicide|explosive vests?|suicide belts?|blew (?:himself|herself|themselves) up)\b", 2.0, None, None),
     ("Shelling/artillery/missile attack", r"\b(?:shell(?:ed|ing|s)?|artillery|mortars?|rockets?|missiles?|bombard\w*|howitzers?|grads?|katyusha)\b", 1.0, None, r"\b(?:intercept\w*|shot down)\b"),
     ("Remote explosive/landmine/IED", r"\b(?:ieds?|improvised explosive|roadside bombs?|land ?mines?|mines?|car bombs?|explosive devices?|bomb (?:blast|explo\w+|went off)|blast|explosion|booby[- ]trap\w*|sticky bombs?|magnetic bombs?|detonat\w*)\b", 1.0, None, r"\b(?:defus\w*|dismantl\w*|suicide|grenades?|gas cylinder|cylinder|factory|boiler)\b"),
-    ("Grenade", r"\bgrenades?\b", 2.5, None, None),
+    ("Grenade", r"\bgrenades?\b", 2.5, None, r"\brocket[- ]propelled grenades?|\brpgs?\b|grenade launchers?"),
     ("Sexual violence", r"\b(?:rap(?:e|ed|es|ing)|sexual\w*|gang-rap\w*)\b", 2.5, None, None),
     ("Abduction/forced disappearance", r"\b(?:kidnap\w*|abduct\w*|hostages?|forcibly disappeared|disappear\w*|went missing)\b", 2.0, None, None),
     ("Arrests", r"\b(?:arrest\w*|detain\w*|detention|custody|apprehend\w*|rounded up)\b", 1.0, None, None),
@@ -307,6 +317,57 @@ class LexicalScorer:
 
     def scores(self, texts: list[str]) -> np.ndarray:
         return np.stack([self.score(t) for t in texts]) if texts else np.zeros((0, len(LABELS)), dtype=np.float32)
+
+
+_ANCHOR: re.Pattern | None = None
+
+
+def _anchor_re() -> re.Pattern:
+    global _ANCHOR
+    if _ANCHOR is None:
+        _ANCHOR = re.compile("|".join(f"(?:{p})" for lab, p, *_ in _CUES if lab in _INDEX and lab not in NON_ACLED), re.I)
+    return _ANCHOR
+
+
+def window_text(text: str, tok: "WordPiece | None", window: int = WINDOW) -> str:
+    """`text` cut to about `window` word pieces around its first event cue (whole words; unchanged if short)."""
+    if not window or tok is None:
+        return text
+    words = text.split()
+    cost = [sum(len(tok._word(w)) for w in tok.basic(word)) for word in words]
+    if sum(cost) <= window:
+        return text
+    m = _anchor_re().search(text)
+    anchor = len(text[: m.start()].split()) if m else 0
+    anchor = min(anchor, len(words) - 1)
+    lo, hi, used = anchor, anchor + 1, cost[anchor]
+    while True:
+        grew = False
+        for _ in range(2):  # two words after the cue for every word before it
+            if hi < len(words) and used + cost[hi] <= window:
+                used += cost[hi]
+                hi += 1
+                grew = True
+        if lo > 0 and used + cost[lo - 1] <= window:
+            lo -= 1
+            used += cost[lo]
+            grew = True
+        if not grew:
+            break
+    return " ".join(words[lo:hi])
+
+
+def knn_scores(xq: np.ndarray, x: np.ndarray, y: np.ndarray, k: int = KNN_K) -> np.ndarray:
+    """For each query and label: the mean cosine similarity of its k most similar examples of that label."""
+    sims = xq @ x.T
+    out = np.zeros((len(xq), len(LABELS)), dtype=np.float32)
+    for c in range(len(LABELS)):
+        cols = sims[:, y == c]
+        if cols.shape[1] == 0:
+            continue
+        kk = min(k, cols.shape[1])
+        out[:, c] = -np.partition(-cols, kk - 1, axis=1)[:, :kk].mean(1)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- model
@@ -423,7 +484,8 @@ class SubEventClassifier:
     """
 
     def __init__(self, pack="syria", examples: Path | list[Example] | None = None, backend: str = "auto",
-                 lexical_weight: float = LEXICAL_WEIGHT, l2: float = L2):
+                 lexical_weight: float = LEXICAL_WEIGHT, l2: float = L2, knn_weight: float = KNN_WEIGHT,
+                 knn_k: int = KNN_K, window: int = WINDOW):
         if isinstance(pack, str):
             from .pack import load_pack  # noqa: PLC0415
 
@@ -432,15 +494,22 @@ class SubEventClassifier:
         self.embedder = make_embedder(backend)
         self.backend = self.embedder.name
         self.lexical_weight = lexical_weight
+        self.knn_weight, self.knn_k, self.window = knn_weight, knn_k, window
+        self._tok = getattr(self.embedder, "tok", None)
         exs = examples if isinstance(examples, list) else load_examples(examples or EXAMPLES_PATH)
         self.examples = exs
-        y = np.array([_INDEX[e.label] for e in exs])
-        x = _embed_examples(self.embedder, [e.text for e in exs], "")
-        self.w, self.b = _trained(x, y, l2)
+        self.y = np.array([_INDEX[e.label] for e in exs])
+        if isinstance(self.embedder, HashedTfidfEmbedder):
+            self.embedder.fit([e.text for e in exs])
+        self.x = _embed_examples(self.embedder, [window_text(e.text, self._tok, window) for e in exs], f"win{window}")
+        self.w, self.b = _trained(self.x, self.y, l2)
 
     def logits(self, texts: list[str]) -> np.ndarray:
-        x = self.embedder.embed(texts)
-        return x @ self.w + self.b + self.lexical_weight * self.lexical.scores(texts)
+        x = self.embedder.embed([window_text(t, self._tok, self.window) for t in texts])
+        z = x @ self.w + self.b + self.lexical_weight * self.lexical.scores(texts)
+        if self.knn_weight:
+            z = z + self.knn_weight * knn_scores(x, self.x, self.y, self.knn_k)
+        return z
 
     def proba(self, texts: list[str]) -> np.ndarray:
         if not texts:
