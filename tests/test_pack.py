@@ -569,3 +569,10 @@ def test_shared_names_follow_the_article(syria):
     # spellings that belong to another place are gone
     assert g.lookup("Adra").admin1 == "Rural Damascus"
     assert g.lookup("Deir Ezour").id == g.lookup("Deir ez-Zor").id
+
+
+def test_a_city_is_never_a_fragment_of_a_longer_name(syria):
+    g = syria.gazetteer
+    assert g.is_fragment("Tal", "Qarrah")  # a generic toponym head before an unknown name
+    assert not g.is_fragment("Damascus", "Thursday")  # a city followed by a word: still the city
+    assert not g.is_fragment("Aleppo", "Sunday")

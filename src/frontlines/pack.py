@@ -74,6 +74,7 @@ _ADMIN_KINDS = ("governorate", "district", "subdistrict")
 _GOV_WORDS = r"(?:province|governorate|countryside|region|gov\.?|countrysides)"
 _CITY_WORDS = r"(?:city|town|village)"
 _FAC_KINDS = {"base", "crossing", "airport", "site"}
+_ADMIN_OR_CITY = {"country", "governorate", "district", "subdistrict", "city"}
 # a word that begins this many multi-word place names is a generic toponym head (Gazetteer.generic_heads)
 GENERIC_HEAD_MIN = 4
 
@@ -286,7 +287,10 @@ class Gazetteer:
                         firsts.add(fold_key(words[0]))
                 for k in firsts:
                     counts[k] = counts.get(k, 0) + 1
-            self._heads = frozenset(k for k, c in counts.items() if c >= GENERIC_HEAD_MIN and k)
+            # a city or admin unit is a place in its own right even when it begins other names
+            # ("Damascus countryside", "Aleppo airport"): "Damascus Thursday" is Damascus
+            named = {fold_key(p.name) for p in self.places.values() if p.kind in _ADMIN_OR_CITY}
+            self._heads = frozenset(k for k, c in counts.items() if c >= GENERIC_HEAD_MIN and k and k not in named)
         return self._heads
 
     def is_fragment(self, word: str, next_word: str | None) -> bool:
