@@ -33,12 +33,12 @@ from typing import Any, Callable, Iterable
 
 from frontlines.models import SYMMETRIC_RELATIONS
 from frontlines.names import match_key
+from frontlines.geo import haversine_km  # noqa: F401
 
 SCHEMA = "frontlines-gold/1"
 DEFAULT_TOLERANCE_KM = 10.0
 _DEFAULT_DATE_TOLERANCE = {"day": 1, "week": 7, "month": 31}
 _FALLBACK_DATE_TOLERANCE = 1
-_EARTH_RADIUS_KM = 6371.0088
 
 
 # --------------------------------------------------------------------------------------------------
@@ -236,13 +236,6 @@ def gold_doc_ids(gold: dict) -> list[str]:
 # --------------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------------
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * _EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def _float(value: Any) -> float | None:

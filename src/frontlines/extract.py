@@ -18,6 +18,7 @@ from datetime import date
 from spacy.tokens import Doc, Span, Token
 
 from . import dates as dates_mod
+from .names import provisional_id
 from .models import SUB_EVENT_TYPES, ActorRef, Document, EventRecord, PlaceRef
 from .pack import Actor, KnowledgePack
 
@@ -183,8 +184,7 @@ class Extractor:
 
     def provisional(self, start: int, end: int, text: str, inter: int = 2) -> Mention:
         clean = re.sub(r"^the\s+", "", text, flags=re.I)
-        slug = re.sub(r"[^a-z0-9]+", "-", clean.lower()).strip("-")
-        ref = ActorRef(surface=text, actor_id=f"prov:{slug}", name=clean, aliases=[clean], inter=inter, provisional=True)
+        ref = ActorRef(surface=text, actor_id=provisional_id(text), name=clean, aliases=[clean], inter=inter, provisional=True)
         return Mention(start, end, text, "actor", ref, inter=inter)
 
     def _led_by(self, doc: Doc, person: Span) -> Mention | None:

@@ -32,11 +32,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
 
 from sqlalchemy import delete, select
 
-from .pack import haversine_km
+from .geo import haversine_km
 
 __all__ = [
     "DAY_WINDOW",

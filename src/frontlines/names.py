@@ -8,6 +8,7 @@ Two strengths:
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -47,3 +48,15 @@ def fold_key(name: str) -> str:
     s = s.replace("ou", "u").replace("oo", "u").replace("ee", "i").replace("ai", "ay")
     s = re.sub(r"(?<=\w)[iy]\b", "i", s)
     return s
+
+
+def slug(text: str) -> str:
+    """'The Liwa Fursan al-Tilal' -> 'liwa-fursan-al-tilal' (a stable id part; never empty)."""
+    s = re.sub(r"^the\s+", "", strip_accents(text).strip(), flags=re.I).lower()
+    s = re.sub(r"[^a-z0-9]+", "-", s).strip("-")
+    return s[:120] if s else hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+def provisional_id(surface: str) -> str:
+    """The id of an actor no pack entry resolves: "prov:<slug of its name>" (flagged for review)."""
+    return f"prov:{slug(surface)}"

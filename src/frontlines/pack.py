@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import functools
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,6 +23,7 @@ from urllib.parse import urlparse
 import yaml
 from rapidfuzz import fuzz, process
 
+from frontlines.geo import haversine_km  # noqa: F401 (re-exported)
 from frontlines.models import RELATION_TYPES
 from frontlines.names import fold_key, strip_accents
 
@@ -212,14 +212,6 @@ def _str_list(value: Any, where: str, fname: str) -> list[str]:
     return [str(v) for v in value]
 
 
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    r = 6371.0
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
-
-
 def _apostrophe_variants(name: str) -> list[str]:
     out = [name]
     if "'" in name:
@@ -327,7 +319,7 @@ class Gazetteer:
         m = re.fullmatch(rf"(?i)(?:the\s+)?(.+?)\s+{_GOV_WORDS}", s)
         if m:
             return m.group(1), "admin"
-        m = re.fullmatch(rf"(?i)(?:the\s+)?(?:rural|greater|eastern|western|northern|southern)\s+(.+)", s)
+        m = re.fullmatch(r"(?i)(?:the\s+)?(?:rural|greater|eastern|western|northern|southern)\s+(.+)", s)
         if m and self.candidates(m.group(1)):
             return m.group(1), "admin"
         m = re.fullmatch(rf"(?i)(?:the\s+)?{_GOV_WORDS}\s+of\s+(.+)", s)

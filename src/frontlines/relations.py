@@ -24,6 +24,7 @@ from spacy.tokens import Doc, Span, Token
 from . import dates as dates_mod
 from .extract import _LED_BY_HEADS, Extractor, Mention
 from .models import SYMMETRIC_RELATIONS, ActorRef, Document, RelationRecord
+from .names import provisional_id
 from .pack import KnowledgePack
 
 _PRONOUNS = {"it", "they", "its", "their", "them", "itself", "themselves"}
@@ -60,10 +61,6 @@ def _parse_cues(raw: dict | None) -> dict[str, list[_Cue]]:
             cue = _Cue(rtype, parts[0], " ".join(parts[1:-1]) or None, parts[-1])
             out.setdefault(cue.lemma, []).append(cue)
     return out
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 class RelationExtractor:
@@ -175,7 +172,7 @@ class RelationExtractor:
             if self.pack.resolve_actor(text) is not None:
                 continue
             aliases = [text, *self._aka(name)]
-            return ActorRef(surface=text, actor_id=f"prov:{_slug(text)}", name=text, aliases=aliases, inter=None, provisional=True)
+            return ActorRef(surface=text, actor_id=provisional_id(text), name=text, aliases=aliases, inter=None, provisional=True)
         return None
 
     def _aka(self, name: Span) -> list[str]:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool, StaticPool
 
 from ..models import ActorRef, DocumentResult, IngestFailure, PlaceRef
-from ..names import match_key, strip_accents
+from ..names import match_key, provisional_id, slug
 from .schema import (
     ActorAliasRow,
     ActorRedirectRow,
@@ -143,20 +143,6 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 # --------------------------------------------------------------------------- ids
-
-
-def _slug(text: str) -> str:
-    # same shape as extract's provisional ids: leading "the" dropped, [a-z0-9] runs joined by "-"
-    s = re.sub(r"^the\s+", "", strip_accents(text).strip(), flags=re.I).lower()
-    s = re.sub(r"[^a-z0-9]+", "-", s).strip("-")
-    if not s:
-        s = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
-    return s[:120]
-
-
-def provisional_id(surface: str) -> str:
-    """The id an actor gets when nothing resolved it: "prov:<slug of the surface>"."""
-    return f"prov:{_slug(surface)}"
 
 
 def _actor_key(ref: ActorRef) -> str:
@@ -1176,7 +1162,7 @@ class Store:
             missing = [a for a in wanted if a not in rows]
             if missing:
                 raise ValueError(f"not aliases of {actor_id}: {', '.join(missing)}")
-            new_id = f"user:{_slug(name)}"
+            new_id = f"user:{slug(name)}"
             if s.get(ActorRow, new_id) is not None:
                 raise ReviewConflict(f"actor {new_id} already exists")
             new = ActorRow(id=new_id, name=name, acled_name=None, inter=old.inter, kind=old.kind,
