@@ -24,22 +24,22 @@ def test_no_dateline_deep_in_the_text():
 def test_year_from_weekday_date_pairs():
     # 9 March fell on a Friday in 2018 (not in 2017): the actors say "not before 2017"
     text = "Fighters stormed the village on Friday (March 9th). The council met on Sunday."
-    guess = infer_published(text, earliest_year=2017)
+    guess = infer_published(text, earliest=date(2017, 1, 28))
     assert guess.date.year == 2018 and guess.source == "inferred"
     assert guess.date == date(2018, 3, 12)  # the day after the Sunday that followed
     assert guess.confidence >= 0.8
 
 
 def test_year_only_when_nothing_else():
-    guess = infer_published("Militants clashed with the army.", earliest_year=2019)
-    assert guess.date.year == 2019 and guess.confidence < 0.5
-    assert infer_published("No actors here.", earliest_year=None) is None
+    guess = infer_published("Militants clashed with the army.", earliest=date(2019, 3, 2), why="X formed")
+    assert guess.date == date(2019, 3, 2) and guess.confidence < 0.5 and "X formed" in guess.note
+    assert infer_published("No actors here.", earliest=None) is None
 
 
 def test_dates_without_weekday_lie_before_pinned_ones():
     mentions = yearless_mentions("The council formed on November 2nd. On Friday (February 2nd) troops moved.")
     assert (11, 2, None) in mentions and (2, 2, 4) in mentions
-    guess = infer_published("The council formed on November 2nd. On Friday (February 2nd) troops moved.", 2017)
+    guess = infer_published("The council formed on November 2nd. On Friday (February 2nd) troops moved.", date(2017, 11, 2))
     assert guess.date == date(2018, 2, 3)
 
 

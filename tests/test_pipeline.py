@@ -62,3 +62,16 @@ def test_outlet_inferred_from_the_page(pipe):
     assert r.document.outlet == "Diyaruna" and r.document.extra["outlet_inferred_from"] == "told Diyaruna"
     plain = next(pipe.process([Document(id="w", text="Rebels shelled the town of Saraqib on Monday.", source_path="-")]))
     assert plain.document.outlet is None
+
+
+def test_undated_text_is_no_older_than_what_it_names(pipe):
+    """The pack's dated anchors and the founding dates of the groups named bound an undated article."""
+    assert any(a.since == date(2018, 1, 20) for a in pipe.pack.anchors_in("fighting since Operation Olive Branch began"))
+    text = "Turkish troops shelled villages near Afrin as Operation Olive Branch went on, activists said."
+    d = next(pipe.process([Document(id="u", text=text, source_path="-")])).document
+    assert d.published_source == "inferred" and d.published == date(2018, 1, 20) and d.published_confidence < 0.5
+    assert "Olive Branch" in d.published_note
+    # a generic phrase of a group proves nothing about when it was written
+    text2 = "Turkish-backed rebels shelled villages near Afrin, activists said."
+    d2 = next(pipe.process([Document(id="v", text=text2, source_path="-")])).document
+    assert d2.published is None or "Syrian National Army" not in (d2.published_note or "")

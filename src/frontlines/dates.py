@@ -104,16 +104,18 @@ def yearless_mentions(text: str) -> list[tuple[int, int, int | None]]:
     return out
 
 
-def infer_published(text: str, earliest_year: int | None, latest_year: int | None = None) -> PublishedGuess | None:
+def infer_published(text: str, earliest: date | None, latest_year: int | None = None, why: str = "") -> PublishedGuess | None:
     """Guess a publication date from text with no reliable date.
 
-    `earliest_year` comes from the actors the text names (nothing is reported before the newest of
-    them was formed); news about a group clusters near that year, so the first year at or after it
-    in which every weekday-date pair of the text holds is taken. The day is the day after the latest
-    date the text mentions (news reports yesterday's events).
+    `earliest` is the newest founding date of the actors the text names, or of the dated events it
+    refers to (the pack's anchors): nothing is written about them before they exist. News about a
+    group clusters near that time, so the first year at or after it in which every weekday-date pair
+    of the text holds is taken. The day is the day after the latest date the text mentions (news
+    reports yesterday's events); with no date at all, the bound itself, with low confidence.
     """
-    if earliest_year is None:
+    if earliest is None:
         return None
+    earliest_year = earliest.year
     mentions = yearless_mentions(text)
     pairs = [(mo, d, wd) for mo, d, wd in mentions if wd is not None]
     upper = latest_year or earliest_year + 12
@@ -139,7 +141,8 @@ def infer_published(text: str, earliest_year: int | None, latest_year: int | Non
             if 0 < delta < 7:
                 guess = max(guess, latest + timedelta(days=delta + 1))
         return PublishedGuess(guess, "inferred", confidence, note=f"year from actors' active dates and weekday-date pairs; day after latest date mentioned ({latest.isoformat()})")
-    return PublishedGuess(date(year, 7, 1), "inferred", 0.3, note="year only: from the actors' active dates")
+    return PublishedGuess(max(earliest, date(year, 1, 1)), "inferred", 0.3,
+                          note=f"no date in the text: no earlier than {earliest.isoformat()}{' (' + why + ')' if why else ''}")
 
 
 _RELATIVE_WEEKDAY_RE = re.compile(rf"\b(?:on|last|this|since|late\s+on|early\s+on)\s+(?:early\s+|late\s+)?{_WEEKDAY_RE}\b", re.I)

@@ -161,6 +161,14 @@ class Place:
 
 
 @dataclass
+class Anchor:
+    """A dated phrase of the theatre ("the Idlib de-escalation zone"): a text that names it is no older."""
+    phrases: list[str]
+    since: date
+    note: str = ""
+
+
+@dataclass
 class Outlet:
     id: str
     name: str
@@ -535,7 +543,7 @@ class AdminIndex:
 class KnowledgePack:
     def __init__(self, root: Path, manifest: dict, actors: dict[str, Actor], affiliations: list[Affiliation],
                  places: dict[str, Place], outlets: dict[str, Outlet], lexicons: dict,
-                 boundaries: dict[str, Path]):
+                 boundaries: dict[str, Path], anchors: list[Anchor] | None = None):
         self.root = root
         self.manifest = manifest
         self.name: str = manifest["name"]
@@ -553,10 +561,17 @@ class KnowledgePack:
         self.outlets = outlets
         self.lexicons = lexicons
         self.boundaries = boundaries
+        self.anchors = anchors or []
+        self._anchor_re = [(re.compile(r"\b(?:" + "|".join(re.escape(p) for p in a.phrases) + r")\b", re.I), a)
+                           for a in self.anchors]
         self.gazetteer = Gazetteer(places, boundaries)
         self._patterns: list[dict] | None = None
         self._build_actor_index()
         self._build_outlet_index()
+
+    def anchors_in(self, text: str) -> list[Anchor]:
+        """The dated phrases a text names (the publication date can be no earlier than any of them)."""
+        return [a for rx, a in self._anchor_re if rx.search(text)]
 
     def __repr__(self) -> str:
         return (f"<KnowledgePack {self.name} {self.version}: {len(self.actors)} actors, "
@@ -1051,13 +1066,31 @@ def _load(root: Path) -> KnowledgePack:
         if lex is not None and not isinstance(lex, dict):
             raise PackError(f"{_rel(root, files['lexicons'])}: expected a mapping")
         lexicons = lex or {}
+    anchors = _load_anchors(root, files.get("anchors"))
     boundaries: dict[str, Path] = {}
     for lvl, rel in (files.get("boundaries") or {}).items():
         p = root / rel
         if not p.exists():
             raise PackError(f"{mlabel}: boundaries: {lvl}: {rel} not found")
         boundaries[lvl] = p
-    return KnowledgePack(root, manifest, actors, affiliations, places, outlets, lexicons, boundaries)
+    return KnowledgePack(root, manifest, actors, affiliations, places, outlets, lexicons, boundaries, anchors)
+
+
+def _load_anchors(root: Path, fname: str | None) -> list[Anchor]:
+    if not fname:
+        return []
+    label = _rel(root, fname)
+    out = []
+    for i, r in enumerate(_records(_read_yaml(root / fname, label), "anchors", label)):
+        where = f"{label}: anchor #{i + 1}"
+        phrases = _str_list(r.get("phrases"), where, "phrases")
+        if not phrases:
+            raise PackError(f"{where}: missing field 'phrases'")
+        since = _parse_date(r.get("since"), end=False, where=f"{where}: since")
+        if since is None:
+            raise PackError(f"{where}: missing field 'since'")
+        out.append(Anchor(phrases, since, str(r.get("note") or "")))
+    return out
 
 
 @functools.lru_cache(maxsize=16)

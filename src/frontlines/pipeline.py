@@ -18,6 +18,7 @@ from .clean import clean_text
 from .extract import Extractor
 from .ingest import iter_documents
 from .models import CleanedText, Document, DocumentResult, IngestFailure
+from .names import fold_key
 from .pack import KnowledgePack, load_pack
 from .relations import RelationExtractor
 
@@ -100,13 +101,17 @@ class Pipeline:
     def _infer_published(self, document: Document, doc, text: str) -> None:
         if document.published:
             return
-        years: list[int] = []
+        bounds: list[tuple[date, str]] = []  # (no earlier than, because)
         for ent in doc.ents:
             if ent.ent_id_ in self.pack.actors:
                 actor = self.pack.actors[ent.ent_id_]
-                if actor.active_from:
-                    years.append(actor.active_from.year)
-        guess = dates_mod.infer_published(text, max(years) if years else None)
+                # only a name proves the group existed: "Turkish-backed rebels" is older than the SNA
+                proper = {fold_key(n) for n in [actor.name, actor.acled_name, *actor.aliases, *actor.abbreviations]}
+                if actor.active_from and fold_key(ent.text) in proper:
+                    bounds.append((actor.active_from, f"{actor.name} formed"))
+        bounds += [(a.since, a.note or a.phrases[0]) for a in self.pack.anchors_in(text)]
+        earliest, why = max(bounds) if bounds else (None, "")
+        guess = dates_mod.infer_published(text, earliest, why=why)
         if guess:
             document.published = guess.date
             document.published_source = "inferred"
