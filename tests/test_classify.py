@@ -180,45 +180,31 @@ def test_score_weighted_f1_by_hand():
     assert abs(res["weighted_f1"] - (0.5 * 2 + 2 / 3 * 3) / 5) < 1e-9
 
 
-class _Stub:
-    backend = "stub"
-
-    def __init__(self, answers: dict[str, str]):
-        self.answers = answers
-
-    def predict_many(self, texts):
-        return [(self.answers[t], 0.9) for t in texts]
-
-
-def test_run_case2021_on_tiny_tsv(tmp_path):
-    rows = [
-        ("1", "snippet one", "GRENADE", "Grenade"),
-        ("2", "snippet two", "GRENADE", "Attack"),
-        ("3", "snippet three", "ATTACK", "Attack"),
-        ("4", "snippet four", "ATTACK", "Attack"),
-        ("5", "snippet five", "ATTACK", "ORG_CRIME"),
-        ("6", "snippet six", "DIPLO", "Grenade"),
-    ]
-    path = tmp_path / "case.tsv"
-    path.write_text("id\tEventSnippet\tSubType\n" + "".join(f"{i}\t{t}\t{g}\n" for i, t, g, _ in rows), encoding="utf-8")
-    stub = _Stub({t: p for _, t, _, p in rows})
-    report = run_case2021(path, pack=None, console=None, classifier=stub)
-    assert report["snippets"] == 6 and report["acled_snippets"] == 5
-    assert abs(report["weighted_f1"] - (0.5 * 2 + 2 / 3 * 3) / 5) < 1e-9
-    assert report["non_acled"]["snippets"] == 1 and report["non_acled"]["predicted_non_acled"] == 0
-    json.dumps(report)  # the CLI's --json
+def test_case_scorer_arithmetic():
+    """Weighted F1 over ACLED labels only; a non-ACLED prediction on an ACLED snippet is an error."""
+    gold = ["Grenade", "Grenade", "Attack", "Attack", "Attack", "DIPLO"]
+    pred = ["Grenade", "Attack", "Attack", "Attack", "ORG_CRIME", "Grenade"]
+    result = score(gold, pred)
+    assert result["support"] == 5
+    # Grenade: P 1/2 (one false positive from the DIPLO snippet), R 1/2 -> F1 0.5; Attack: P 2/3, R 2/3
+    assert abs(result["weighted_f1"] - (0.5 * 2 + 2 / 3 * 3) / 5) < 1e-9
+    assert abs(result["accuracy"] - 3 / 5) < 1e-9
 
 
-def test_run_case2021_prints_weighted_line(tmp_path):
+def test_run_case2021_with_the_real_classifier(tmp_path):
     from rich.console import Console
 
     path = tmp_path / "case.tsv"
-    path.write_text("id\tEventSnippet\tSubType\n1\ta\tGRENADE\n2\tb\tARREST\n", encoding="utf-8")
+    rows = [("1", "A suicide bomber blew himself up at a police checkpoint, killing six officers.", "SUIC_BOMB"),
+            ("2", "Police arrested twelve members of the opposition party during a night raid.", "ARREST"),
+            ("3", "Floods swept away dozens of homes after days of heavy rain.", "NATURAL_DISASTER")]
+    path.write_text("id\tEventSnippet\tSubType\n" + "".join(f"{i}\t{t}\t{g}\n" for i, t, g in rows), encoding="utf-8")
     console = Console(record=True, width=120)
-    report = run_case2021(path, console=console, classifier=_Stub({"a": "Grenade", "b": "Grenade"}))
-    out = console.export_text()
-    assert out.rstrip().splitlines()[-1] == f"weighted F1 (ACLED 25) = {report['weighted_f1']:.2f}"
-    assert abs(report["weighted_f1"] - 1 / 3) < 1e-9  # Grenade F1 2/3 (support 1), Arrests 0 (support 1)
+    report = run_case2021(path, console=console)
+    assert report["snippets"] == 3 and report["acled_snippets"] == 2 and report["non_acled"]["snippets"] == 1
+    assert report["weighted_f1"] == 1.0  # two easy, hand-written reports
+    assert console.export_text().rstrip().splitlines()[-1] == "weighted F1 (ACLED 25) = 1.00"
+    json.dumps(report)  # the CLI's --json
 
 
 def test_dev_set_is_well_formed():
@@ -226,12 +212,9 @@ def test_dev_set_is_well_formed():
 
     rows = [json.loads(line) for line in DEV_PATH.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert len(rows) >= 300
-    fakes_ids = None
-    from pathlib import Path
+    from shared_paths import FAKES
 
-    corpus = Path("/work/shared/corpora/fakes/fakes.jsonl")
-    if corpus.exists():
-        fakes_ids = {json.loads(line)["id"] for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()}
+    fakes_ids = {json.loads(line)["id"] for line in FAKES.read_text(encoding="utf-8").splitlines() if line.strip()}
     for r in rows:
         assert set(r) == {"text", "label", "source"}
         assert r["label"] in LABELS and r["text"].strip()

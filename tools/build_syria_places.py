@@ -231,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pack", type=Path, default=ROOT / "src" / "frontlines" / "packs" / "syria")
     args = ap.parse_args(argv)
     if not args.geo.is_dir():
-        args.geo = Path("/work/shared/geo")
+        ap.error(f"{args.geo}: no such folder (pass --geo, the shared/geo folder beside the repository)")
     places = build(args.geo, args.pack)
     bdir = args.pack / "boundaries"
     bdir.mkdir(exist_ok=True)
