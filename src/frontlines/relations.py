@@ -22,7 +22,7 @@ from datetime import date
 from spacy.tokens import Doc, Span, Token
 
 from . import dates as dates_mod
-from .extract import _LED_BY_HEADS, Extractor, Mention
+from .extract import Extractor, Mention
 from .models import SYMMETRIC_RELATIONS, ActorRef, Document, RelationRecord
 from .names import provisional_id
 from .pack import KnowledgePack
@@ -135,27 +135,6 @@ class RelationExtractor:
         while start < tok.i and tok.doc[start].pos_ == "PUNCT":
             start += 1
         return tok.doc[start: tok.i + 1]
-
-    def _extra_mentions(self, doc: Doc, index: dict[int, Mention]) -> list[Mention]:
-        """'a faction led by Abu Dujana Binnish' when NER split the name (so extract found no mention)."""
-        out = []
-        for t in doc:
-            if t.lemma_.lower() != "lead" or t.dep_ != "acl" or t.head.lemma_.lower() not in _LED_BY_HEADS:
-                continue
-            if any(i in index for i in range(t.head.i, t.head.i + 1)):
-                continue
-            for agent in (c for c in t.children if c.dep_ == "agent"):
-                for p in (c for c in agent.children if c.dep_ == "pobj"):
-                    name = self._flat_name(p)
-                    if p.pos_ != "PROPN" or not any(x.ent_type_ == "PERSON" for x in name):
-                        continue
-                    head = t.head.lemma_.lower()
-                    label = f"{name.text} {head}"
-                    start = min(x.i for x in t.head.subtree)
-                    m = self.ex.provisional(start, p.i + 1, label)
-                    m.actor.aliases = [label, f"{head} led by {name.text}", name.text]
-                    out.append(m)
-        return out
 
     def _person(self, tok: Token) -> ActorRef | None:
         """A person named at tok (PERSON entity, or a proper name whose parts NER tagged as a person)."""
@@ -825,14 +804,6 @@ class RelationExtractor:
         for m in actors:
             for i in range(m.start, m.end):
                 index[i] = m
-        extra = self._extra_mentions(doc, index)
-        for m in extra:
-            if any(i in index for i in range(m.start, m.end)):
-                continue
-            actors.append(m)
-            for i in range(m.start, m.end):
-                index[i] = m
-        actors.sort(key=lambda m: m.start)
         self._mentions, self._index = actors, index
 
         records: list[RelationRecord] = []
