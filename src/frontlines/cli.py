@@ -32,6 +32,14 @@ DbOpt = Annotated[Optional[str], typer.Option("--db", help="SQLite file or SQLAl
 PackOpt = Annotated[str, typer.Option("--pack", help="Knowledge pack: a name under frontlines/packs or a folder.")]
 
 
+def fail(problem, code: int = 2):
+    """One red line on stderr, then exit: `problem` is an exception (its message) or a string."""
+    if isinstance(problem, BaseException) and problem.args and isinstance(problem.args[0], str):
+        problem = problem.args[0]  # KeyError quotes its message otherwise
+    err.print(f"[red]error:[/red] {escape(str(problem))}")
+    raise typer.Exit(code)
+
+
 def _store(db: str | None):
     from .store import Store
 
@@ -45,8 +53,7 @@ def _pipeline(pack: str):
     try:
         return Pipeline(pack)
     except ModelNotInstalled as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2)
+        fail(exc)
 
 
 def _parse_day(value: str | None, name: str) -> date | None:
@@ -229,8 +236,7 @@ def evaluate_cmd(
     try:
         gold_data = ev.load_gold(gold)
     except ValueError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2)
+        fail(exc)
     ids = set(ev.gold_doc_ids(gold_data))
     pipeline = _pipeline(pack)
     with tempfile.TemporaryDirectory(prefix="frontlines-eval-") as tmp:
@@ -315,8 +321,7 @@ def gazetteer_import(
     try:
         added = import_geonames(p.root, file)
     except (PackError, ValueError) as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2)
+        fail(exc)
     console.print(f"added {added} places from {file} to pack {p.name} ({p.root})")
 
 
@@ -400,8 +405,7 @@ def token_list(db: DbOpt = None):
 def token_revoke(token_id: Annotated[int, typer.Argument(help="The id `frontlines token list` shows.")], db: DbOpt = None):
     """Revoke a token."""
     if not _store(db).revoke_token(token_id):
-        err.print(f"[red]error:[/red] no token {token_id}")
-        raise typer.Exit(1)
+        fail(f"no token {token_id}", 1)
     console.print(f"revoked token {token_id}")
 
 
@@ -424,8 +428,7 @@ def graph(
     try:
         net = build_network(_store(db), load_pack(pack), as_of=_parse_day(as_of, "--as-of"), around=around, depth=depth)
     except KeyError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc.args[0]))}")
-        raise typer.Exit(2)
+        fail(exc)
     if format == "table":
         from .network import _edge_attrs
 
@@ -471,8 +474,7 @@ def actor_cmd(
     try:
         prof = actor_profile(_store(db), load_pack(pack), name)
     except KeyError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc.args[0]))}")
-        raise typer.Exit(2)
+        fail(exc)
     if as_json:
         sys.stdout.write(json.dumps(prof, ensure_ascii=False, indent=1, default=str) + "\n")
         return
@@ -578,8 +580,7 @@ def split_cmd(
     try:
         res = split_event(_store(db), event_id, who)
     except (KeyError, ValueError) as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc.args[0] if exc.args else exc))}")
-        raise typer.Exit(2)
+        fail(exc)
     console.print(f"split {res['event_id']} from {', '.join(res['apart_from'])}")
 
 
@@ -595,8 +596,7 @@ def merge_cmd(
     try:
         res = merge_manual(_store(db), event_ids, who)
     except (KeyError, ValueError) as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc.args[0] if exc.args else exc))}")
-        raise typer.Exit(2)
+        fail(exc)
     console.print(f"merged {', '.join(res['event_ids'])} as {res['cluster_id']}")
 
 
