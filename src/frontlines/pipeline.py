@@ -36,9 +36,9 @@ class Pipeline:
         self.nlp = get_nlp(self.pack, model)
         classifier = None
         if use_classifier:
-            from .classify import get_classifier
+            from .classify import LazyClassifier
 
-            classifier = get_classifier(str(self.pack.root))
+            classifier = LazyClassifier(str(self.pack.root))
         self.extractor = Extractor(self.pack, classifier=classifier)
         self.relation_extractor = RelationExtractor(self.pack, self.extractor)
         self.batch_size = batch_size
