@@ -223,3 +223,21 @@ def test_dev_set_is_well_formed():
     # never trained on
     train = {e.text.strip().lower() for e in load_examples()}
     assert not any(r["text"].strip().lower() in train for r in rows)
+
+
+def test_lazy_classifier_builds_on_first_question():
+    from frontlines.classify import LazyClassifier
+
+    lazy = LazyClassifier("syria", backend="tfidf")  # a backend no other test builds through get_classifier
+    assert not lazy.loaded
+    ranked = lazy.rank("A grenade was thrown at a police station.", ["Grenade", "Attack"])
+    assert lazy.loaded and ranked[0][0] == "Grenade"
+    assert lazy.backend == "tfidf-hash"  # attributes are the real classifier's
+
+
+def test_pipeline_does_not_load_the_model_until_asked():
+    from frontlines.classify import LazyClassifier
+    from frontlines.pipeline import Pipeline
+
+    pipe = Pipeline("syria")
+    assert isinstance(pipe.extractor.classifier, LazyClassifier)

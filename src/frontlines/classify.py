@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -262,6 +263,8 @@ def _embed_examples(embedder, texts: list[str], key_extra: str) -> np.ndarray:
         return np.load(path)
     except (OSError, ValueError):
         pass
+    print(f"frontlines: embedding the classifier's {len(texts)} examples (once, then cached in {path.parent}) ...",
+          file=sys.stderr)
     vecs = embedder.embed(texts)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -353,20 +356,28 @@ class SubEventClassifier:
         return sorted(pairs, key=lambda kv: -kv[1])
 
 
+_BUILT: set[tuple[str, str]] = set()
+
+
 @lru_cache(maxsize=4)
 def get_classifier(pack: str = "syria", backend: str = "auto") -> SubEventClassifier:
     """A shared classifier per (pack, backend): building one embeds the examples (cached on disk)."""
+    _BUILT.add((pack, backend))
     return SubEventClassifier(pack, backend=backend)
 
 
 class LazyClassifier:
-    """Stands in for `get_classifier(pack)` and builds it on the first call: loading the sentence model
+    """Stands in for `get_classifier(pack)` and builds it on the first use: loading the sentence model
     costs seconds, and many runs never need it (the extractor asks only when its rules cannot decide)."""
 
     def __init__(self, pack: str = "syria", backend: str = "auto"):
-        self.pack, self.backend = pack, backend
+        self._pack, self._backend = pack, backend
+
+    @property
+    def loaded(self) -> bool:
+        return any(key == (self._pack, self._backend) for key in _BUILT)
 
     def __getattr__(self, name: str):
-        if name in ("pack", "backend"):
+        if name.startswith("_"):  # never build the model for introspection (copy, pickle, repr)
             raise AttributeError(name)
-        return getattr(get_classifier(self.pack, self.backend), name)
+        return getattr(get_classifier(self._pack, self._backend), name)
