@@ -148,3 +148,21 @@ def test_owner_of_a_facility_is_the_target(pipe):
 def test_defection_names_the_group_left(pipe):
     evs = events(pipe, "On Sunday, Jaysh al-Izza announced its defection from Hayat Tahrir al-Sham in Hama.")
     assert any(e.sub_event_type == "Change to group/activity" and e.actor2 and e.actor2.actor_id == "hts" for e in evs)
+
+
+def test_object_control_gives_the_agent_and_developments_stay_apart(pipe):
+    """'X detained members of Y, prompting their comrades to set up checkpoints': two developments,
+    and the checkpoints are Y's (the object of 'prompting' is who sets them up)."""
+    evs = events(pipe, "Ahrar al-Sham fighters detained five members of Jaish al-Izza in Saraqib on Sunday, "
+                       "prompting their comrades to set up checkpoints around the town.")
+    by_sub = {e.sub_event_type: e for e in evs}
+    assert set(by_sub) == {"Arrests", "Headquarters or base established"}
+    assert by_sub["Arrests"].actor1.actor_id == "ahrar-al-sham"
+    assert by_sub["Arrests"].actor2.actor_id == "jaysh-al-izza"
+    assert by_sub["Headquarters or base established"].actor1.actor_id == "jaysh-al-izza"
+
+
+def test_object_control_with_an_order(pipe):
+    e = one(pipe, "Hurras al-Din ordered its fighters to attack the positions of Ahrar al-Sham near Sarmada on Saturday.")
+    assert e.event_type == "Battles"
+    assert {e.actor1.actor_id, e.actor2.actor_id} == {"hurras-al-din", "ahrar-al-sham"}

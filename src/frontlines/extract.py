@@ -325,6 +325,11 @@ class Extractor:
                     return c, False
                 if c.dep_ == "nsubjpass":
                     return c, True
+            if t.dep_ == "xcomp" and t.head != t:
+                # object control: "prompting their comrades to set up checkpoints", "forced X to withdraw"
+                controller = next((c for c in t.head.children if c.dep_ == "dobj"), None)
+                if controller is not None:
+                    return controller, False
             if t.dep_ in ("conj", "xcomp", "advcl", "pcomp") and t.head != t:
                 t = t.head
                 if t.dep_ == "prep" and t.head != t:  # "After arresting X, HTS withdrew"
@@ -958,6 +963,8 @@ def merge_within_document(events: list[EventRecord]) -> list[EventRecord]:
             oplace = o.location.place_id or o.location.surface if o.location else ""
             if o.event_type != ev.event_type or oplace != place:
                 continue
+            if ev.event_type == "Strategic developments" and o.sub_event_type != ev.sub_event_type:
+                continue  # an arrest and a new checkpoint are two developments, not one retold
             if not (pair == opair or (pair and opair and (pair <= opair or opair <= pair) and len(pair | opair) <= 2)):
                 continue
             if o.event_date and ev.event_date:
