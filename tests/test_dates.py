@@ -67,3 +67,18 @@ def test_metadata_dates():
     assert parse_metadata_date("2017-04-05T10:00:00Z") == date(2017, 4, 5)
     assert parse_metadata_date("5 April 2017") == date(2017, 4, 5)
     assert parse_metadata_date("") is None
+
+
+def test_events_of_an_undated_text_are_month_precision_at_best():
+    """With no date in the text the publication date is only a lower bound (a group's founding):
+    an event dated from it, or "on Sunday" counted from it, must not claim day or week precision."""
+    from frontlines.pipeline import Pipeline
+
+    pipe = Pipeline("syria")
+    res = pipe.process_text("Hurras al-Din fighters clashed with Ahrar al-Sham in Sarmada. "
+                            "On Sunday Hurras al-Din shelled positions of Ahrar al-Sham near Sarmada.", doc_id="undated")
+    assert res.document.published_source == "inferred" and res.document.published_confidence <= 0.3
+    assert res.events and all(e.time_precision == 3 for e in res.events)
+    dated = pipe.process_text("Hurras al-Din fighters clashed with Ahrar al-Sham in Sarmada on Sunday.",
+                              doc_id="dated", published=date(2019, 5, 20))
+    assert dated.events[0].time_precision == 1 and dated.events[0].event_date == date(2019, 5, 19)

@@ -43,6 +43,12 @@ class DatePick:
     date: date
     precision: int  # 1 day, 2 week, 3 month
     source: str  # the text it came from
+    relative: bool = False  # counted from the publication date ("on Sunday", "last week"), not stated
+
+
+# An inferred publication date with this confidence is only a lower bound (the text has no date at all):
+# dates counted from it say nothing about the day.
+BOUND_ONLY_CONFIDENCE = 0.3
 
 
 @dataclass
@@ -141,7 +147,7 @@ def infer_published(text: str, earliest: date | None, latest_year: int | None = 
             if 0 < delta < 7:
                 guess = max(guess, latest + timedelta(days=delta + 1))
         return PublishedGuess(guess, "inferred", confidence, note=f"year from actors' active dates and weekday-date pairs; day after latest date mentioned ({latest.isoformat()})")
-    return PublishedGuess(max(earliest, date(year, 1, 1)), "inferred", 0.3,
+    return PublishedGuess(max(earliest, date(year, 1, 1)), "inferred", BOUND_ONLY_CONFIDENCE,
                           note=f"no date in the text: no earlier than {earliest.isoformat()}{' (' + why + ')' if why else ''}")
 
 
@@ -191,18 +197,18 @@ def resolve_date(text: str, anchor: date) -> DatePick | None:
     if m:
         wd = WEEKDAYS[m.group("weekday").lower()[:3]]
         back = (anchor.weekday() - wd) % 7 or 7
-        return DatePick(anchor - timedelta(days=back), 1, m.group(0))
+        return DatePick(anchor - timedelta(days=back), 1, m.group(0), relative=True)
     if _YESTERDAY_RE.search(text):
-        return DatePick(anchor - timedelta(days=1), 1, "yesterday")
+        return DatePick(anchor - timedelta(days=1), 1, "yesterday", relative=True)
     if _TODAY_RE.search(text):
-        return DatePick(anchor, 1, "today")
+        return DatePick(anchor, 1, "today", relative=True)
     if m := _LAST_WEEK_RE.search(text):
-        return DatePick(anchor - timedelta(days=7), 2, m.group(0))
+        return DatePick(anchor - timedelta(days=7), 2, m.group(0), relative=True)
     if m := _THIS_WEEK_RE.search(text):
-        return DatePick(anchor - timedelta(days=anchor.weekday() // 2), 2, m.group(0))
+        return DatePick(anchor - timedelta(days=anchor.weekday() // 2), 2, m.group(0), relative=True)
     if m := _LAST_MONTH_RE.search(text):
         first = anchor.replace(day=1) - timedelta(days=1)
-        return DatePick(first.replace(day=15), 3, m.group(0))
+        return DatePick(first.replace(day=15), 3, m.group(0), relative=True)
     m = _IN_MONTH_RE.search(text)
     if m:
         month = _month(m)

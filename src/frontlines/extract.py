@@ -705,6 +705,9 @@ class Extractor:
         events: list[EventRecord] = []
         last_place: PlaceRef | None = None
         last_date: dates_mod.DatePick | None = None
+        # a publication date inferred only as a lower bound: dates counted from it are month-precision at best
+        day_unknown = (document.published_source == "inferred"
+                       and (document.published_confidence or 0) <= dates_mod.BOUND_ONLY_CONFIDENCE)
         para_start = 0
         prev_hedged = False
         lemma_of: dict[int, str] = {}
@@ -768,8 +771,10 @@ class Extractor:
                 pick = sent_date or last_date
                 if pick:
                     ev_date, precision = pick.date, pick.precision
+                    if pick.relative and day_unknown:
+                        precision = 3
                 elif published:
-                    ev_date, precision = published, 2
+                    ev_date, precision = published, 3 if day_unknown else 2
                 else:
                     ev_date, precision = None, 3
                 killed, injured = self._fatalities(sent) if et != "Strategic developments" else (0, None)
