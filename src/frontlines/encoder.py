@@ -320,7 +320,9 @@ def make_embedder(backend: str = "auto"):
     if backend in ("auto", "mpnet"):
         try:
             return MPNetEmbedder()
-        except ImportError:
+        except ImportError as exc:
             if backend == "mpnet":
                 raise
+            print(f"frontlines: sentence model unavailable ({exc}); the classifier falls back to TF-IDF n-grams",
+                  file=sys.stderr)
     return HashedTfidfEmbedder()
