@@ -60,3 +60,10 @@ def test_make_embedder():
     assert isinstance(make_embedder("tfidf"), HashedTfidfEmbedder)
     with pytest.raises(ValueError, match="unknown embedding backend"):
         make_embedder("minilm")
+
+
+def test_matches_sentence_transformers(mpnet):
+    """The first components of all-mpnet-base-v2's embedding of "Hello world" as sentence-transformers
+    (PyTorch) computes them: the numpy forward pass is the same model, not an approximation."""
+    x = mpnet.embed(["Hello world"])[0]
+    assert np.allclose(x[:2], [0.026249676942825317, 0.013395567424595356], atol=1e-6)
