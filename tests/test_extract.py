@@ -166,3 +166,19 @@ def test_object_control_with_an_order(pipe):
     e = one(pipe, "Hurras al-Din ordered its fighters to attack the positions of Ahrar al-Sham near Sarmada on Saturday.")
     assert e.event_type == "Battles"
     assert {e.actor1.actor_id, e.actor2.actor_id} == {"hurras-al-din", "ahrar-al-sham"}
+
+
+@pytest.mark.parametrize("text", [
+    # a conditional restatement: "would be" is not a report that it happened
+    "Were the report true, it would be the first assault by Hurras al-Din on Ahrar al-Sham positions in Sarmada.",
+    "That would be the first clash between Hurras al-Din and Ahrar al-Sham in Sarmada.",
+    # a campaign starting, with no target: not one strike on a place
+    "Russian warplanes began air strikes last autumn to support the government offensive around Hama.",
+])
+def test_no_event_from_conditionals_and_campaign_starts(pipe, text):
+    assert events(pipe, text) == []
+
+
+def test_a_campaign_verb_with_a_target_is_still_an_event(pipe):
+    e = one(pipe, "Russian warplanes began air strikes on the town of Kafr Zita on Sunday, killing four civilians.")
+    assert e.sub_event_type == "Air/drone strike" and e.location.name == "Kafr Zayta"

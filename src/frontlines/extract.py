@@ -107,6 +107,7 @@ class Extractor:
         self.irrealis_gov = self.lex.words("irrealis_governors")
         self.irrealis_mod = self.lex.words("irrealis_modifiers")
         self.aggregate_mod = self.lex.words("aggregate_modifiers")
+        self.campaign_verbs = self.lex.words("campaign_verbs")
         self.anaphora_heads = self.lex.words("anaphora_heads")
         self.fatality_verbs = self.lex.words("fatality_verbs")
         self.fatality_nouns = self.lex.words("fatality_nouns")
@@ -353,7 +354,7 @@ class Extractor:
                     return True
                 if c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether"):
                     return True
-            if t.dep_ in ("xcomp", "ccomp", "dobj", "pobj", "advcl", "prep", "pcomp", "compound", "amod", "nsubj", "conj") and t.head != t:
+            if t.dep_ in ("xcomp", "ccomp", "dobj", "pobj", "advcl", "prep", "pcomp", "compound", "amod", "nsubj", "conj", "attr") and t.head != t:
                 parent = t.head
                 if t.dep_ in ("xcomp", "dobj", "ccomp") and parent.lemma_.lower() in self.irrealis_gov:
                     return True
@@ -376,6 +377,11 @@ class Extractor:
         for c in trig.children:
             if c.lower_ in self.aggregate_mod:
                 return True
+        # "Russia began air strikes last September": the start of a campaign, not one strike on a place
+        if (trig.dep_ == "dobj" and _lemma(trig.head) in self.campaign_verbs
+                and not any(c.dep_ == "prep" and c.lower_ in ("on", "against", "at", "in")
+                            for c in [*trig.children, *trig.head.children])):
+            return True
         h = trig.head
         if h.dep_ == "prep" and h.lower_ == "of" and h.head.lemma_.lower() in self.aggregate_mod:
             return True
