@@ -182,3 +182,14 @@ def test_no_event_from_conditionals_and_campaign_starts(pipe, text):
 def test_a_campaign_verb_with_a_target_is_still_an_event(pipe):
     e = one(pipe, "Russian warplanes began air strikes on the town of Kafr Zita on Sunday, killing four civilians.")
     assert e.sub_event_type == "Air/drone strike" and e.location.name == "Kafr Zayta"
+
+
+def test_a_headline_run_into_its_lead_counts_the_dead_once(pipe):
+    e = one(pipe, "Car bomb kills nine in Azaz market Car bomb in crowded Azaz market on Sunday kills nine and wounds dozens.")
+    assert e.fatalities == 9
+
+
+def test_headline_style_figures(pipe):
+    e = one(pipe, "7 Killed, Over 40 Injured in Hurras al-Din Suicide Attack on Ahrar al-Sham Checkpoint in Sarmada.")
+    assert e.sub_event_type == "Suicide bomb"
+    assert e.fatalities == 7 and e.injured == 40
