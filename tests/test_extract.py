@@ -193,3 +193,17 @@ def test_headline_style_figures(pipe):
     e = one(pipe, "7 Killed, Over 40 Injured in Hurras al-Din Suicide Attack on Ahrar al-Sham Checkpoint in Sarmada.")
     assert e.sub_event_type == "Suicide bomb"
     assert e.fatalities == 7 and e.injured == 40
+
+
+@pytest.mark.parametrize("text", [
+    "Turkish jets have been striking PKK positions in Afrin since last September.",
+    "Government air strikes since January have hit several villages around Saraqib.",
+    "Hezbollah and the army launched an offensive on Zabadani last year.",
+])
+def test_no_event_from_campaigns_and_tallies_over_time(pipe, text):
+    assert events(pipe, text) == []
+
+
+def test_a_dated_event_survives_a_since_phrase(pipe):
+    e = one(pipe, "Government forces recaptured Kafr Nabl from Hurras al-Din on Sunday, their first advance since January.")
+    assert e.sub_event_type == "Government regains territory" and e.event_date == date(2019, 5, 19)

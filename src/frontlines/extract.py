@@ -746,6 +746,8 @@ class Extractor:
             orphans: list[str] = []
             if _is_background(sent.text, published):
                 continue
+            if _ONGOING_RE.search(sent.text) and not (sent_date and sent_date.precision == 1):
+                continue  # a campaign or a tally ("since January", "last year"), unless the sentence names the day
             for trig, key, rules in sent_triggers.get(sent.start, []):
                 if self.is_irrealis(trig) or self._is_aggregate(trig) or self._is_state(trig):
                     continue
@@ -930,6 +932,12 @@ def _is_background(sentence: str, published: date | None) -> bool:
         return False
     years = [int(y) for y in _YEAR_RE.findall(sentence)]
     return bool(years) and max(years) < published.year
+
+
+# "last year", "since last September", "since January", "since 2015": a campaign or a tally over time,
+# not one event on one day
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+_ONGOING_RE = re.compile(rf"\blast year\b|\bsince (?:(?:last|early|late|mid)[- ])?(?:year|month|week|{_MONTHS}|\d{{4}}|the (?:start|beginning|outbreak))\b", re.I)
 
 
 _WORDING_CONDITIONS = {"pos", "object_lemma", "object_civilian", "modifier_lemma", "context_lemma", "has_object"}
