@@ -207,3 +207,16 @@ def test_no_event_from_campaigns_and_tallies_over_time(pipe, text):
 def test_a_dated_event_survives_a_since_phrase(pipe):
     e = one(pipe, "Government forces recaptured Kafr Nabl from Hurras al-Din on Sunday, their first advance since January.")
     assert e.sub_event_type == "Government regains territory" and e.event_date == date(2019, 5, 19)
+
+
+def test_a_modified_trigger_is_one_event_and_its_dead_are_its_outcome(pipe):
+    """'missile attack ... killed eleven members of X': one strike, not a strike, a second strike
+    (from 'missile') and a battle (from 'killed')."""
+    e = one(pipe, "A government missile attack on Kafr Nabl on Sunday killed eleven members of Hurras al-Din.")
+    assert e.sub_event_type == "Shelling/artillery/missile attack"
+    assert e.fatalities == 11
+
+
+def test_a_barrel_bomb_attack_is_one_air_strike(pipe):
+    e = one(pipe, "A barrel bomb attack by government helicopters hit the town of Kafr Nabl on Sunday, killing seven civilians.")
+    assert e.sub_event_type == "Air/drone strike" and e.fatalities == 7

@@ -576,3 +576,16 @@ def test_a_city_is_never_a_fragment_of_a_longer_name(syria):
     assert g.is_fragment("Tal", "Qarrah")  # a generic toponym head before an unknown name
     assert not g.is_fragment("Damascus", "Thursday")  # a city followed by a word: still the city
     assert not g.is_fragment("Aleppo", "Sunday")
+
+
+def test_shared_names_follow_the_article_not_themselves(syria):
+    """"al-Midan" is a neighbourhood of Damascus and of Aleppo: the name must not vote for itself, and
+    the governorate the article names most decides."""
+    g = syria.gazetteer
+    sentence = "A car bomb went off near a police station in the al-Midan neighbourhood on Monday."
+    article = ("Two blasts shook Damascus on Monday. " + sentence +
+               " Residents of Damascus said the police had closed the roads. Aleppo saw no attacks that day."
+               " Damascus has been hit before.")
+    assert g.lookup("al-Midan", context=sentence, doc_context=article).admin1 == "Damascus"
+    aleppo = "Shelling hit Aleppo's old city on Sunday. " + sentence + " Aleppo's governor visited the site."
+    assert g.lookup("al-Midan", context=sentence, doc_context=aleppo).admin1 == "Aleppo"

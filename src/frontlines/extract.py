@@ -419,7 +419,17 @@ class Extractor:
                 continue
             if rules and t.pos_ in ("VERB", "NOUN", "PROPN", "ADJ"):
                 found.append((t, lem, rules))
-        return found
+        # "missile attack", "barrel bomb attack": when the head trigger's rules read the modifier
+        # (modifier_lemma / context_lemma), the modifier is part of that one event, not a second one
+        rules_at = {t.i: rules for t, _, rules in found}
+
+        def read_by_head(t: Token) -> bool:
+            head_rules = rules_at.get(t.head.i) if t.dep_ in ("compound", "amod") and t.head.i != t.i else None
+            lem = _lemma(t)
+            return bool(head_rules) and any(lem in (r.get("when") or {}).get(key, ())
+                                            for r in head_rules for key in ("modifier_lemma", "context_lemma"))
+
+        return [f for f in found if not read_by_head(f[0])]
 
     def _context_lemmas(self, trig: Token) -> set[str]:
         out = {_lemma(trig)}
@@ -838,7 +848,7 @@ class Extractor:
         sentence_events = events[start:]
         if orphans:
             for e in sentence_events:
-                if e.event_type == "Violence against civilians" and lemma_of.get(id(e)) in self.fatality_verbs:
+                if e.event_type in ("Violence against civilians", "Battles") and lemma_of.get(id(e)) in self.fatality_verbs:
                     e.event_type, e.sub_event_type = "Explosions/Remote violence", orphans[0]
                     lemma_of[id(e)] = "strike"
                     break
@@ -846,9 +856,13 @@ class Extractor:
                 and lemma_of.get(id(e)) not in self.fatality_verbs]
         if not main:
             return
+        strikes = [e for e in main if e.event_type == "Explosions/Remote violence"]
         for e in sentence_events:
-            if e.event_type == "Violence against civilians" and lemma_of.get(id(e)) in self.fatality_verbs:
-                target = main[0]
+            # "a missile attack killed eleven fighters": the killing of armed men is the strike's outcome,
+            # not a battle of its own
+            outcome_of_strike = (strikes and e.event_type == "Battles" and lemma_of.get(id(e)) in self.fatality_verbs)
+            if outcome_of_strike or (e.event_type == "Violence against civilians" and lemma_of.get(id(e)) in self.fatality_verbs):
+                target = strikes[0] if outcome_of_strike else main[0]
                 if target.actor2 is None and e.actor2 is not None:
                     target.actor2 = e.actor2
                 if target.actor1 is None and e.actor1 is not None:

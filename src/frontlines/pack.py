@@ -12,6 +12,7 @@ import csv
 import functools
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -422,11 +423,13 @@ class Gazetteer:
         if not anchors:
             return cands
         best_rank = _KIND_RANK.get(cands[0].kind, 5)
-        admin1s = {a.admin1 for a in anchors if a.admin1}
+        # the governorate the context names most often wins ("Midan" in an article about Damascus that
+        # mentions Aleppo once); then the nearest to any anchor
+        admin1_count = Counter(a.admin1 for a in anchors if a.admin1)
 
         def score(p: Place) -> tuple:
             d = min(haversine_km(p.lat, p.lon, a.lat, a.lon) for a in anchors)
-            return (0 if p.admin1 in admin1s else 1, _KIND_RANK.get(p.kind, 5) - best_rank > 2, d)
+            return (-admin1_count.get(p.admin1, 0), _KIND_RANK.get(p.kind, 5) - best_rank > 2, d)
 
         return sorted(cands, key=score)
 
@@ -434,6 +437,7 @@ class Gazetteer:
         anchors: list[Place] = []
         if not context:
             return anchors
+        own = {p.id for p in self.candidates(name)}  # "Midan" in "al-Midan" is the name itself, not an anchor
         for m in re.finditer(r"\b[A-Z][\w'’\-]+(?:\s+(?:al|el|ash|as|ad|ar|Al|El)[\-\s][\w'’]+|\s+[A-Z][\w'’\-]+)?", context):
             surface = m.group(0)
             if fold_key(surface) == fold_key(name):
@@ -443,6 +447,8 @@ class Gazetteer:
                 first = surface.split()[0]
                 if fold_key(first) != fold_key(name):
                     found = self.candidates(first)
+            if own & {p.id for p in found}:
+                continue
             # an anchor must be unambiguous: one or two spots, or a city and the admin units named after it
             if found and (len({(round(p.lat, 1), round(p.lon, 1)) for p in found}) <= 2
                           or len({p.admin1 for p in found}) == 1):
