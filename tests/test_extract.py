@@ -220,3 +220,10 @@ def test_a_modified_trigger_is_one_event_and_its_dead_are_its_outcome(pipe):
 def test_a_barrel_bomb_attack_is_one_air_strike(pipe):
     e = one(pipe, "A barrel bomb attack by government helicopters hit the town of Kafr Nabl on Sunday, killing seven civilians.")
     assert e.sub_event_type == "Air/drone strike" and e.fatalities == 7
+
+
+def test_capturing_people_is_not_taking_ground(pipe):
+    evs = events(pipe, "Hurras al-Din fighters captured one of the commanders of Ahrar al-Sham near Sarmada on Sunday.")
+    assert not [e for e in evs if "territory" in e.sub_event_type], [e.sub_event_type for e in evs]
+    e = one(pipe, "Hurras al-Din fighters captured the village of Kafr Nabl from Ahrar al-Sham on Sunday.")
+    assert e.sub_event_type == "Non-state actor overtakes territory"

@@ -481,6 +481,8 @@ class Extractor:
                     ok = (obj is not None and _lemma(obj) in self.civilian_nouns) == want
                 elif key == "object_lemma":
                     ok = obj is not None and (_lemma(obj) in want or obj.lower_ in want)
+                elif key == "object_person":  # "captured one of the leaders": people, not ground
+                    ok = (obj is not None and self._is_person(obj)) == want
                 elif key == "modifier_lemma":  # "barrel bomb attacks", "rocket attack"
                     mods = {_lemma(c) for c in trig.children if c.dep_ in ("compound", "amod", "nmod")}
                     ok = bool(mods & set(want))
@@ -643,6 +645,20 @@ class Extractor:
                               "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
                 return from_words.get(tok.lower_)
         return self.vague.get(tok.lower_)
+
+    _ROLES = {"leader", "commander", "official", "principal", "emir", "chief", "head", "spokesman", "pilot",
+              "journalist", "hostage", "prisoner", "suspect", "figure", "deputy", "minister"}
+
+    def _is_person(self, tok: Token) -> bool:
+        if tok.ent_type_ == "PERSON":
+            return True
+        lem = _lemma(tok)
+        if lem in self._PEOPLE or lem in self._ROLES or lem in self.civilian_nouns:
+            return True
+        # "one of the principals", "dozens of fighters"
+        of = [p for c in tok.children if c.dep_ == "prep" and c.lower_ == "of" for p in c.children if p.dep_ == "pobj"]
+        return bool(of) and (tok.like_num or tok.lower_ in self.vague or tok.lower_ in ("one", "some", "several", "many"))\
+            and self._is_person(of[0])
 
     _PEOPLE = {"fighter", "member", "soldier", "civilian", "man", "men", "people", "person", "troop", "militant",
                "child", "woman", "life", "activist", "resident", "elements", "element", "officer", "guard"}
@@ -954,7 +970,7 @@ _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
 _ONGOING_RE = re.compile(rf"\blast year\b|\bsince (?:(?:last|early|late|mid)[- ])?(?:year|month|week|{_MONTHS}|\d{{4}}|the (?:start|beginning|outbreak))\b", re.I)
 
 
-_WORDING_CONDITIONS = {"pos", "object_lemma", "object_civilian", "modifier_lemma", "context_lemma", "has_object"}
+_WORDING_CONDITIONS = {"pos", "object_lemma", "object_civilian", "object_person", "modifier_lemma", "context_lemma", "has_object"}
 
 
 def _roles_fit(sub: str, agent: "Mention | None", target: "Mention | None") -> bool:
