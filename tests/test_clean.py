@@ -381,3 +381,16 @@ def test_large_page_is_linear() -> None:
     t_big = time.perf_counter() - t0
     assert len(cleaned.text) == len(big)
     assert t_big < max(0.5, 30 * t_small)  # 10x the text, nowhere near 100x the time
+
+
+def test_related_links_at_the_end_of_a_run_on_line():
+    """Text that lost its line breaks still ends in a related-links block: it goes, the article stays."""
+    body = "Russian jets struck the town of Saraqib on Sunday killing five civilians the monitor said. " * 8
+    junk = "Related News Regime attacks kill 16 civilians in Idlib | Sochi talks Category News"
+    cleaned = clean_text(body + "Source Agencies " + junk)
+    assert "Related News" not in cleaned.text and "kill 16" not in cleaned.text
+    assert cleaned.text.startswith(body) and len(cleaned.text) == len(body + "Source Agencies " + junk)
+    assert [sp.kind for sp in cleaned.removed] == ["chrome"]
+    # early in a document the same words are prose ("related news reports"): kept
+    early = "Related News outlets reported that fighting resumed near Saraqib on Sunday. " + body
+    assert clean_text(early).text == early

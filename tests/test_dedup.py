@@ -107,7 +107,9 @@ def test_fakes_no_false_merge_and_reposts_found_among_them():
         a, b = text_of[d.doc_id], text_of[d.duplicate_of]
         if a == b:
             continue  # the same text under two ids: the same article
-        ratio = difflib.SequenceMatcher(None, dedup.cleaned(a), dedup.cleaned(b), autojunk=False).ratio()
+        # the cleaner blanks boilerplate in place (same length): compare the words that remain
+        ratio = difflib.SequenceMatcher(None, " ".join(dedup.cleaned(a).split()), " ".join(dedup.cleaned(b).split()),
+                                        autojunk=False).ratio()
         if ratio < 0.85:
             false.append((d, round(ratio, 3)))
     assert false == []

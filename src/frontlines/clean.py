@@ -315,6 +315,11 @@ _CHROME_RE = re.compile(
 )
 
 
+_TAIL_BLOCK_RE = re.compile(
+    r"\b(?:Print Tweet Views \d+ )?(?:Related (?:News|Articles|Stories|Posts|Content|Coverage)|You may also like|More from \w+)\b"
+)
+
+
 def _money_only(s: str) -> bool:
     """A line that is just an amount with a currency sign: a donation goal/progress widget."""
     return bool(re.search(r"[$€£¥]|usd|eur|dollar", s, re.I)) and bool(_MONEY_ONLY_RE.match(s))
@@ -515,7 +520,19 @@ def clean_text(text: str) -> CleanedText:
         if i not in decisions and counts.get(lines[i].stripped.lower(), 0) >= 2 and _widget_fragment(lines[i]):
             decisions[i] = ("chrome", "short fragment repeated in the page")
 
-    if not decisions:
+    # A run-on line (text that lost its line breaks) that ends in a related-links block: blank from
+    # the block's heading to the end of the line, when it sits in the second half of the document.
+    tails: list[RemovedSpan] = []
+    for i in body_nb:
+        ln = lines[i]
+        if i in decisions or ln.words < 40:
+            continue
+        m = _TAIL_BLOCK_RE.search(ln.text)
+        if m and ln.start + m.start() > len(text) // 2:
+            tails.append(RemovedSpan(ln.start + m.start(), ln.start + len(ln.text.rstrip()), "chrome",
+                                     f"related-links block at the end of a run-on line ({m.group(0).strip()})"))
+
+    if not decisions and not tails:
         return CleanedText(text=text, removed=[])
 
     # --- 3. spans: merge consecutive removed lines of one kind (blank lines between allowed) ----
@@ -536,6 +553,7 @@ def clean_text(text: str) -> CleanedText:
             spans.append(RemovedSpan(start, stop, kind, reason))
         prev_k = k
 
+    spans = sorted(spans + tails, key=lambda sp: sp.start)
     out: list[str] = []
     pos = 0
     for sp in spans:
