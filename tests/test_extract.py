@@ -227,3 +227,9 @@ def test_capturing_people_is_not_taking_ground(pipe):
     assert not [e for e in evs if "territory" in e.sub_event_type], [e.sub_event_type for e in evs]
     e = one(pipe, "Hurras al-Din fighters captured the village of Kafr Nabl from Ahrar al-Sham on Sunday.")
     assert e.sub_event_type == "Non-state actor overtakes territory"
+
+
+def test_what_is_called_for_is_not_done(pipe):
+    assert events(pipe, "Opposition leaders urged the rebels of Ahrar al-Sham to attack the army positions in Sarmada on Sunday.") == []
+    e = one(pipe, "Activists called the shelling of Kafr Nabl by government forces on Sunday a massacre.")
+    assert e.sub_event_type == "Shelling/artillery/missile attack"

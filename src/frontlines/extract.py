@@ -105,6 +105,7 @@ class Extractor:
         self.hedge_phrases = [p.lower() for p in self.lex.raw.get("hedge_phrases", [])]
         self.attribution = self.lex.words("attribution_verbs")
         self.irrealis_gov = self.lex.words("irrealis_governors")
+        self.directive_gov = self.lex.words("directive_governors")
         self.irrealis_mod = self.lex.words("irrealis_modifiers")
         self.aggregate_mod = self.lex.words("aggregate_modifiers")
         self.campaign_verbs = self.lex.words("campaign_verbs")
@@ -358,6 +359,8 @@ class Extractor:
                 parent = t.head
                 if t.dep_ in ("xcomp", "dobj", "ccomp") and parent.lemma_.lower() in self.irrealis_gov:
                     return True
+                if t.dep_ == "xcomp" and parent.lemma_.lower() in self.directive_gov:
+                    return True  # "called on the investigators to travel to ...", "urged them to attack"
                 if t.dep_ == "prep" or t.dep_ == "pobj":
                     pass
                 t = parent
