@@ -233,3 +233,9 @@ def test_what_is_called_for_is_not_done(pipe):
     assert events(pipe, "Opposition leaders urged the rebels of Ahrar al-Sham to attack the army positions in Sarmada on Sunday.") == []
     e = one(pipe, "Activists called the shelling of Kafr Nabl by government forces on Sunday a massacre.")
     assert e.sub_event_type == "Shelling/artillery/missile attack"
+
+
+def test_a_passive_verb_without_its_own_subject_takes_it_as_patient(pipe):
+    """'a rebel opened fire ... before being executed': the rebel was executed, he executed no one."""
+    evs = events(pipe, "A rebel opened fire at troops in Sarmada on Sunday before being executed along with his family.")
+    assert not [e for e in evs if e.sub_event_type == "Attack" and e.actor1 and e.actor1.name == "Opposition Rebels (Syria)"]

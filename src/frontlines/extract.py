@@ -321,17 +321,20 @@ class Extractor:
     def subject_of(self, verb: Token) -> tuple[Token | None, bool]:
         """(subject token, passive?) following conj/xcomp chains up to the clause that has one."""
         t = verb
+        # "a rebel opened fire before being executed": a passive verb with no subject of its own takes
+        # the clause's subject as its patient, not its agent
+        passive = any(c.dep_ == "auxpass" for c in verb.children)
         for _ in range(4):
             for c in t.children:
                 if c.dep_ in ("nsubj", "csubj"):
-                    return c, False
+                    return c, passive and t != verb
                 if c.dep_ == "nsubjpass":
                     return c, True
             if t.dep_ == "xcomp" and t.head != t:
                 # object control: "prompting their comrades to set up checkpoints", "forced X to withdraw"
                 controller = next((c for c in t.head.children if c.dep_ == "dobj"), None)
                 if controller is not None:
-                    return controller, False
+                    return controller, passive
             if t.dep_ in ("conj", "xcomp", "advcl", "pcomp") and t.head != t:
                 t = t.head
                 if t.dep_ == "prep" and t.head != t:  # "After arresting X, HTS withdrew"
