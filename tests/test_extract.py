@@ -239,3 +239,9 @@ def test_a_passive_verb_without_its_own_subject_takes_it_as_patient(pipe):
     """'a rebel opened fire ... before being executed': the rebel was executed, he executed no one."""
     evs = events(pipe, "A rebel opened fire at troops in Sarmada on Sunday before being executed along with his family.")
     assert not [e for e in evs if e.sub_event_type == "Attack" and e.actor1 and e.actor1.name == "Opposition Rebels (Syria)"]
+
+
+def test_a_running_total_is_not_an_event_unless_the_day_is_named(pipe):
+    assert events(pipe, "Government air strikes on Kafr Nabl have killed hundreds of civilians, activists say.") == []
+    e = one(pipe, "Government air strikes on Kafr Nabl have killed twelve civilians on Sunday, activists say.")
+    assert e.sub_event_type == "Air/drone strike" and e.fatalities == 12

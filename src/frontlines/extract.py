@@ -371,6 +371,12 @@ class Extractor:
                 break
         return False
 
+    def _is_tally(self, trig: Token) -> bool:
+        """"coalition strikes have killed hundreds": plural strikes in the perfect, a running total."""
+        if trig.tag_ not in ("NNS", "NNPS") or trig.dep_ not in ("nsubj", "nsubjpass"):
+            return False
+        return any(c.dep_ == "aux" and c.lower_ in ("has", "have") for c in trig.head.children)
+
     def _is_state(self, trig: Token) -> bool:
         return trig.dep_ == "pobj" and trig.head.lower_ in self.state_preps
 
@@ -780,8 +786,11 @@ class Extractor:
                 continue
             if _ONGOING_RE.search(sent.text) and not (sent_date and sent_date.precision == 1):
                 continue  # a campaign or a tally ("since January", "last year"), unless the sentence names the day
+            day_named = bool(sent_date and sent_date.precision == 1)
             for trig, key, rules in sent_triggers.get(sent.start, []):
                 if self.is_irrealis(trig) or self._is_aggregate(trig) or self._is_state(trig):
+                    continue
+                if not day_named and self._is_tally(trig):
                     continue
                 agent, targets, obj = self.arguments(trig, index, salient)
                 sub = self._choose_rule(rules, trig, agent, targets[0] if targets else None, obj)
