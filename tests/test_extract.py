@@ -245,3 +245,22 @@ def test_a_running_total_is_not_an_event_unless_the_day_is_named(pipe):
     assert events(pipe, "Government air strikes on Kafr Nabl have killed hundreds of civilians, activists say.") == []
     e = one(pipe, "Government air strikes on Kafr Nabl have killed twelve civilians on Sunday, activists say.")
     assert e.sub_event_type == "Air/drone strike" and e.fatalities == 12
+
+
+@pytest.mark.parametrize("text", [
+    "Rebels of Ahrar al-Sham regularly fire rockets into Sarmada from the hills.",
+    "In less than two weeks Kafr Nabl has been shelled with dozens of barrel bombs.",
+    "Opponents of the government took up arms after a crackdown on peaceful protests inspired by the Arab Spring in Daraa.",
+])
+def test_habits_durations_and_origins_give_no_event(pipe, text):
+    assert events(pipe, text) == [], [(e.sub_event_type, e.evidence) for e in events(pipe, text)]
+
+
+def test_support_from_an_ally_is_not_a_target(pipe):
+    evs = events(pipe, "Hurras al-Din fighters attacked Ahrar al-Sham positions in Sarmada on Sunday with support from Ansar al-Din.")
+    assert evs and all(e.actor2 is None or e.actor2.actor_id != "ansar-al-din" for e in evs)
+
+
+def test_the_perpetrator_is_not_whoever_talks_about_it(pipe):
+    evs = events(pipe, "Hurras al-Din's leader condemned the silence of the world over the Kafr Nabl massacre on Sunday.")
+    assert all(e.actor1 is None or e.actor1.actor_id != "hurras-al-din" for e in evs)

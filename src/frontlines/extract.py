@@ -109,6 +109,9 @@ class Extractor:
         self.irrealis_mod = self.lex.words("irrealis_modifiers")
         self.aggregate_mod = self.lex.words("aggregate_modifiers")
         self.campaign_verbs = self.lex.words("campaign_verbs")
+        self.habitual_adverbs = self.lex.words("habitual_adverbs")
+        self.support_nouns = self.lex.words("support_nouns")
+        self.background_phrases = [p.lower() for p in self.lex.raw.get("background_phrases", [])]
         self.anaphora_heads = self.lex.words("anaphora_heads")
         self.fatality_verbs = self.lex.words("fatality_verbs")
         self.fatality_nouns = self.lex.words("fatality_nouns")
@@ -381,6 +384,10 @@ class Extractor:
         return trig.dep_ == "pobj" and trig.head.lower_ in self.state_preps
 
     def _is_aggregate(self, trig: Token) -> bool:
+        # "rebels regularly fire rockets into the capital": a habit, not an event
+        verb = trig if trig.pos_ in ("VERB", "AUX") else trig.head
+        if any(c.dep_ == "advmod" and c.lower_ in self.habitual_adverbs for c in verb.children):
+            return True
         obj = self._object(trig) if trig.pos_ == "VERB" else None
         if obj is not None and any(c.lower_ in self.aggregate_mod for c in obj.children if c.dep_ in ("amod", "det", "nummod", "quantmod")):
             return True
@@ -540,7 +547,8 @@ class Extractor:
                 if c.dep_ == "prep" and (c.lower_ in ("against", "with", "on", "at", "targeting")
                                          or (c.lower_ == "from" and _lemma(trig) in self.departures)):
                     for p in c.children:
-                        if p.dep_ == "pobj":
+                        # "fighting with support from the coalition": an ally, not an enemy
+                        if p.dep_ == "pobj" and not (c.lower_ == "with" and _lemma(p) in self.support_nouns):
                             add_target(p)
         else:  # nominal trigger: "clashes between X and Y", "drone attack by X on Y", "X's attack"
             for c in trig.children:
@@ -590,8 +598,12 @@ class Extractor:
                             agent, targets = parties[0], [x for x in parties[1:] if x is not parties[0]]
             if agent is None:
                 # the verb that governs the noun: "staged demonstrations", "locked in combat", "lost ... in the clashes"
+                # (through prepositions only: "decries the silence of X over the massacre" does not make
+                # the speaker the perpetrator)
                 gov = trig.head
                 while gov.dep_ in ("prep", "pobj", "dobj", "compound", "conj") and gov.head != gov and gov.pos_ not in ("VERB", "AUX"):
+                    if gov.pos_ in ("NOUN", "PROPN") and gov != trig:
+                        break
                     gov = gov.head
                 if gov.pos_ in ("VERB", "AUX") and gov != trig:
                     subj, passive = self.subject_of(gov)
@@ -784,9 +796,11 @@ class Extractor:
             orphans: list[str] = []
             if _is_background(sent.text, published):
                 continue
-            if _ONGOING_RE.search(sent.text) and not (sent_date and sent_date.precision == 1):
-                continue  # a campaign or a tally ("since January", "last year"), unless the sentence names the day
             day_named = bool(sent_date and sent_date.precision == 1)
+            if not day_named and self.background_phrases and any(ph in sent.text.lower() for ph in self.background_phrases):
+                continue  # the war's origins told again ("protests inspired by the Arab Spring")
+            if not day_named and _ONGOING_RE.search(sent.text):
+                continue  # a campaign or a tally ("since January", "last year"), unless the sentence names the day
             for trig, key, rules in sent_triggers.get(sent.start, []):
                 if self.is_irrealis(trig) or self._is_aggregate(trig) or self._is_state(trig):
                     continue
@@ -982,7 +996,8 @@ def _is_background(sentence: str, published: date | None) -> bool:
 # "last year", "since last September", "since January", "since 2015": a campaign or a tally over time,
 # not one event on one day
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
-_ONGOING_RE = re.compile(rf"\blast year\b|\bsince (?:(?:last|early|late|mid)[- ])?(?:year|month|week|{_MONTHS}|\d{{4}}|the (?:start|beginning|outbreak))\b", re.I)
+_ONGOING_RE = re.compile(rf"\blast year\b|\bsince (?:(?:last|early|late|mid)[- ])?(?:year|month|week|{_MONTHS}|\d{{4}}|the (?:start|beginning|outbreak))\b"
+                         r"|\b(?:over|in|during|within) (?:the )?(?:past |last |previous )?(?:less than |more than |about )?(?:a |\w+ )?(?:weeks|months|years)\b", re.I)
 
 
 _WORDING_CONDITIONS = {"pos", "object_lemma", "object_civilian", "object_person", "modifier_lemma", "context_lemma", "has_object"}
