@@ -264,3 +264,16 @@ def test_support_from_an_ally_is_not_a_target(pipe):
 def test_the_perpetrator_is_not_whoever_talks_about_it(pipe):
     evs = events(pipe, "Hurras al-Din's leader condemned the silence of the world over the Kafr Nabl massacre on Sunday.")
     assert all(e.actor1 is None or e.actor1.actor_id != "hurras-al-din" for e in evs)
+
+
+def test_a_backer_is_not_the_actor(pipe):
+    e = one(pipe, "Russian-backed government forces recaptured Kafr Nabl on Sunday.")
+    assert e.sub_event_type == "Government regains territory" and e.actor1.actor_id == "mf-syria"
+
+
+def test_civilians_killed_by_strikes_during_fighting_are_the_strikes_dead(pipe):
+    evs = events(pipe, "Government air strikes on Kafr Nabl killed 14 civilians on Sunday as fighting raged between "
+                       "Hurras al-Din and Ahrar al-Sham nearby.")
+    strikes = [e for e in evs if e.sub_event_type == "Air/drone strike"]
+    assert strikes and strikes[0].fatalities == 14
+    assert all(e.fatalities == 0 for e in evs if e.event_type == "Battles")

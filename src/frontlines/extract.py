@@ -252,6 +252,14 @@ class Extractor:
     def _mention_at(self, index: dict[int, Mention], tok: Token) -> Mention | None:
         return index.get(tok.i)
 
+    _BACKED = {"backed", "supported", "sponsored", "funded", "armed", "trained", "allied", "aligned"}
+
+    def _is_backer(self, m: Mention, doc) -> bool:
+        nxt = [doc[i] for i in range(m.end, min(m.end + 2, len(doc)))]
+        if nxt and nxt[0].text in ("-", "–") and len(nxt) > 1:
+            nxt = nxt[1:]
+        return bool(nxt) and nxt[0].lower_ in self._BACKED
+
     def _first_actor_in(self, index: dict[int, Mention], tok: Token, skip_conj: bool = True) -> Mention | None:
         """The first actor mention inside tok's phrase (its subtree, conjuncts excluded)."""
         m = index.get(tok.i)
@@ -274,6 +282,8 @@ class Extractor:
                     continue
                 stack.append(c)
         found = [index[t.i] for t in sorted(seen, key=lambda t: t.i) if t.i in index and index[t.i].kind == "actor"]
+        # "US-backed Syrian fighters": the backer qualifies the fighters, it is not them
+        found = [m for m in found if not self._is_backer(m, tok.doc)]
         # "gunmen of the Islamic State": the named group, not the generic noun
         named = [m for m in found if not m.generic]
         return (named or found or [None])[0]
@@ -787,7 +797,7 @@ class Extractor:
             if _PARA_BREAK.search(text, para_start, content_start) if para_start < content_start else False:
                 last_date = None
             para_start = sent.start_char + len(sent.text.rstrip())
-            salient = [m for m in mentions if m.kind == "actor" and m.start < sent.end]
+            salient = [m for m in mentions if m.kind == "actor" and m.start < sent.end and not self._is_backer(m, doc)]
             sent_date = dates_mod.resolve_date(sent.text, published) if published else None
             hedged, claimant, cue = self.hedge(sent, prev_hedged)
             prev_hedged = hedged
@@ -834,8 +844,9 @@ class Extractor:
                     other = self._other_armed(sent, agent, mentions)
                     if other is not None:
                         targets = [other]
-                    elif not (obj is not None and _lemma(obj) in self.territory_nouns):
-                        continue
+                    elif not (obj is not None and (_lemma(obj) in self.territory_nouns
+                                                   or (obj.i in index and index[obj.i].kind == "place"))):
+                        continue  # a battle needs a second side, or ground taken ("recaptured Kafr Nabl")
                 if et == "Battles" and agent is None:
                     continue
                 place = self._place_for(trig, sent, index, last_place)
@@ -907,7 +918,8 @@ class Extractor:
             # not a battle of its own
             outcome_of_strike = (strikes and e.event_type == "Battles" and lemma_of.get(id(e)) in self.fatality_verbs)
             if outcome_of_strike or (e.event_type == "Violence against civilians" and lemma_of.get(id(e)) in self.fatality_verbs):
-                target = strikes[0] if outcome_of_strike else main[0]
+                # the dead of "air strikes killed 85 civilians as fighting raged" are the strikes'
+                target = strikes[0] if strikes else main[0]
                 if target.actor2 is None and e.actor2 is not None:
                     target.actor2 = e.actor2
                 if target.actor1 is None and e.actor1 is not None:
