@@ -277,3 +277,8 @@ def test_civilians_killed_by_strikes_during_fighting_are_the_strikes_dead(pipe):
     strikes = [e for e in evs if e.sub_event_type == "Air/drone strike"]
     assert strikes and strikes[0].fatalities == 14
     assert all(e.fatalities == 0 for e in evs if e.event_type == "Battles")
+
+
+def test_the_place_is_where_the_strike_landed_not_where_the_shooters_sat(pipe):
+    e = one(pipe, "Militants positioned in Binnish shelled the village of al-Fouaa on Sunday.")
+    assert e.location.name == "Al-Fuah"

@@ -635,6 +635,8 @@ class Extractor:
         if not places:
             return last_place
         clause = {t.i for t in trig.subtree} | {t.i for t in trig.head.subtree}
+        # the trigger's own arguments first: "groups positioned in Binnish shelled al-Fouaa" happened in al-Fouaa
+        args = {t.i for c in trig.children if c.dep_ in ("dobj", "prep", "npadvmod") for t in c.subtree}
         specific = [m for m in places if m.place.kind != "country"]
         if specific:
             places = specific
@@ -645,7 +647,7 @@ class Extractor:
             in_clause = m.start in clause
             kind = m.place.kind or ""
             spec = PLACE_SPECIFICITY.get(kind, 0 if kind in ("neighbourhood", "airport", "site") else 2)
-            return (not in_clause, spec, abs(m.start - trig.i))
+            return (not (m.start in args and trig.pos_ == "VERB"), not in_clause, spec, abs(m.start - trig.i))
 
         return sorted(places, key=score)[0].place
 
