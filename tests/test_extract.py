@@ -282,3 +282,10 @@ def test_civilians_killed_by_strikes_during_fighting_are_the_strikes_dead(pipe):
 def test_the_place_is_where_the_strike_landed_not_where_the_shooters_sat(pipe):
     e = one(pipe, "Militants positioned in Binnish shelled the village of al-Fouaa on Sunday.")
     assert e.location.name == "Al-Fuah"
+
+
+def test_reported_killed_and_rocket_shells(pipe):
+    e = one(pipe, "Two more people were reported killed on Sunday in a rocket attack that hit the Midan neighbourhood of Aleppo.")
+    assert e.sub_event_type == "Shelling/artillery/missile attack" and e.fatalities == 2
+    e = one(pipe, "A woman was killed and three civilians were injured by rocket shells on the Jamiliyeh neighbourhood of Aleppo on Sunday.")
+    assert e.sub_event_type == "Shelling/artillery/missile attack" and (e.fatalities, e.injured) == (1, 3)

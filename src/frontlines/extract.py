@@ -710,6 +710,9 @@ class Extractor:
         for c in verb.children:
             if c.dep_ in ("dobj", "nsubjpass") or (c.dep_ == "nsubj" and (passive or _lemma(verb) in ("die", "perish", "lose"))):
                 cands.append(c)
+        if not cands and verb.dep_ in ("xcomp", "oprd") and verb.head != verb:
+            # "two people were reported killed": the count is the reporting verb's subject
+            cands = [c for c in verb.head.children if c.dep_ == "nsubjpass"]
         if _lemma(verb) == "lose":  # "five members lost their lives" / "lost 13 of its fighters"
             objs = [c for c in verb.children if c.dep_ == "dobj"]
             if objs and objs[0].lemma_.lower() == "life":
