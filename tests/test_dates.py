@@ -52,6 +52,8 @@ def test_dates_without_weekday_lie_before_pinned_ones():
     ("Yesterday the army shelled the hills.", date(2018, 3, 11), 1),
     ("In January, rebels took the town.", date(2018, 1, 15), 3),
     ("On December 30, gunmen kidnapped a doctor.", date(2017, 12, 30), 1),
+    ("Air strikes hit the town on Monday, a monitor said.", date(2018, 3, 12), 1),  # the paper's own day
+    ("Air strikes hit the town last Monday.", date(2018, 3, 5), 1),
 ])
 def test_relative_dates(sentence, expected, precision):
     pick = resolve_date(sentence, anchor=date(2018, 3, 12))

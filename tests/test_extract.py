@@ -289,3 +289,15 @@ def test_reported_killed_and_rocket_shells(pipe):
     assert e.sub_event_type == "Shelling/artillery/missile attack" and e.fatalities == 2
     e = one(pipe, "A woman was killed and three civilians were injured by rocket shells on the Jamiliyeh neighbourhood of Aleppo on Sunday.")
     assert e.sub_event_type == "Shelling/artillery/missile attack" and (e.fatalities, e.injured) == (1, 3)
+
+
+@pytest.mark.parametrize("text,sub,killed", [
+    ("At least nine people were killed in a double suicide bomb attack at an army checkpoint in Homs on Sunday.", "Suicide bomb", 9),
+    ("A bomb blast in the city of Qamishli on Sunday killed 11 people.", "Remote explosive/landmine/IED", 11),
+    ("Four people were killed when a blast ripped through a bus in the Midan neighbourhood of Damascus on Sunday.",
+     "Remote explosive/landmine/IED", 4),
+    ("A truck bomb exploded near a hospital in Azaz on Sunday, killing 16 people.", "Remote explosive/landmine/IED", 16),
+])
+def test_blasts_and_bombs(pipe, text, sub, killed):
+    e = one(pipe, text)
+    assert (e.sub_event_type, e.fatalities) == (sub, killed)

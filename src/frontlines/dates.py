@@ -196,7 +196,9 @@ def resolve_date(text: str, anchor: date) -> DatePick | None:
     m = _RELATIVE_WEEKDAY_RE.search(text)
     if m:
         wd = WEEKDAYS[m.group("weekday").lower()[:3]]
-        back = (anchor.weekday() - wd) % 7 or 7
+        back = (anchor.weekday() - wd) % 7
+        if back == 0 and m.group(0).lower().startswith("last"):
+            back = 7  # "last Monday" in Monday's paper is a week ago; "on Monday" is today (wire copy)
         return DatePick(anchor - timedelta(days=back), 1, m.group(0), relative=True)
     if _YESTERDAY_RE.search(text):
         return DatePick(anchor - timedelta(days=1), 1, "yesterday", relative=True)
