@@ -301,3 +301,15 @@ def test_reported_killed_and_rocket_shells(pipe):
 def test_blasts_and_bombs(pipe, text, sub, killed):
     e = one(pipe, text)
     assert (e.sub_event_type, e.fatalities) == (sub, killed)
+
+
+@pytest.mark.parametrize("text,sub,killed", [
+    ("The death toll from a bomb blast on a bus convoy outside Azaz on Saturday reached at least 41 people, the monitor said.",
+     "Remote explosive/landmine/IED", 41),
+    ("Air strikes on two hospitals in Kafr Nabl on Thursday left 10 people dead.", "Air/drone strike", 10),
+    ("A bomb attack in the city of Homs on Wednesday has claimed the lives of 18 civilians.", "Remote explosive/landmine/IED", 18),
+    ("A twin bombing struck a crowd in the town of Qamishli on Wednesday, killing 44 people.", "Remote explosive/landmine/IED", 44),
+])
+def test_tolls_and_other_ways_of_counting_the_dead(pipe, text, sub, killed):
+    e = one(pipe, text)
+    assert (e.sub_event_type, e.fatalities) == (sub, killed)

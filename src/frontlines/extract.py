@@ -662,6 +662,21 @@ class Extractor:
                 n = self._count_for(t, require_people=(lem == "lose"))
                 if n:
                     killed_seen.add((lem, n))
+            elif lem in ("claim", "take") and t.pos_ == "VERB":
+                # "claimed the lives of 18 civilians"
+                lives = [c for c in t.children if c.dep_ == "dobj" and _lemma(c) == "life"]
+                of = [p for c in (lives[0].children if lives else []) if c.dep_ == "prep" and c.lower_ == "of"
+                      for p in c.children if p.dep_ == "pobj"]
+                n = self._count_for_noun(of[0]) if of else None
+                if n:
+                    killed_seen.add(("life", n))
+            elif lem == "toll" and t.dep_ == "nsubj":
+                # "the death toll ... reached at least 112"
+                nums = [c for c in t.head.children if c.dep_ in ("dobj", "attr", "npadvmod")]
+                nums += [p for c in t.head.children if c.dep_ == "prep" and c.lower_ in ("to", "at") for p in c.children if p.dep_ == "pobj"]
+                n = next((x for x in (self._count_for_noun(c) for c in nums) if x), None)
+                if n:
+                    killed_seen.add(("toll", n))
             elif lem in self.injury_verbs:
                 n = self._count_for(t)
                 if n:
@@ -669,6 +684,18 @@ class Extractor:
         killed = sum(n for _, n in killed_seen)
         injured = sum(n for _, n in injured_seen) if injured_seen else None
         return killed, injured
+
+    def _count_for_noun(self, noun: Token) -> int | None:
+        """The figure a noun phrase carries: "18 civilians", "dozens of people"."""
+        n = self._number(noun)
+        if n is not None:
+            return n
+        for ch in noun.children:
+            if ch.dep_ in ("nummod", "amod", "quantmod"):
+                n = self._number(ch)
+                if n is not None:
+                    return n
+        return None
 
     def _number(self, tok: Token) -> int | None:
         if tok.like_num:
@@ -713,6 +740,12 @@ class Extractor:
         if not cands and verb.dep_ in ("xcomp", "oprd") and verb.head != verb:
             # "two people were reported killed": the count is the reporting verb's subject
             cands = [c for c in verb.head.children if c.dep_ == "nsubjpass"]
+        if not cands and _lemma(verb) == "dead" and verb.head != verb:
+            # "left 10 people dead" (parsed either way)
+            if verb.dep_ == "amod" and verb.head.dep_ == "dobj" and _lemma(verb.head.head) == "leave":
+                cands = [verb.head]
+            elif verb.dep_ in ("oprd", "acomp", "xcomp", "ccomp") and _lemma(verb.head) == "leave":
+                cands = [c for c in verb.head.children if c.dep_ == "dobj"]
         if _lemma(verb) == "lose":  # "five members lost their lives" / "lost 13 of its fighters"
             objs = [c for c in verb.children if c.dep_ == "dobj"]
             if objs and objs[0].lemma_.lower() == "life":
