@@ -313,3 +313,14 @@ def test_blasts_and_bombs(pipe, text, sub, killed):
 def test_tolls_and_other_ways_of_counting_the_dead(pipe, text, sub, killed):
     e = one(pipe, text)
     assert (e.sub_event_type, e.fatalities) == (sub, killed)
+
+
+def test_the_target_of_a_blast_is_not_its_perpetrator(pipe):
+    e = one(pipe, "A suicide blast near the headquarters of Ahrar al-Sham in Sarmada on Sunday killed 45 people.")
+    assert e.sub_event_type == "Suicide bomb"
+    assert e.actor1.actor_id != "ahrar-al-sham" and e.actor2 is not None and e.actor2.actor_id == "ahrar-al-sham"
+
+
+def test_a_barrel_bomb_explosion_is_an_air_strike(pipe):
+    e = one(pipe, "A barrel bomb explosion in the Sakhour neighbourhood of Aleppo on Sunday killed four people.")
+    assert e.sub_event_type == "Air/drone strike"

@@ -577,6 +577,8 @@ class Extractor:
                             agent = self._phrase_actor(index, p, salient, exclude)
                         elif c.lower_ in ("against", "on", "with", "targeting") or (c.lower_ == "from" and _lemma(trig) in self.departures):
                             add_target(p)
+                        elif c.lower_ in ("at", "near", "outside") and _lemma(p) in self.territory_nouns:
+                            add_target(p)  # "a blast near the headquarters of X": X was hit
                         elif c.lower_ == "of" and obj is None:
                             obj = p
                 if c.dep_ in ("compound", "amod") and c.i in index and index[c.i].kind == "actor" and agent is None:
@@ -617,6 +619,11 @@ class Extractor:
                     gov = gov.head
                 if gov.pos_ in ("VERB", "AUX") and gov != trig:
                     subj, passive = self.subject_of(gov)
+                    if subj is not None and trig in subj.subtree:
+                        # the trigger is the subject: its own "of X" names the perpetrator ("a bomber of
+                        # X blew himself up"), other phrases the place or target ("a blast near the HQ of X")
+                        subj = next((p for c in trig.children if c.dep_ == "prep" and c.lower_ == "of"
+                                     for p in c.children if p.dep_ == "pobj"), None)
                     if subj is not None and not passive or (passive and subj is not None and gov.lemma_.lower() in ("lock", "engage", "involve")):
                         agent = self._phrase_actor(index, subj, salient, exclude)
         if agent is not None:
