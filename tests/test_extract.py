@@ -324,3 +324,12 @@ def test_the_target_of_a_blast_is_not_its_perpetrator(pipe):
 def test_a_barrel_bomb_explosion_is_an_air_strike(pipe):
     e = one(pipe, "A barrel bomb explosion in the Sakhour neighbourhood of Aleppo on Sunday killed four people.")
     assert e.sub_event_type == "Air/drone strike"
+
+
+@pytest.mark.parametrize("text,sub", [
+    ("Russian strikes on Kafr Nabl killed 12 Hurras al-Din fighters on Saturday.", "Air/drone strike"),
+    ("Government warplanes continued their bombardment of Douma on Tuesday, killing nine civilians.", "Air/drone strike"),
+    ("Government forces' artillery bombardment of Douma on Tuesday killed nine civilians.", "Shelling/artillery/missile attack"),
+])
+def test_strikes_and_bombardments_by_what_delivers_them(pipe, text, sub):
+    assert one(pipe, text).sub_event_type == sub
