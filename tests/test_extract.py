@@ -333,3 +333,18 @@ def test_a_barrel_bomb_explosion_is_an_air_strike(pipe):
 ])
 def test_strikes_and_bombardments_by_what_delivers_them(pipe, text, sub):
     assert one(pipe, text).sub_event_type == sub
+
+
+@pytest.mark.parametrize("text", [
+    "The defence ministry denied its warplanes carried out air strikes on the market in Saraqib on Sunday.",
+    "Government and Russian forces have lately intensified aerial bombardment on Kafr Nabl.",
+    "Since Thursday bombing has killed 44 civilians in Kafr Nabl.",
+    "Hurras al-Din has been on the back foot in Sarmada after a string of air strikes.",
+])
+def test_denials_tempo_and_tallies_give_no_event(pipe, text):
+    assert events(pipe, text) == [], [(e.sub_event_type, e.evidence) for e in events(pipe, text)]
+
+
+def test_a_year_run_into_a_count_is_not_a_count(pipe):
+    e = one(pipe, "Published September 15 2016 Twenty-three civilians were killed in air strikes on Kafr Nabl on Thursday.")
+    assert e.fatalities == 23

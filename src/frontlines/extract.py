@@ -109,6 +109,7 @@ class Extractor:
         self.irrealis_mod = self.lex.words("irrealis_modifiers")
         self.aggregate_mod = self.lex.words("aggregate_modifiers")
         self.campaign_verbs = self.lex.words("campaign_verbs")
+        self.escalation_verbs = self.lex.words("escalation_verbs")
         self.habitual_adverbs = self.lex.words("habitual_adverbs")
         self.support_nouns = self.lex.words("support_nouns")
         self.background_phrases = [p.lower() for p in self.lex.raw.get("background_phrases", [])]
@@ -397,6 +398,8 @@ class Extractor:
         # "rebels regularly fire rockets into the capital": a habit, not an event
         verb = trig if trig.pos_ in ("VERB", "AUX") else trig.head
         if any(c.dep_ == "advmod" and c.lower_ in self.habitual_adverbs for c in verb.children):
+            return True
+        if trig.dep_ == "dobj" and _lemma(trig.head) in self.escalation_verbs:
             return True
         obj = self._object(trig) if trig.pos_ == "VERB" else None
         if obj is not None and any(c.lower_ in self.aggregate_mod for c in obj.children if c.dep_ in ("amod", "det", "nummod", "quantmod")):
@@ -693,16 +696,24 @@ class Extractor:
         return killed, injured
 
     def _count_for_noun(self, noun: Token) -> int | None:
-        """The figure a noun phrase carries: "18 civilians", "dozens of people"."""
+        """The figure a noun phrase carries: "18 civilians", "Twenty-three civilians", "dozens of people".
+
+        A bare year run into the phrase ("Published September 15 2016 Twenty-three civilians") is not a count.
+        """
         n = self._number(noun)
         if n is not None:
             return n
+        values = []
         for ch in noun.children:
             if ch.dep_ in ("nummod", "amod", "quantmod"):
-                n = self._number(ch)
-                if n is not None:
-                    return n
-        return None
+                v = self._number(ch)
+                if v is None:
+                    continue
+                # "Twenty-three": the tens come as a compound of the units
+                v += sum(self._number(g) or 0 for g in ch.children if g.dep_ == "compound" and (self._number(g) or 0) % 10 == 0)
+                values.append((bool(re.fullmatch(r"(19[5-9]\d|20\d\d)", ch.text)), v))
+        counts = [v for is_year, v in values if not is_year] or [v for _, v in values]
+        return counts[0] if counts else None
 
     def _number(self, tok: Token) -> int | None:
         if tok.like_num:
@@ -767,13 +778,9 @@ class Extractor:
                     if of and _lemma(of[0]) not in self._PEOPLE:
                         return None
                 return n
-            for ch in c.children:
-                if ch.dep_ == "nummod" or (ch.dep_ in ("amod", "quantmod") and self._number(ch) is not None):
-                    n = self._number(ch)
-                    if n is not None:
-                        return n
-                if ch.dep_ == "prep" and ch.lower_ == "of" and self._number(c) is None:
-                    pass
+            n = self._count_for_noun(c)
+            if n is not None:
+                return n
             # "killing at least one civilian", "killed youth activist X": one named person
             if c.tag_ in ("NN",) and (_lemma(c) in self._PEOPLE or _lemma(c) in self.civilian_nouns or _lemma(c) == "commander"):
                 return 1
@@ -851,7 +858,7 @@ class Extractor:
             orphans: list[str] = []
             if _is_background(sent.text, published):
                 continue
-            day_named = bool(sent_date and sent_date.precision == 1)
+            day_named = bool(sent_date and sent_date.precision == 1 and not sent_date.source.lower().startswith("since"))
             if not day_named and self.background_phrases and any(ph in sent.text.lower() for ph in self.background_phrases):
                 continue  # the war's origins told again ("protests inspired by the Arab Spring")
             if not day_named and _ONGOING_RE.search(sent.text):
@@ -1053,7 +1060,8 @@ def _is_background(sentence: str, published: date | None) -> bool:
 # "last year", "since last September", "since January", "since 2015": a campaign or a tally over time,
 # not one event on one day
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
-_ONGOING_RE = re.compile(rf"\blast year\b|\bsince (?:(?:last|early|late|mid)[- ])?(?:year|month|week|{_MONTHS}|\d{{4}}|the (?:start|beginning|outbreak))\b"
+_WEEKDAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_ONGOING_RE = re.compile(rf"\blast year\b|\bsince (?:(?:last|early|late|mid)[- ])?(?:year|month|week|{_MONTHS}|{_WEEKDAYS}|\d{{4}}|the (?:start|beginning|outbreak))\b"
                          r"|\b(?:over|in|during|within) (?:the )?(?:past |last |previous )?(?:less than |more than |about )?(?:a |\w+ )?(?:weeks|months|years)\b", re.I)
 
 
