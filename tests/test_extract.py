@@ -348,3 +348,22 @@ def test_denials_tempo_and_tallies_give_no_event(pipe, text):
 def test_a_year_run_into_a_count_is_not_a_count(pipe):
     e = one(pipe, "Published September 15 2016 Twenty-three civilians were killed in air strikes on Kafr Nabl on Thursday.")
     assert e.fatalities == 23
+
+
+@pytest.mark.parametrize("text", [
+    "Kafr Nabl has regularly been targeted by government air strikes.",
+    "Hurras al-Din has been battling Ahrar al-Sham in Sarmada since June 9 when it launched an offensive.",
+    "Two days of heavy bombardment on Kafr Nabl have killed 38 civilians.",
+    "At least 127 people have been killed by air strikes on Douma since the army began its offensive.",
+])
+def test_more_habits_and_tallies(pipe, text):
+    assert events(pipe, text) == [], [(e.sub_event_type, e.evidence) for e in events(pipe, text)]
+
+
+def test_a_sentences_dead_are_counted_once(pipe):
+    evs = events(pipe, "Government air strikes and artillery fire killed 19 civilians in Douma on Sunday.")
+    assert sum(e.fatalities for e in evs) == 19
+    assert next(e for e in evs if e.sub_event_type == "Air/drone strike").fatalities == 19
+    evs = events(pipe, "At least 25 civilians were killed in government air strikes on Kafr Nabl on Thursday "
+                       "after Hurras al-Din launched an offensive against Ahrar al-Sham.")
+    assert sum(e.fatalities for e in evs) == 25

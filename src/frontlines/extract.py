@@ -396,7 +396,9 @@ class Extractor:
 
     def _is_aggregate(self, trig: Token) -> bool:
         # "rebels regularly fire rockets into the capital": a habit, not an event
-        verb = trig if trig.pos_ in ("VERB", "AUX") else trig.head
+        verb = trig
+        while verb.pos_ not in ("VERB", "AUX") and verb.head != verb and verb.dep_ in ("pobj", "prep", "dobj", "nsubj", "nsubjpass", "agent", "compound"):
+            verb = verb.head  # "targeted by air strikes": the verb the noun hangs from
         if any(c.dep_ == "advmod" and c.lower_ in self.habitual_adverbs for c in verb.children):
             return True
         if trig.dep_ == "dobj" and _lemma(trig.head) in self.escalation_verbs:
@@ -839,6 +841,7 @@ class Extractor:
         para_start = 0
         prev_hedged = False
         lemma_of: dict[int, str] = {}
+        trig_at: dict[int, int] = {}
         text = doc.text
         sent_triggers = {sent.start: self.triggers(sent) for sent in doc.sents if sent.text.strip()}
         for sent in doc.sents:
@@ -858,7 +861,8 @@ class Extractor:
             orphans: list[str] = []
             if _is_background(sent.text, published):
                 continue
-            day_named = bool(sent_date and sent_date.precision == 1 and not sent_date.source.lower().startswith("since"))
+            day_named = bool(sent_date and sent_date.precision == 1 and not sent_date.source.lower().startswith("since")
+                             and not re.search(rf"\bsince\s+(?:the\s+)?{re.escape(sent_date.source)}", sent.text, re.I))
             if not day_named and self.background_phrases and any(ph in sent.text.lower() for ph in self.background_phrases):
                 continue  # the war's origins told again ("protests inspired by the Arab Spring")
             if not day_named and _ONGOING_RE.search(sent.text):
@@ -931,10 +935,12 @@ class Extractor:
                     )
                     events.append(ev)
                     lemma_of[id(ev)] = _lemma(trig)
+                    trig_at[id(ev)] = trig.i
             if sent_places:
                 specific = sorted(sent_places, key=lambda m: PLACE_SPECIFICITY.get(m.place.kind or "", 2))
                 last_place = specific[0].place
             self._fold_consequences(events, n_before, lemma_of, orphans)
+            self._count_once(events[n_before:], trig_at, sent)
             # a date carries over to the next sentences only when it dated an event here
             if sent_date and n_before != len(events):
                 last_date = sent_date
@@ -978,6 +984,27 @@ class Extractor:
                     target.actor1 = e.actor1
                 target.fatalities = max(target.fatalities, e.fatalities)
                 events.remove(e)
+
+    def _count_once(self, sentence_events: list[EventRecord], trig_at: dict[int, int], sent: Span) -> None:
+        """A sentence's dead are counted once (ACLED): "air strikes and artillery fire killed 19", "25 were
+        killed in regime air strikes after rebels launched an offensive". The figure stays on the event
+        whose trigger stands nearest the word that reports the deaths; the others get none."""
+        fatal = [t.i for t in sent if _lemma(t) in self.fatality_verbs or _lemma(t) in self.fatality_nouns
+                 or _lemma(t) in self.injury_verbs]
+        for field in ("fatalities", "injured"):
+            by_value: dict[int, list[EventRecord]] = {}
+            for e in sentence_events:
+                v = getattr(e, field)
+                if v:
+                    by_value.setdefault(v, []).append(e)
+            for group in by_value.values():
+                if len(group) < 2:
+                    continue
+                keep = min(group, key=lambda e: min(((_tree_distance(sent.doc[trig_at.get(id(e), sent.start)], sent.doc[i]),
+                                                       abs(trig_at.get(id(e), 0) - i)) for i in fatal), default=(0, 0)))
+                for e in group:
+                    if e is not keep:
+                        setattr(e, field, 0 if field == "fatalities" else None)
 
     def _other_armed(self, sent: Span, agent: Mention, mentions: list[Mention]) -> Mention | None:
         """The other armed side named in the sentence: 'X lost 13 fighters in the clashes and five members of Y died'."""
@@ -1062,7 +1089,9 @@ def _is_background(sentence: str, published: date | None) -> bool:
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
 _WEEKDAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _ONGOING_RE = re.compile(rf"\blast year\b|\bsince (?:(?:last|early|late|mid)[- ])?(?:year|month|week|{_MONTHS}|{_WEEKDAYS}|\d{{4}}|the (?:start|beginning|outbreak))\b"
-                         r"|\b(?:over|in|during|within) (?:the )?(?:past |last |previous )?(?:less than |more than |about )?(?:a |\w+ )?(?:weeks|months|years)\b", re.I)
+                         r"|\b(?:over|in|during|within) (?:the )?(?:past |last |previous )?(?:less than |more than |about )?(?:a |\w+ )?(?:weeks|months|years)\b"
+                         r"|\bsince\b[^.;]{0,60}?\b(?:began|begun|launched|started|erupted|broke out)\b"
+                         r"|\b(?:two|three|four|five|six|seven|several|\d+) (?:days|weeks|months) of\b", re.I)
 
 
 _WORDING_CONDITIONS = {"pos", "object_lemma", "object_civilian", "object_person", "modifier_lemma", "context_lemma", "has_object"}
@@ -1082,6 +1111,16 @@ def _roles_fit(sub: str, agent: "Mention | None", target: "Mention | None") -> b
 
 def _actor_key(ref: ActorRef | None) -> str:
     return (ref.actor_id or ref.surface) if ref else ""
+
+
+def _tree_distance(a: Token, b: Token) -> int:
+    """Edges between two tokens of one parse (through their lowest common ancestor)."""
+    path_a = [a, *a.ancestors]
+    depth = {t.i: d for d, t in enumerate(path_a)}
+    for d_b, t in enumerate([b, *b.ancestors]):
+        if t.i in depth:
+            return depth[t.i] + d_b
+    return len(path_a) + 50  # different sentences: as far as can be
 
 
 def _fold_escalations(events: list[EventRecord]) -> list[EventRecord]:
