@@ -428,9 +428,16 @@ class Extractor:
         used: set[int] = set()
         lemmas = [_lemma(t) for t in toks]
         lowers = [t.lower_ for t in toks]
+        starts: dict[str, list[int]] = {}  # where each word begins: a phrase is only tried where its first word stands
+        for i, (a, b) in enumerate(zip(lemmas, lowers)):
+            starts.setdefault(a, []).append(i)
+            if b != a:
+                starts.setdefault(b, []).append(i)
         for parts, rules in self.lex.multi:
             n = len(parts)
-            for i in range(len(toks) - n + 1):
+            for i in sorted(set(starts.get(parts[0], ()))):
+                if i > len(toks) - n:
+                    break
                 window_l = lemmas[i: i + n]
                 window_w = lowers[i: i + n]
                 if all(p in (a, b) for p, a, b in zip(parts, window_l, window_w)):

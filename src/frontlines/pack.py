@@ -263,6 +263,7 @@ class Gazetteer:
                 self._index.setdefault(p.arabic.strip(), []).append(p)
         self._keys = list(self._index)
         self._tree = None
+        self._spots: dict[str, list] = {}
         self._admins: dict[str, list[Place]] = {}
         for p in places.values():
             if p.kind == "governorate":
@@ -433,20 +434,35 @@ class Gazetteer:
 
         return sorted(cands, key=score)
 
+    _SPOT_RE = re.compile(r"\b[A-Z][\w'’\-]+(?:\s+(?:al|el|ash|as|ad|ar|Al|El)[\-\s][\w'’]+|\s+[A-Z][\w'’\-]+)?")
+
+    def _context_spots(self, context: str) -> list[tuple[str, str, list[Place], list[Place]]]:
+        """Capitalised phrases of a context with the places they (or their first word) name; cached,
+        because an article is the context of every place it names."""
+        hit = self._spots.get(context)
+        if hit is not None:
+            return hit
+        spots = []
+        for m in self._SPOT_RE.finditer(context):
+            surface = m.group(0)
+            first = surface.split()[0]
+            spots.append((fold_key(surface), fold_key(first), self.candidates(surface), self.candidates(first)))
+        if len(self._spots) > 256:
+            self._spots.clear()
+        self._spots[context] = spots
+        return spots
+
     def _anchors(self, name: str, context: str) -> list[Place]:
         anchors: list[Place] = []
         if not context:
             return anchors
+        key = fold_key(name)
         own = {p.id for p in self.candidates(name)}  # "Midan" in "al-Midan" is the name itself, not an anchor
-        for m in re.finditer(r"\b[A-Z][\w'’\-]+(?:\s+(?:al|el|ash|as|ad|ar|Al|El)[\-\s][\w'’]+|\s+[A-Z][\w'’\-]+)?", context):
-            surface = m.group(0)
-            if fold_key(surface) == fold_key(name):
+        for surface_key, first_key, found, found_first in self._context_spots(context):
+            if surface_key == key:
                 continue
-            found = self.candidates(surface)
-            if not found:
-                first = surface.split()[0]
-                if fold_key(first) != fold_key(name):
-                    found = self.candidates(first)
+            if not found and first_key != key:
+                found = found_first
             if own & {p.id for p in found}:
                 continue
             # an anchor must be unambiguous: one or two spots, or a city and the admin units named after it
