@@ -746,9 +746,9 @@ class Extractor:
         if lem in self._PEOPLE or lem in self._ROLES or lem in self.civilian_nouns:
             return True
         # "one of the principals", "dozens of fighters"
+        quantity = tok.like_num or tok.lower_ in self.vague or tok.lower_ in ("one", "some", "several", "many")
         of = [p for c in tok.children if c.dep_ == "prep" and c.lower_ == "of" for p in c.children if p.dep_ == "pobj"]
-        return bool(of) and (tok.like_num or tok.lower_ in self.vague or tok.lower_ in ("one", "some", "several", "many"))\
-            and self._is_person(of[0])
+        return quantity and bool(of) and self._is_person(of[0])
 
     _PEOPLE = {"fighter", "member", "soldier", "civilian", "man", "men", "people", "person", "troop", "militant",
                "child", "woman", "life", "activist", "resident", "elements", "element", "officer", "guard"}
