@@ -3,6 +3,7 @@ training examples), and the CASE scorer on a tiny TSV written here."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 
@@ -228,7 +229,7 @@ def test_dev_set_is_well_formed():
 def test_lazy_classifier_builds_on_first_question():
     from frontlines.classify import LazyClassifier
 
-    lazy = LazyClassifier("syria", backend="tfidf")  # a backend no other test builds through get_classifier
+    lazy = LazyClassifier("syria", backend="tfidf")
     assert not lazy.loaded
     ranked = lazy.rank("A grenade was thrown at a police station.", ["Grenade", "Attack"])
     assert lazy.loaded and ranked[0][0] == "Grenade"
@@ -236,8 +237,9 @@ def test_lazy_classifier_builds_on_first_question():
 
 
 def test_pipeline_does_not_load_the_model_until_asked():
-    from frontlines.classify import LazyClassifier
     from frontlines.pipeline import Pipeline
 
     pipe = Pipeline("syria")
-    assert isinstance(pipe.extractor.classifier, LazyClassifier)
+    events = pipe.process_text("Russian warplanes struck the town of Saraqib on Sunday, killing five civilians.",
+                               published=date(2019, 5, 20)).events
+    assert events and not pipe.extractor.classifier.loaded  # the rules decided: no model loaded

@@ -356,13 +356,9 @@ class SubEventClassifier:
         return sorted(pairs, key=lambda kv: -kv[1])
 
 
-_BUILT: set[tuple[str, str]] = set()
-
-
 @lru_cache(maxsize=4)
 def get_classifier(pack: str = "syria", backend: str = "auto") -> SubEventClassifier:
     """A shared classifier per (pack, backend): building one embeds the examples (cached on disk)."""
-    _BUILT.add((pack, backend))
     return SubEventClassifier(pack, backend=backend)
 
 
@@ -372,12 +368,15 @@ class LazyClassifier:
 
     def __init__(self, pack: str = "syria", backend: str = "auto"):
         self._pack, self._backend = pack, backend
+        self._built: SubEventClassifier | None = None
 
     @property
     def loaded(self) -> bool:
-        return any(key == (self._pack, self._backend) for key in _BUILT)
+        return self._built is not None
 
     def __getattr__(self, name: str):
         if name.startswith("_"):  # never build the model for introspection (copy, pickle, repr)
             raise AttributeError(name)
-        return getattr(get_classifier(self._pack, self._backend), name)
+        if self._built is None:
+            self._built = get_classifier(self._pack, self._backend)
+        return getattr(self._built, name)

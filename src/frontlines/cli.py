@@ -40,6 +40,11 @@ def fail(problem, code: int = 2):
     raise typer.Exit(code)
 
 
+def _print_json(obj) -> None:
+    """Every command's --json: UTF-8 as is, dates and other values as strings."""
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=1, default=str) + "\n")
+
+
 def _store(db: str | None):
     from .store import Store
 
@@ -158,7 +163,7 @@ def events(
     store = _store(db)
     rows = store.events(actor=actor, type=type, place=place, since=_parse_day(since, "--since"), until=_parse_day(until, "--until"))
     if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        _print_json(rows)
     else:
         console.print(_events_table(rows))
 
@@ -193,7 +198,7 @@ def failures(
     """Inputs that could not be processed, with the reason."""
     rows = _store(db).failures()
     if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1, default=str) + "\n")
+        _print_json(rows)
         return
     table = Table(title=f"failures ({len(rows)})")
     for col in ("path", "line", "reason"):
@@ -211,7 +216,7 @@ def documents(
     """Documents in the store: outlet, publication date and where it came from (metadata, dateline, inferred)."""
     rows = _store(db).documents()
     if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1, default=str) + "\n")
+        _print_json(rows)
         return
     table = Table(title=f"documents ({len(rows)})")
     for col in ("id", "outlet", "published", "from", "sure", "events", "note"):
@@ -246,7 +251,7 @@ def evaluate_cmd(
         store.close()
     report = ev.score(gold_data, predictions)
     if as_json:
-        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=1, default=str) + "\n")
+        _print_json(report)
         return
     console.print(ev.format_report(report))
     console.print(ev.summary_line(report))
@@ -337,7 +342,7 @@ def bench_fakes_governorate(
 
     report = run_fakes_governorate(corpus, _pipeline(pack), limit=limit, console=None if as_json else console)
     if as_json:
-        sys.stdout.write(json.dumps(report, indent=1) + "\n")
+        _print_json(report)
 
 
 @bench_app.command("case2021")
@@ -351,7 +356,7 @@ def bench_case2021(
 
     report = run_case2021(tsv, pack=pack, console=None if as_json else console)
     if as_json:
-        sys.stdout.write(json.dumps(report, indent=1) + "\n")
+        _print_json(report)
 
 
 token_app = typer.Typer(help="Bearer tokens for the workbench's write endpoints.", no_args_is_help=True)
@@ -476,7 +481,7 @@ def actor_cmd(
     except KeyError as exc:
         fail(exc)
     if as_json:
-        sys.stdout.write(json.dumps(prof, ensure_ascii=False, indent=1, default=str) + "\n")
+        _print_json(prof)
         return
     active = f"{prof['active_from'] or '?'}–{prof['active_to'] or ''}" if (prof["active_from"] or prof["active_to"]) else "?"
     console.print(f"[bold]{escape(prof['name'])}[/bold]  ({prof['id']}; ACLED: {escape(prof['acled_name'] or '-')}; "
@@ -520,7 +525,7 @@ def changes(
 
     items = detect_changes(_store(db), load_pack(pack), _parse_day(since, "--since"), _parse_day(until, "--until"))
     if as_json:
-        sys.stdout.write(json.dumps(items, ensure_ascii=False, indent=1, default=str) + "\n")
+        _print_json(items)
         return
     table = Table(title=f"changes since {since} ({len(items)})")
     for col in ("kind", "date", "actor", "relation", "other", "hedged", "evidence"):
@@ -549,7 +554,7 @@ def clusters(
 
     rows = [e for e in merged_events(_store(db)) if len(e["event_ids"]) > 1]
     if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1, default=str) + "\n")
+        _print_json(rows)
         return
     table = Table(title=f"merged events ({len(rows)})")
     for col in ("cluster", "date", "type", "location", "fat.", "source", "why", "disagree on"):
