@@ -33,8 +33,9 @@ browser:
 	  SUDO=""; [ "$$(id -u)" = "0" ] || SUDO="sudo"; \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
 
+# The ten slowest tests are listed after every run, so a slow one is seen when it lands.
 test: install browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=10 $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python benchmarks/throughput.py

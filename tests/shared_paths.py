@@ -7,3 +7,4 @@ SHARED = Path(os.environ.get("FRONTLINES_SHARED", ROOT.parent / "shared"))
 SEEDS = SHARED / "seeds"
 SEED_GOLD = SHARED / "gold" / "seeds.gold.json"
 FAKES = SHARED / "corpora" / "fakes" / "fakes.jsonl"
+RESERVED = SHARED / "corpora" / "fakes" / "reserved_ids.txt"

@@ -319,9 +319,9 @@ def gazetteer_import(
     from .pack import PackError, import_geonames, load_pack
 
     if kind != "geonames":
-        raise typer.BadParameter("only 'geonames' is supported", param_hint="KIND")
+        fail(f"unknown source format {kind!r}: only 'geonames' is supported")
     if not file.is_file():
-        raise typer.BadParameter(f"{file}: no such file", param_hint="FILE")
+        fail(f"{file}: no such file")
     p = load_pack(pack)
     try:
         added = import_geonames(p.root, file)
