@@ -324,6 +324,10 @@ def _fmt(v) -> str:
     return f"{v:.2f}" if isinstance(v, float) else str(v)
 
 
+def _km_fmt(v) -> str:
+    return "-" if v is None else f"{v:.1f}"
+
+
 def print_report(console: Console, report: dict) -> None:
     table = Table(title="ACLED notes: our best-matching event vs ACLED's coding (rates over all notes)")
     cols = ("event type", "notes", *METRICS, "median km", "spurious/note")
@@ -331,7 +335,7 @@ def print_report(console: Console, report: dict) -> None:
         table.add_column(col, justify="left" if col == "event type" else "right")
 
     def add(label: str, s: dict, **kw) -> None:
-        table.add_row(label, str(s["notes"]), *(_fmt(s[m]) for m in METRICS), _fmt(s["median_km"]),
+        table.add_row(label, str(s["notes"]), *(_fmt(s[m]) for m in METRICS), _km_fmt(s["median_km"]),
                       _fmt(s["spurious_per_note"]), **kw)
 
     for t, s in report["per_event_type"].items():
@@ -349,5 +353,5 @@ def print_report(console: Console, report: dict) -> None:
         console.print(conf)
     o = report["overall"]
     console.print(f"{o['events']} events from {o['notes']} notes; {o['located']} best matches located "
-                  f"(median {_fmt(o['median_km'])} km); spurious per note {o['spurious_per_note']:.2f}")
+                  f"(median {_km_fmt(o['median_km'])} km); spurious per note {o['spurious_per_note']:.2f}")
     console.print(report["line"], markup=False, highlight=False)
