@@ -172,7 +172,7 @@ def test_json_report(json_run):
     assert two["actor1"] and two["within25km"] and two["pred_location"]
 
 
-def test_limit(syria):
+def test_limit():
     res = runner.invoke(app, ["bench", "acled-notes", str(SAMPLE), "--json", "--limit", "2"], catch_exceptions=False)
     assert res.exit_code == 0
     assert json.loads(res.output)["overall"]["notes"] == 2
