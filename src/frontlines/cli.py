@@ -359,6 +359,26 @@ def bench_case2021(
         _print_json(report)
 
 
+@bench_app.command("acled-notes")
+def bench_acled_notes(
+    file: Annotated[Path, typer.Argument(help="JSONL of ACLED events with their `notes` (acled-syria-notes format).")],
+    pack: PackOpt = "syria",
+    limit: Annotated[Optional[int], typer.Option(help="Only the first N notes.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+):
+    """Each ACLED note as one document: our best-matching event vs ACLED's coding (evaluation only)."""
+    from .bench_acled import run_acled_notes
+
+    if not file.is_file():
+        raise typer.BadParameter(f"{file}: no such file", param_hint="FILE")
+    try:
+        report = run_acled_notes(file, _pipeline(pack), limit=limit, console=None if as_json else console)
+    except (ValueError, KeyError) as exc:
+        fail(exc)
+    if as_json:
+        _print_json(report)
+
+
 token_app = typer.Typer(help="Bearer tokens for the workbench's write endpoints.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 
