@@ -2,6 +2,7 @@
 import base64
 import hashlib
 import io
+import math
 import re
 from datetime import date
 from pathlib import Path
@@ -9,9 +10,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Path as PathParam, Query, Request, status
 from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..export import write_acled_csv
 from ..models import EVENT_TYPES, RELATION_TYPES
@@ -150,6 +155,21 @@ def _sort_key(field: str):
         return (v is None or v == "", v if not isinstance(v, str) else v.casefold()) if v is not None else (True, 0)
 
     return key
+
+
+def _printable(value, limit: int = 200):
+    """`value` with non-finite floats and 64-bit-busting ints as text and long text cut: JSON-safe and short."""
+    if isinstance(value, dict):
+        return {k: _printable(v, limit) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_printable(v, limit) for v in value[:50]]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 63:
+        return "a number too large"
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + f"… ({len(value):,} characters)"
+    return value
 
 
 def _bad(exc: Exception) -> HTTPException:
@@ -481,6 +501,21 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
     @app.exception_handler(OverflowError)
     async def too_large(request: Request, exc: OverflowError):  # a number too large for the database
         return JSONResponse({"detail": f"a number is too large: {exc}"}, status_code=422)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        # FastAPI's own handler echoes each bad input: an inf (JSON 1e400) made it fail with a 500,
+        # and a 100,000-character name came back whole. Same shape, inputs made printable and short.
+        return JSONResponse({"detail": _printable(jsonable_encoder(exc.errors()))}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        # FastAPI answers 400 when json.loads itself fails, e.g. on an integer of more than 4300 digits;
+        # a body we cannot read is a 422 like any other malformed JSON.
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            return JSONResponse({"detail": "the body is not JSON we can read (malformed, or a number far too large)"},
+                                status_code=422)
+        return await http_exception_handler(request, exc)
 
     # ------------------------------------------------------------------ the single-page app
 
