@@ -661,3 +661,24 @@ def test_vendored_files_match_the_lockfile():
     assert (vendor / "VERSION").read_text().split() == ["swagger-ui-dist", pinned]
     for f in ("swagger-ui-bundle.js", "swagger-ui.css", "LICENSE"):
         assert (vendor / f).stat().st_size > 0
+
+
+def test_review_cli_checks_names(seeded_file, tmp_path):
+    from typer.testing import CliRunner
+
+    from frontlines.cli import app
+
+    path = tmp_path / "cli.db"
+    shutil.copy(seeded_file, path)
+    with Store(path) as s:
+        before = s.counts()
+        eids = [e["id"] for e in s.events()[:2]]
+    runs = [["token", "create", "--name", "n" * 301], ["token", "create", "--name", "n" * 100_000],
+            ["split", eids[0], "--who", "w" * 301], ["merge", *eids, "--who", "w" * 100_000]]
+    for args in runs:
+        res = CliRunner().invoke(app, [*args, "--db", str(path)])
+        assert res.exit_code == 2 and "too long" in res.output, (args[:2], res.exit_code, res.output[-300:])
+    with Store(path) as s:
+        assert s.counts() == before and s.tokens() == []
+    res = CliRunner().invoke(app, ["token", "create", "--name", "n" * 300, "--db", str(path)])
+    assert res.exit_code == 0, res.output
