@@ -113,6 +113,9 @@ def test_meta_and_boundaries(client):
     assert meta["pack"] == "syria" and meta["counts"]["documents"] == 5
     assert "Battles" in meta["event_types"] and meta["first_date"] <= "2018-02-02" <= meta["last_date"]
     assert set(meta["boundary_levels"]) >= {"admin0", "admin1", "admin2"}
+    lim = meta["limits"]  # the SPA's form bounds, the same the store enforces
+    assert (lim["min_event_date"], lim["max_count"], lim["max_name"], lim["max_note"]) == ("1900-01-01", 100_000, 300, 2000)
+    assert lim["max_event_date"] > "2025-01-01"
     gj = client.get("/api/boundaries/admin1")
     assert gj.status_code == 200 and gj.headers["content-type"].startswith("application/geo+json")
     names = {f["properties"]["adm1_name"] for f in gj.json()["features"]}

@@ -239,6 +239,9 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
             "review_states": list(REVIEW_STATES),
             "boundary_levels": sorted(p.boundaries),
             "writes_need_token": True,
+            "limits": {"min_event_date": limits.MIN_EVENT_DATE.isoformat(),
+                       "max_event_date": limits.max_event_date().isoformat(), "max_count": limits.MAX_COUNT,
+                       "max_name": limits.MAX_NAME, "max_note": limits.MAX_NOTE},
         }
 
     @app.get("/api/boundaries/{level}", tags=["meta"], summary="The pack's boundaries at one admin level (GeoJSON)",
