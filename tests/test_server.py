@@ -113,6 +113,9 @@ def test_meta_and_boundaries(client):
     assert meta["pack"] == "syria" and meta["counts"]["documents"] == 5
     assert "Battles" in meta["event_types"] and meta["first_date"] <= "2018-02-02" <= meta["last_date"]
     assert set(meta["boundary_levels"]) >= {"admin0", "admin1", "admin2"}
+    lim = meta["limits"]  # the SPA's form bounds, the same the store enforces
+    assert (lim["min_event_date"], lim["max_count"], lim["max_name"], lim["max_note"]) == ("1900-01-01", 100_000, 300, 2000)
+    assert lim["max_event_date"] > "2025-01-01"
     gj = client.get("/api/boundaries/admin1")
     assert gj.status_code == 200 and gj.headers["content-type"].startswith("application/geo+json")
     names = {f["properties"]["adm1_name"] for f in gj.json()["features"]}
@@ -479,3 +482,206 @@ def test_sources_and_reviews(client):
     assert client.get("/api/reviews").json() == []
     assert client.get("/api/reviews", params={"entity": "planet"}).status_code == 422
     assert client.get("/api/reviews", params={"limit": -3}).status_code == 422
+
+
+# ----------------------------------------------------------------------------- bounds on every write
+
+
+def _sizes(store: Store) -> dict:
+    return store.counts()  # rows per table: reviews, actors, aliases, places...
+
+
+HUGE = 9223372036854775808  # 2**63: one past SQLite's INTEGER
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"fatalities": HUGE},
+        {"fatalities": -HUGE},
+        {"fatalities": 10**40},
+        {"fatalities": 100_001},
+        {"injured": HUGE},
+        {"injured": 100_001},
+        {"time_precision": HUGE},
+        {"hedged": HUGE},
+        {"event_date": "9999-12-31"},
+        {"event_date": "0001-01-01"},
+        {"event_date": "1899-12-31"},
+        {"event_date": "2999-01-01"},
+        {"actor1": "A" * 100_000},
+        {"actor2": "B" * 301},
+        {"location": "L" * 301},
+        {"admin1": "X" * 301},
+        {"latitude": 10**400, "longitude": 36},
+        {"latitude": 35, "longitude": -HUGE},
+        {"event_type": "E" * 100_000},
+    ],
+)
+def test_out_of_bounds_edits_are_422_and_store_nothing(w, body):
+    ev = w.events()[0]
+    before = _sizes(w.store)
+    r = w.client.patch(f"/api/events/{ev['id']}", json=body, headers=w.auth)
+    assert r.status_code == 422, (list(body), r.status_code, r.text[:300])
+    assert r.json()["detail"]
+    assert _sizes(w.store) == before  # no review row, no provisional actor, no place
+    assert w.client.get(f"/api/events/{ev['id']}").json()["reviews"] == []
+
+
+def test_json_ints_beyond_64_bits_are_422_everywhere(w):
+    ev = w.events()[0]
+    aid = w.client.get("/api/actors").json()[0]["id"]
+    before = _sizes(w.store)
+    raw = [
+        ("patch", f"/api/events/{ev['id']}", b'{"fatalities": 9223372036854775808}'),
+        ("patch", f"/api/events/{ev['id']}", b'{"fatalities": 1' + b"0" * 5000 + b"}"),
+        ("patch", f"/api/events/{ev['id']}", b'{"latitude": 1e400, "longitude": 1}'),
+        ("patch", f"/api/events/{ev['id']}", b'{"event_date": 99999999999999999999999}'),
+        ("post", f"/api/events/{ev['id']}/confirm", b'{"note": 18446744073709551616}'),
+        ("post", f"/api/events/{ev['id']}/reject", b'{"note": 18446744073709551616}'),
+        ("post", f"/api/actors/{aid}/aliases", b'{"alias": 18446744073709551616}'),
+        ("post", f"/api/actors/{aid}/merge", b'{"other_id": 18446744073709551616}'),
+        ("post", f"/api/actors/{aid}/split", b'{"name": "x", "aliases": [18446744073709551616]}'),
+    ]
+    for method, url, body in raw:
+        r = getattr(w.client, method)(url, content=body, headers={**w.auth, "Content-Type": "application/json"})
+        assert r.status_code == 422, (url, body[:60], r.status_code, r.text[:300])
+    for params in ({"limit": str(HUGE)}, {"offset": str(HUGE)}, {"offset": "1" + "0" * 5000}):
+        assert w.client.get("/api/events", params=params).status_code == 422, params
+    assert w.client.get("/api/reviews", params={"limit": str(HUGE)}).status_code == 422
+    assert _sizes(w.store) == before
+
+
+def test_bounds_are_inclusive(w):
+    from datetime import datetime, timedelta, timezone
+
+    ev = w.events()[0]
+    tomorrow = (datetime.now(timezone.utc).date() + timedelta(days=1)).isoformat()
+    for body in ({"fatalities": 100_000}, {"injured": 0}, {"event_date": "1900-01-01"}, {"event_date": tomorrow},
+                 {"actor2": "N" * 300}, {"latitude": -90, "longitude": 180}):
+        r = w.client.patch(f"/api/events/{ev['id']}", json=body, headers=w.auth)
+        assert r.status_code == 200, (body, r.text[:300])
+    out = w.client.get(f"/api/events/{ev['id']}").json()
+    assert out["fatalities"] == 100_000 and out["event_date"] == tomorrow and out["actor2"] == "N" * 300
+
+
+def test_actor_and_note_bounds(w):
+    actors = w.client.get("/api/actors").json()
+    hts = next(a for a in actors if a["name"] == "Hayat Tahrir al-Sham")
+    ev = w.events()[0]
+    before = _sizes(w.store)
+    n_reviews = len(w.client.get("/api/reviews").json())
+    bad = [
+        ("post", f"/api/actors/{hts['id']}/aliases", {"alias": "a" * 301}),
+        ("post", f"/api/actors/{hts['id']}/aliases", {"alias": "a" * 100_000}),
+        ("post", f"/api/actors/{hts['id']}/split", {"name": "n" * 301, "aliases": ["HTS"]}),
+        ("post", f"/api/actors/{hts['id']}/split", {"name": "ok", "aliases": ["HTS", "a" * 301]}),
+        ("post", f"/api/actors/{hts['id']}/split", {"name": "ok", "aliases": ["HTS"] * 101}),
+        ("post", f"/api/actors/{hts['id']}/merge", {"other_id": "x" * 256}),
+        ("post", f"/api/events/{ev['id']}/reject", {"note": "n" * 2001}),
+        ("post", f"/api/events/{ev['id']}/confirm", {"note": "n" * 100_000}),
+    ]
+    for method, url, body in bad:
+        r = getattr(w.client, method)(url, json=body, headers=w.auth)
+        assert r.status_code == 422, (url, r.status_code, r.text[:200])
+    assert _sizes(w.store) == before and len(w.client.get("/api/reviews").json()) == n_reviews
+    # the limits themselves are fine
+    r = w.client.post(f"/api/actors/{hts['id']}/aliases", json={"alias": "a" * 300}, headers=w.auth)
+    assert r.status_code == 201, r.text[:200]
+    r = w.client.post(f"/api/events/{ev['id']}/reject", json={"note": "n" * 2000}, headers=w.auth)
+    assert r.status_code == 200, r.text[:200]
+
+
+def test_store_checks_edits_without_the_api(w):
+    """The store's own checks (what a CLI or a script meets): ValueError, nothing written."""
+    ev = w.events()[0]
+    before = _sizes(w.store)
+    for changes in ({"fatalities": HUGE}, {"fatalities": 100_001}, {"injured": -1}, {"event_date": "9999-12-31"},
+                    {"event_date": "0001-01-01"}, {"actor1": "A" * 100_000}, {"actor2": 12}, {"location": "L" * 301},
+                    {"latitude": float("nan"), "longitude": 1.0}, {"latitude": 1.0, "longitude": 1e308},
+                    {"time_precision": True}, {"iso": HUGE}, {"inter1": HUGE}, {"assoc_actor_1": ["x" * 301]},
+                    {"assoc_actor_1": "not a list"}, {"claimant": "c" * 301}, {"sub_event_type": ["x"]}, [1, 2]):
+        with pytest.raises(ValueError):
+            w.store.update_event(ev["id"], changes, "script")
+    with pytest.raises(ValueError):
+        w.store.add_alias(ev["actor1_id"], "a" * 301, "script")
+    with pytest.raises(ValueError):
+        w.store.split_actor(ev["actor1_id"], ["x" * 301], "new", "script")
+    with pytest.raises(ValueError):
+        w.store.reject_event(ev["id"], "script", "n" * 2001)
+    assert _sizes(w.store) == before and w.store.reviews() == []
+
+
+def test_csv_export_neutralises_reviewer_formulas(w):
+    ev = _binnish_feb(w.events())[0]
+    r = w.client.patch(f"/api/events/{ev['id']}", json={"actor2": '=HYPERLINK("http://evil.example","x")',
+                                                        "location": "@SUM(A1:A9)", "latitude": -33.25, "longitude": -70.5},
+                       headers=w.auth)
+    assert r.status_code == 200, r.text
+    text = w.client.get("/api/events.csv").text
+    row = next(x for x in csv.DictReader(io.StringIO(text)) if x["event_id_cnty"] == ev["event_id_cnty"])
+    assert row["actor2"] == '\'=HYPERLINK("http://evil.example","x")' and row["location"] == "'@SUM(A1:A9)"
+    assert (row["latitude"], row["longitude"]) == ("-33.25", "-70.5")  # numbers stay numbers
+    for cells in csv.reader(io.StringIO(text)):
+        for v in cells:
+            assert not v or v[0] not in "=+@\t\r" and not (v[0] == "-" and not v[1:2].isdigit()), v
+
+
+# ----------------------------------------------------------------------------- /docs, offline
+
+
+def test_docs_are_served_from_local_files(client):
+    r = client.get("/docs")
+    assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+    import re
+
+    urls = re.findall(r'(?:src|href)\s*=\s*["\']([^"\']+)', r.text)
+    assert urls and all(u.startswith("/") and not u.startswith("//") for u in urls), urls
+    assert "http://" not in r.text and "https://" not in r.text and "cdn" not in r.text.lower()
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self' 'sha256-" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    for u in urls:
+        got = client.get(u)
+        assert got.status_code == 200 and got.content, u
+    js = client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js")
+    assert "javascript" in js.headers["content-type"] and b"SwaggerUIBundle" in js.content
+    assert "text/css" in client.get("/static/vendor/swagger-ui/swagger-ui.css").headers["content-type"]
+    assert "Apache License" in client.get("/static/vendor/swagger-ui/LICENSE").text
+    assert client.get("/openapi.json").status_code == 200
+    assert client.get("/redoc").status_code == 404  # not vendored, so not served
+    # every other page keeps the strict policy
+    assert client.get("/").headers["content-security-policy"].startswith("default-src 'self'; script-src 'self';")
+
+
+def test_vendored_files_match_the_lockfile():
+    import json as _json
+
+    root = Path(__file__).resolve().parents[1]
+    lock = _json.loads((root / "tools" / "web" / "package-lock.json").read_text())
+    pinned = lock["packages"]["node_modules/swagger-ui-dist"]["version"]
+    assert _json.loads((root / "tools" / "web" / "package.json").read_text())["dependencies"]["swagger-ui-dist"] == pinned
+    vendor = root / "src" / "frontlines" / "web" / "vendor" / "swagger-ui"
+    assert (vendor / "VERSION").read_text().split() == ["swagger-ui-dist", pinned]
+    for f in ("swagger-ui-bundle.js", "swagger-ui.css", "LICENSE"):
+        assert (vendor / f).stat().st_size > 0
+
+
+def test_review_cli_checks_names(seeded_file, tmp_path):
+    from typer.testing import CliRunner
+
+    from frontlines.cli import app
+
+    path = tmp_path / "cli.db"
+    shutil.copy(seeded_file, path)
+    with Store(path) as s:
+        before = s.counts()
+        eids = [e["id"] for e in s.events()[:2]]
+    runs = [["token", "create", "--name", "n" * 301], ["token", "create", "--name", "n" * 100_000],
+            ["split", eids[0], "--who", "w" * 301], ["merge", *eids, "--who", "w" * 100_000]]
+    for args in runs:
+        res = CliRunner().invoke(app, [*args, "--db", str(path)])
+        assert res.exit_code == 2 and "too long" in res.output, (args[:2], res.exit_code, res.output[-300:])
+    with Store(path) as s:
+        assert s.counts() == before and s.tokens() == []
+    res = CliRunner().invoke(app, ["token", "create", "--name", "n" * 300, "--db", str(path)])
+    assert res.exit_code == 0, res.output

@@ -276,3 +276,34 @@ def test_article_text_is_escaped(env):
     assert env["dialogs"] == []
     assert page.evaluate("() => window.__pwned") is None
     assert not [e for e in env["errors"] if "pwned" in e]
+
+
+def test_docs_render_offline(env):
+    """/docs (Swagger UI) works with nothing but our server: every other host is cut off, no CSP refusals."""
+    context = env["page"].context.browser.new_context()
+    page = context.new_page()
+    origin = env["url"].rstrip("/")
+    outside: list[str] = []
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+
+    def gate(route):
+        if route.request.url.startswith(origin + "/"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", gate)
+    try:
+        page.goto(f"{origin}/docs")
+        page.wait_for_selector(".opblock-summary-path", timeout=20000)
+        paths = page.eval_on_selector_all(".opblock-summary-path", "els => els.map(e => e.textContent)")
+        assert "/api/events" in paths and "/api/events/{event_id}" in paths and len(paths) >= 15
+        page.locator(".opblock-summary").first.click()
+        page.wait_for_selector(".opblock .parameters, .opblock .opblock-description-wrapper", timeout=10000)
+        assert outside == [], outside
+        assert not [m for m in console if "Content Security Policy" in m or "pageerror" in m], console
+    finally:
+        context.close()

@@ -70,6 +70,18 @@ def _parse_day(value: str | None, name: str) -> date | None:
         raise typer.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD)", param_hint=name)
 
 
+def _reviewer(name: str | None, param: str) -> str | None:
+    """A reviewer or token name within the store's bounds (frontlines.store.limits), else a usage error."""
+    from .store import limits
+
+    if name is None:
+        return None
+    try:
+        return limits.check_name(name, param.lstrip("-"))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=param) from None
+
+
 def process_into_store(paths: list[str], store, pipeline, *, only_ids: set[str] | None = None, quiet: bool = False) -> dict:
     """Run the pipeline over paths into the store; failures are reported and recorded, never fatal."""
     from .ingest import count_inputs, iter_documents
@@ -406,6 +418,7 @@ def token_create(
     db: DbOpt = None,
 ):
     """Create a bearer token for review (printed once; only its hash is stored)."""
+    name = _reviewer(name, "--name")
     store = _store(db)
     try:
         token = store.create_token(name)
@@ -602,6 +615,7 @@ def split_cmd(
     """Undo a merge: the event stands alone and later runs never merge it back."""
     from .merge import split_event
 
+    who = _reviewer(who, "--who")
     try:
         res = split_event(_store(db), event_id, who)
     except (KeyError, ValueError) as exc:
@@ -618,6 +632,7 @@ def merge_cmd(
     """Merge events by hand: later runs never split them."""
     from .merge import merge_manual
 
+    who = _reviewer(who, "--who")
     try:
         res = merge_manual(_store(db), event_ids, who)
     except (KeyError, ValueError) as exc:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from typing import IO
 
 ACLED_COLUMNS = [
@@ -63,6 +64,31 @@ _DISORDER_BY_SUB_EVENT = {
     "Mob violence": POLITICAL_VIOLENCE,
 }
 CIVILIANS_INTER = 7
+
+# CSV injection (OWASP): a spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def safe_cell(value):
+    """A CSV cell no spreadsheet will execute: text starting with = + - @ tab CR or LF gets a leading '.
+
+    Numbers (ints, floats, and text that is just a number such as "-3" or "-35.2") are left as they are,
+    so negative coordinates stay numbers; None and other non-text values pass through unchanged.
+    Every CSV writer of the project sends its cells through this.
+    """
+    if not isinstance(value, str) or not value or not value.startswith(FORMULA_TRIGGERS):
+        return value
+    if _NUMBER.fullmatch(value):
+        return value
+    return "'" + value
+
+
+def safe_row(row):
+    """`safe_cell` over a dict's values or a sequence's items (same shape back)."""
+    if isinstance(row, dict):
+        return {k: safe_cell(v) for k, v in row.items()}
+    return [safe_cell(v) for v in row]
 
 
 def disorder_type(event_type: str | None, sub_event_type: str | None = None) -> str:
@@ -148,12 +174,15 @@ def acled_row(event: dict) -> dict:
 
 
 def write_acled_csv(events: list[dict], fh: IO[str]) -> int:
-    """ACLED-style CSV: exactly ACLED_COLUMNS, in order. Open `fh` with newline=""."""
+    """ACLED-style CSV: exactly ACLED_COLUMNS, in order. Open `fh` with newline="".
+
+    Text cells that a spreadsheet would run as a formula are neutralised (`safe_cell`).
+    """
     writer = csv.DictWriter(fh, fieldnames=ACLED_COLUMNS, extrasaction="raise")
     writer.writeheader()
     n = 0
     for ev in events:
-        writer.writerow(acled_row(ev))
+        writer.writerow(safe_row(acled_row(ev)))
         n += 1
     return n
 

@@ -1143,14 +1143,16 @@ def load_pack(name_or_path: str | Path = "syria") -> KnowledgePack:
 
 def write_places_csv(path: Path, places: Iterable[Place]) -> None:
     with path.open("w", encoding="utf-8", newline="") as fh:
+        from .export import safe_row  # cells a spreadsheet would run as formulas get a leading '
+
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(PLACE_COLUMNS)
         for p in places:
-            w.writerow([
+            w.writerow(safe_row([
                 p.id, p.name, p.kind, f"{p.lat:.5f}", f"{p.lon:.5f}", p.admin1 or "", p.admin2 or "",
                 p.admin3 or "", "|".join(p.variants), p.arabic or "",
                 "" if p.population is None else p.population, p.source,
-            ])
+            ]))
 
 
 def geonames_kind(feature_class: str, feature_code: str, population: int) -> str | None:

@@ -1,26 +1,49 @@
 """FastAPI app: the JSON API under /api/ and the single-page app (src/frontlines/web) at /."""
+import base64
+import hashlib
 import io
+import math
+import re
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Path as PathParam, Query, Request, status
-from fastapi.responses import FileResponse, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..export import write_acled_csv
 from ..models import EVENT_TYPES, RELATION_TYPES
+from ..store import limits
 from ..store.db import REVIEW_STATES, ReviewConflict
 from .auth import require_token
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+# Swagger UI, vendored from npm (tools/web/package.json, copied by tools/vendor_web.py): /docs loads nothing remote.
+SWAGGER_UI = "/static/vendor/swagger-ui"
 
-# Served on every response but the interactive docs: nothing but our own files may run or load.
+# Served on every response: nothing but our own files may run or load. /docs adds the hash of the
+# one inline script FastAPI's Swagger page carries (docs_csp), nothing else.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+
+
+def docs_csp(html: str) -> str:
+    """CSP for a page whose inline <script>s are allowed by their SHA-256 (and no other inline code)."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(m.group(1).encode()).digest()).decode() + "'"
+        for m in _INLINE_SCRIPT.finditer(html)
+    )
+    return CSP.replace("script-src 'self'", f"script-src 'self' {hashes}".rstrip(), 1)
 
 EVENT_SORT_KEYS = (
     "event_date", "event_type", "sub_event_type", "actor1", "actor2", "location", "admin1", "admin2",
@@ -45,47 +68,60 @@ class Problem(BaseModel):
     detail: Any = Field(description="What was wrong with the request.")
 
 
+# The same bounds the store enforces (frontlines.store.limits), declared here too so a bad request is
+# answered 422 with the field named, and the limits show in the OpenAPI schema.
+Name = Annotated[str, Field(max_length=limits.MAX_NAME)]
+Count = Annotated[int, Field(ge=0, le=limits.MAX_COUNT)]
+
+
 class EventPatch(BaseModel):
     """Fields a reviewer may change; only the ones sent are changed (and then never overwritten by a re-run)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    event_type: str | None = Field(None, description="ACLED event type (see /api/meta).")
-    sub_event_type: str | None = Field(None, description="ACLED sub-event type belonging to event_type.")
-    event_date: date | None = Field(None, description="YYYY-MM-DD")
+    event_type: str | None = Field(None, max_length=200, description="ACLED event type (see /api/meta).")
+    sub_event_type: str | None = Field(None, max_length=200, description="ACLED sub-event type belonging to event_type.")
+    event_date: date | None = Field(
+        None, description=f"YYYY-MM-DD, from {limits.MIN_EVENT_DATE.isoformat()} to tomorrow (UTC).")
     time_precision: Literal[1, 2, 3] | None = None
-    actor1: str | None = Field(None, description="Actor name, alias or id (unknown names become provisional actors).")
-    actor2: str | None = Field(None, description="Actor name, alias or id; empty string or null clears it.")
-    location: str | None = Field(None, description="Place name; resolved in the pack's gazetteer unless latitude/longitude are sent.")
+    actor1: Name | None = Field(None, description="Actor name, alias or id (unknown names become provisional actors).")
+    actor2: Name | None = Field(None, description="Actor name, alias or id; empty string or null clears it.")
+    location: Name | None = Field(None, description="Place name; resolved in the pack's gazetteer unless latitude/longitude are sent.")
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
-    admin1: str | None = None
-    admin2: str | None = None
-    admin3: str | None = None
-    fatalities: int | None = Field(None, ge=0)
-    injured: int | None = Field(None, ge=0)
+    admin1: Name | None = None
+    admin2: Name | None = None
+    admin3: Name | None = None
+    fatalities: Count | None = Field(None, description=f"0 to {limits.MAX_COUNT:,}.")
+    injured: Count | None = Field(None, description=f"0 to {limits.MAX_COUNT:,}.")
     hedged: bool | None = None
+
+    @field_validator("event_date")
+    @classmethod
+    def _date_in_range(cls, v: date | None) -> date | None:
+        return limits.check_event_date(v)
 
 
 class ReviewNote(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    note: str | None = Field(None, max_length=2000, description="Why (kept in the audit log).")
+    note: str | None = Field(None, max_length=limits.MAX_NOTE, description="Why (kept in the audit log).")
 
 
 class AliasIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    alias: str = Field(min_length=1, max_length=500)
+    alias: str = Field(min_length=1, max_length=limits.MAX_NAME)
 
 
 class MergeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    other_id: str = Field(min_length=1, description="The actor folded into this one (it disappears).")
+    other_id: str = Field(min_length=1, max_length=limits.MAX_ID, description="The actor folded into this one (it disappears).")
 
 
 class SplitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=500, description="Name of the new actor.")
-    aliases: list[str] = Field(min_length=1, description="Aliases of this actor that belong to the new one.")
+    name: str = Field(min_length=1, max_length=limits.MAX_NAME, description="Name of the new actor.")
+    aliases: list[Name] = Field(min_length=1, max_length=limits.MAX_LIST,
+                                description="Aliases of this actor that belong to the new one.")
 
 
 class EventList(BaseModel):
@@ -121,6 +157,21 @@ def _sort_key(field: str):
     return key
 
 
+def _printable(value, limit: int = 200):
+    """`value` with non-finite floats and 64-bit-busting ints as text and long text cut: JSON-safe and short."""
+    if isinstance(value, dict):
+        return {k: _printable(v, limit) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_printable(v, limit) for v in value[:50]]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 63:
+        return "a number too large"
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + f"… ({len(value):,} characters)"
+    return value
+
+
 def _bad(exc: Exception) -> HTTPException:
     if isinstance(exc, ReviewConflict):
         return HTTPException(status.HTTP_409_CONFLICT, str(exc))
@@ -151,6 +202,8 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
             "`frontlines run` never overwrites a field a person set."
         ),
         openapi_tags=TAGS,
+        docs_url=None,  # served below from the vendored Swagger UI, not a CDN
+        redoc_url=None,
     )
     app.state.store = store if store is not None else Store(db)
     app.state.pack = load_pack(pack)
@@ -162,8 +215,7 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
         response = await call_next(request)
-        if not request.url.path.startswith(("/docs", "/redoc")):
-            response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", CSP)  # /docs sets its own (docs_csp)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
@@ -187,6 +239,9 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
             "review_states": list(REVIEW_STATES),
             "boundary_levels": sorted(p.boundaries),
             "writes_need_token": True,
+            "limits": {"min_event_date": limits.MIN_EVENT_DATE.isoformat(),
+                       "max_event_date": limits.max_event_date().isoformat(), "max_count": limits.MAX_COUNT,
+                       "max_name": limits.MAX_NAME, "max_note": limits.MAX_NOTE},
         }
 
     @app.get("/api/boundaries/{level}", tags=["meta"], summary="The pack's boundaries at one admin level (GeoJSON)",
@@ -249,7 +304,7 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
         doc_id: Annotated[str | None, Query(max_length=255, description="Only events this document reports.")] = None,
         sort: Annotated[str, Query(description=f"One of {', '.join(EVENT_SORT_KEYS)}; prefix '-' for descending.")] = "event_date",
         limit: Annotated[int, Query(ge=1, le=10000)] = 5000,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
     ) -> dict:
         field = sort[1:] if sort.startswith("-") else sort
         if field not in EVENT_SORT_KEYS:
@@ -432,6 +487,38 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
              summary="Check a token: the name changes will be recorded under")
     def whoami(who: Who) -> dict:
         return {"who": who}
+
+    # ------------------------------------------------------------------ interactive docs, offline
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        page = get_swagger_ui_html(
+            openapi_url=app.openapi_url, title=f"{app.title} - docs",
+            swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js", swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER_UI}/favicon-32x32.png",
+            swagger_ui_parameters={"validatorUrl": None},  # no badge fetched from validator.swagger.io
+        )
+        html = page.body.decode()
+        return HTMLResponse(html, headers={"Content-Security-Policy": docs_csp(html)})
+
+    @app.exception_handler(OverflowError)
+    async def too_large(request: Request, exc: OverflowError):  # a number too large for the database
+        return JSONResponse({"detail": f"a number is too large: {exc}"}, status_code=422)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        # FastAPI's own handler echoes each bad input: an inf (JSON 1e400) made it fail with a 500,
+        # and a 100,000-character name came back whole. Same shape, inputs made printable and short.
+        return JSONResponse({"detail": _printable(jsonable_encoder(exc.errors()))}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        # FastAPI answers 400 when json.loads itself fails, e.g. on an integer of more than 4300 digits;
+        # a body we cannot read is a 422 like any other malformed JSON.
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            return JSONResponse({"detail": "the body is not JSON we can read (malformed, or a number far too large)"},
+                                status_code=422)
+        return await http_exception_handler(request, exc)
 
     # ------------------------------------------------------------------ the single-page app
 

@@ -30,6 +30,7 @@ from sqlalchemy.pool import NullPool, StaticPool
 
 from ..models import ActorRef, DocumentResult, IngestFailure, PlaceRef
 from ..names import match_key, provisional_id, slug
+from . import limits
 from .schema import (
     ActorAliasRow,
     ActorRedirectRow,
@@ -875,13 +876,62 @@ class Store:
         return row
 
     def _normalise_changes(self, s: Session, r: EventRow, changes: dict) -> dict:
-        """Validate a reviewer's changes and expand them to columns (actor name -> id, label, inter...)."""
-        from ..models import EVENT_TYPES, SUB_EVENT_TYPES
+        """Validate a reviewer's changes and expand them to columns (actor name -> id, label, inter...).
 
-        unknown = sorted(set(changes) - set(EDITABLE_COLUMNS))
+        The one place every edit is checked (the API and the CLI both come through here): types and
+        bounds (frontlines.store.limits) first, before anything is looked up or added; ValueError
+        says what was wrong.
+        """
+        from ..models import EVENT_TYPES, SUB_EVENT_TYPES
+        L = limits
+
+        if not isinstance(changes, dict):
+            raise ValueError("changes must map column names to values")
+        unknown = sorted(str(k)[:40] for k in set(changes) - set(EDITABLE_COLUMNS))
         if unknown:
             raise ValueError(f"not editable: {', '.join(unknown)}; editable: {', '.join(EDITABLE_COLUMNS)}")
         out = dict(changes)
+        for key in ("event_type", "sub_event_type"):
+            if key in out and out[key] is not None and not isinstance(out[key], str):
+                raise ValueError(f"{key} must be text")
+        if "event_date" in out:
+            out["event_date"] = L.check_event_date(out["event_date"])
+        if "time_precision" in out:
+            L.check_int(out["time_precision"], "time_precision", 1, 3)
+        if "geo_precision" in out and out["geo_precision"] is not None:
+            L.check_int(out["geo_precision"], "geo_precision", 1, 3)
+        for key in ("inter1", "inter2"):
+            if key in out and out[key] is not None:
+                L.check_int(out[key], key, 0, 8)
+        if "iso" in out and out["iso"] is not None:
+            L.check_int(out["iso"], "iso", 0, 999)
+        for key in ("fatalities", "injured"):
+            if key in out and not (out[key] is None and key == "injured"):
+                L.check_count(out[key], key)
+        for key in ("actor1", "actor2"):
+            v = out.get(key)
+            if v is not None and not (isinstance(v, str) and not v.strip()):
+                out[key] = L.check_name(v, key)
+        for key in ("actor1_id", "actor2_id", "place_id"):
+            if out.get(key) is not None:
+                out[key] = L.check_text(out[key], key, L.MAX_ID)
+        for n in ("1", "2"):
+            for key, limit in ((f"assoc_actor_{n}", L.MAX_NAME), (f"assoc_actor_{n}_ids", L.MAX_ID)):
+                if out.get(key) is None:
+                    continue
+                if not isinstance(out[key], (list, tuple)) or len(out[key]) > L.MAX_LIST:
+                    raise ValueError(f"{key} must be a list of at most {L.MAX_LIST} names")
+                out[key] = [L.check_text(v, key, limit) for v in out[key]]
+        for key in ("admin1", "admin2", "admin3", "country", "claimant"):
+            if out.get(key) is not None:
+                out[key] = L.check_text(out[key], key, blank_ok=True) or None
+        if out.get("location") is not None:
+            if isinstance(out["location"], str) and not out["location"].strip():
+                raise ValueError("location cannot be blank (null clears it)")
+            out["location"] = L.check_name(out["location"], "location")
+        for key in ("latitude", "longitude"):
+            if out.get(key) is not None:
+                out[key] = L.check_coordinate(out[key], key)
         if "event_type" in out or "sub_event_type" in out:
             et = out.get("event_type", r.event_type)
             if et not in EVENT_TYPES:
@@ -893,25 +943,6 @@ class Store:
             if SUB_EVENT_TYPES.get(sub) != et:
                 raise ValueError(f"sub_event_type {sub!r} is not a kind of {et!r}; one of: {', '.join(EVENT_TYPES[et])}")
             out["event_type"] = et
-        if "event_date" in out:
-            v = out["event_date"]
-            if isinstance(v, str):
-                try:
-                    v = date.fromisoformat(v)
-                except ValueError:
-                    raise ValueError(f"event_date {v!r} is not a date (YYYY-MM-DD)") from None
-            if v is not None and not isinstance(v, date):
-                raise ValueError("event_date must be a date (YYYY-MM-DD) or null")
-            out["event_date"] = v
-        if "time_precision" in out and out["time_precision"] not in (1, 2, 3):
-            raise ValueError("time_precision must be 1, 2 or 3")
-        for key in ("fatalities", "injured"):
-            if key in out:
-                v = out[key]
-                if v is None and key == "injured":
-                    continue
-                if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                    raise ValueError(f"{key} must be a whole number >= 0")
         if "hedged" in out and not isinstance(out["hedged"], bool):
             raise ValueError("hedged must be true or false")
         for n in ("1", "2"):
@@ -931,15 +962,6 @@ class Store:
                     raise ValueError(f"unknown actor id {out[f'{key}_id']!r}")
                 out.setdefault(key, row.name)
                 out.setdefault(f"inter{n}", row.inter)
-        for k in ("latitude", "longitude"):
-            if k in out and out[k] is not None:
-                if isinstance(out[k], bool) or not isinstance(out[k], (int, float)):
-                    raise ValueError(f"{k} must be a number")
-                out[k] = float(out[k])
-        if out.get("latitude") is not None and not -90 <= out["latitude"] <= 90:
-            raise ValueError("latitude must be within -90..90")
-        if out.get("longitude") is not None and not -180 <= out["longitude"] <= 180:
-            raise ValueError("longitude must be within -180..180")
         if "location" in out:
             loc = out["location"]
             if loc is not None and not str(loc).strip():
@@ -991,6 +1013,7 @@ class Store:
         """Confirm or reject (or reopen) an event; logged like an edit."""
         if state not in REVIEW_STATES:
             raise ValueError(f"unknown review state {state!r}; one of {', '.join(REVIEW_STATES)}")
+        note = limits.check_note(note)
         with self._tx() as s:
             r = s.get(EventRow, event_id)
             if r is None:
@@ -1062,9 +1085,7 @@ class Store:
         return {**found[0], "merged_from": merged, "reviews": self.reviews(entity="actor", entity_id=actor_id)}
 
     def add_alias(self, actor_id: str, alias: str, who: str | None) -> dict:
-        alias = (alias or "").strip()
-        if not alias:
-            raise ValueError("alias cannot be empty")
+        alias = limits.check_name("" if alias is None else alias, "alias")
         with self._tx() as s:
             if s.get(ActorRow, actor_id) is None:
                 raise KeyError(actor_id)
@@ -1151,7 +1172,10 @@ class Store:
         name = (name or "").strip()
         if not name:
             raise ValueError("the new actor needs a name")
-        wanted = [a.strip() for a in aliases if a and a.strip()]
+        name = limits.check_name(name, "name")
+        if not isinstance(aliases, (list, tuple)) or len(aliases) > limits.MAX_LIST:
+            raise ValueError(f"aliases must be a list of at most {limits.MAX_LIST} names")
+        wanted = [limits.check_name(a, "alias") for a in aliases if a is not None and (not isinstance(a, str) or a.strip())]
         if not wanted:
             raise ValueError("name at least one alias to move")
         with self._tx() as s:

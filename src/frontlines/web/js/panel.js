@@ -107,15 +107,17 @@ export class Drawer {
     fillSubs();
     const dl = h("datalist", { id: "actor-names" }, this.app.actors.map((a) => h("option", { value: a.name })));
     const input = (name, value, attrs = {}) => h("input", { name, value: value ?? "", ...attrs });
+    const lim = meta.limits || {}; // the server's bounds (frontlines.store.limits); it checks them again
+    const nameMax = lim.max_name || 300;
     const st = this.status();
     const form = h("form", { class: "review", id: "review-form" },
       h("label", {}, "type"), typeSel,
       h("label", {}, "sub-event"), subSel,
-      h("label", {}, "date"), input("event_date", ev.event_date, { type: "date" }),
-      h("label", {}, "actor 1"), input("actor1", ev.actor1, { list: "actor-names" }),
-      h("label", {}, "actor 2"), input("actor2", ev.actor2, { list: "actor-names" }),
-      h("label", {}, "place"), input("location", ev.location),
-      h("label", {}, "fatalities"), input("fatalities", ev.fatalities ?? 0, { type: "number", min: 0, step: 1 }),
+      h("label", {}, "date"), input("event_date", ev.event_date, { type: "date", min: lim.min_event_date, max: lim.max_event_date }),
+      h("label", {}, "actor 1"), input("actor1", ev.actor1, { list: "actor-names", maxlength: nameMax }),
+      h("label", {}, "actor 2"), input("actor2", ev.actor2, { list: "actor-names", maxlength: nameMax }),
+      h("label", {}, "place"), input("location", ev.location, { maxlength: nameMax }),
+      h("label", {}, "fatalities"), input("fatalities", ev.fatalities ?? 0, { type: "number", min: 0, max: lim.max_count || 100000, step: 1 }),
       dl,
       h("div", { class: "actions" },
         h("button", { type: "submit", class: "primary", id: "save-edit" }, "Save edits"),
@@ -245,7 +247,7 @@ export class Drawer {
       }
     };
     const aliasForm = h("form", { class: "review", id: "alias-form" },
-      h("label", {}, "new alias"), h("input", { name: "alias", required: true }),
+      h("label", {}, "new alias"), h("input", { name: "alias", required: true, maxlength: (this.app.meta.limits || {}).max_name || 300 }),
       h("div", { class: "actions" }, h("button", { type: "submit" }, "Add alias")));
     aliasForm.addEventListener("submit", (e) => {
       e.preventDefault();
@@ -267,7 +269,7 @@ export class Drawer {
     const checks = a.aliases.map((al) => h("label", { class: "chip" }, h("input", { type: "checkbox", value: al }), al));
     const splitForm = h("form", { class: "review", id: "split-form" },
       h("label", {}, "aliases to move"), h("div", { class: "chips" }, checks),
-      h("label", {}, "new actor name"), h("input", { name: "name" }),
+      h("label", {}, "new actor name"), h("input", { name: "name", maxlength: (this.app.meta.limits || {}).max_name || 300 }),
       h("div", { class: "actions" }, h("button", { type: "submit" }, "Split off")));
     splitForm.addEventListener("submit", (e) => {
       e.preventDefault();
