@@ -744,8 +744,8 @@ class Store:
             return [
                 {
                     "id": r.id,
-                    "started_at": _iso(r.started_at),
-                    "finished_at": _iso(r.finished_at),
+                    "started_at": _iso_utc(r.started_at),
+                    "finished_at": _iso_utc(r.finished_at),
                     "paths": list(r.paths or []),
                     "documents": r.documents,
                     "events": r.events,
@@ -960,7 +960,7 @@ class Store:
             "published_confidence": r.published_confidence,
             "published_note": r.published_note,
             "extra": dict(r.extra or {}),
-            "ingested_at": _iso(r.ingested_at),
+            "ingested_at": _iso_utc(r.ingested_at),
         }
 
     def documents(self) -> list[dict]:
@@ -1010,7 +1010,7 @@ class Store:
                     "line": r.line,
                     "reason": r.reason,
                     "run_id": r.run_id,
-                    "created_at": _iso(r.created_at),
+                    "created_at": _iso_utc(r.created_at),
                 }
                 for r in rows
             ]
@@ -1212,7 +1212,7 @@ class Store:
             rows = rows[-limit:]
         return [
             {"id": r.id, "entity": r.entity, "entity_id": r.entity_id, "field": r.field, "before": r.before,
-             "after": r.after, "who": r.who, "at": _iso(r.at)}
+             "after": r.after, "who": r.who, "at": _iso_utc(r.at)}
             for r in rows
         ]
 
@@ -1419,8 +1419,14 @@ class Store:
         if not name:
             raise ValueError("a token needs a name (recorded as who made each change)")
         token = "fl_" + secrets.token_urlsafe(32)
-        with self._tx() as s:
-            s.add(ApiTokenRow(name=name, token_hash=_token_hash(token), created_at=utcnow()))
+        taken = ValueError(f"token name {name!r} is taken (names are unique: they record who made each change)")
+        try:
+            with self._tx() as s:
+                if s.scalar(select(ApiTokenRow.id).where(ApiTokenRow.name == name).limit(1)) is not None:
+                    raise taken
+                s.add(ApiTokenRow(name=name, token_hash=_token_hash(token), created_at=utcnow()))
+        except IntegrityError:  # a concurrent create of the same name won
+            raise taken from None
         return token
 
     def check_token(self, token: str | None) -> str | None:
@@ -1437,7 +1443,7 @@ class Store:
     def tokens(self) -> list[dict]:
         with self._read() as s:
             rows = s.scalars(select(ApiTokenRow).order_by(ApiTokenRow.id)).all()
-            return [{"id": r.id, "name": r.name, "created_at": _iso(r.created_at), "last_used_at": _iso(r.last_used_at)}
+            return [{"id": r.id, "name": r.name, "created_at": _iso_utc(r.created_at), "last_used_at": _iso_utc(r.last_used_at)}
                     for r in rows]
 
     def revoke_token(self, token_id: int) -> bool:
