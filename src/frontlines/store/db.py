@@ -336,9 +336,12 @@ class Store:
             if self.path is not None:
                 with _file_lock(self.path.with_name(self.path.name + ".lock")):
                     if not self._at_head():
+                        raw = mig.raw_connection()  # outside any transaction: journal_mode needs that
+                        try:
+                            raw.driver_connection.execute("PRAGMA journal_mode=WAL")
+                        finally:
+                            raw.close()
                         upgrade(mig)
-                        with mig.connect() as conn:
-                            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
             else:
                 upgrade(mig, lock=mig.dialect.name == "postgresql")
         finally:
@@ -355,6 +358,18 @@ class Store:
         elif for_migrations:
             kwargs["poolclass"] = NullPool
         engine = create_engine(self.url, **kwargs)
+        if for_migrations and not self._memory:
+
+            @event.listens_for(engine, "connect")
+            def _no_implicit_begin(dbapi_conn, _record):  # pragma: no cover - trivial
+                dbapi_conn.isolation_level = None
+
+            @event.listens_for(engine, "begin")
+            def _begin_migration(conn):  # pragma: no cover - trivial
+                # the whole upgrade is one transaction (SQLite DDL is transactional): a crash
+                # mid-way leaves the previous revision, never a half-built schema
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+
         if not for_migrations:
             memory = self._memory
 
