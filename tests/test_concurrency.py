@@ -306,3 +306,44 @@ def test_changed_source_keeps_its_review(tmp_path: Path):
     assert len(after) == len({e["id"] for e in after})
     store.close()
     assert _integrity(tmp_path / "c.db") == "ok"
+
+
+# ----------------------------------------------------------------------------- crashes
+
+
+def _documents_in(db: Path) -> int:
+    try:
+        con = sqlite3.connect(db, timeout=30)
+        try:
+            return con.execute("SELECT count(*) FROM documents").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
+@pytest.mark.slow
+def test_kill_9_at_several_points_then_a_rerun_equals_a_clean_run(tmp_path: Path):
+    src = _fakes(tmp_path / "k.jsonl", 40)
+    clean = tmp_path / "clean.db"
+    _finish(_run(clean, src))
+
+    db = tmp_path / "killed.db"
+    # right at the start (opening / migrating), then mid-run at a few document counts
+    for stop in (None, 5, 18, 33):
+        proc = _run(db, src)
+        deadline = time.monotonic() + 300
+        if stop is None:
+            time.sleep(0.3)
+        else:
+            while _documents_in(db) < stop and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+        proc.kill()  # SIGKILL
+        proc.wait()
+        assert _integrity(db) == "ok"
+    _finish(_run(db, src))
+    assert _integrity(db) == "ok"
+    assert _content_counts(db) == _content_counts(clean)
+    with Store(db) as s, Store(clean) as c:
+        strip = lambda evs: sorted((e["id"], e["fatalities"], e["cluster_id"], e["event_date"]) for e in evs)  # noqa: E731
+        assert strip(s.events()) == strip(c.events())
