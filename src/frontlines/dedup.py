@@ -169,7 +169,7 @@ def dedup_store(store, *, threshold: float = THRESHOLD) -> list[Duplicate]:
 
     fresh: list[DocumentSignatureRow] = []
     # hashing runs in a read transaction; only the short write below takes SQLite's write lock
-    with getattr(store, "_read", store._tx)() as s:
+    with store._read() as s:
         docs = list(s.execute(select(DocumentRow.id, DocumentRow.published, DocumentRow.content_hash)))
         known = {r.doc_id: r for r in s.scalars(select(DocumentSignatureRow))}
         stale = [d.id for d in docs if d.id not in known or known[d.id].content_hash != d.content_hash
@@ -222,7 +222,7 @@ def appearances(store) -> dict[str, list[dict]]:
     from .store.schema import AppearanceRow
 
     out: dict[str, list[dict]] = {}
-    with store._tx() as s:
+    with store._read() as s:
         for r in s.scalars(select(AppearanceRow).order_by(AppearanceRow.duplicate_of, AppearanceRow.doc_id)):
             out.setdefault(r.duplicate_of, []).append({"doc_id": r.doc_id, "similarity": r.similarity})
     return out

@@ -5,6 +5,15 @@ SQLite by default (`platformdirs.user_data_dir("frontlines")/frontlines.db`), ov
 URL (e.g. `postgresql+psycopg://user@host/frontlines`). Opening a Store runs the packaged Alembic
 migrations up to `head`, so a fresh file gets the schema and an old one gets upgraded.
 
+Concurrency: several processes (runs, the workbench) may share one store.
+- Migrations run once, under a lock: `fcntl.flock` on `<db>.lock` for SQLite (the whole upgrade is
+  one transaction), `pg_advisory_xact_lock` for PostgreSQL. An open that finds the schema at head
+  (one read of `alembic_version`) runs no DDL and takes no lock.
+- SQLite runs in WAL mode with a 30 s busy timeout. Write transactions (`_tx`) begin IMMEDIATE, so
+  writers queue for the write lock instead of failing when a read lock cannot be upgraded; read
+  transactions (`_read`) stay deferred and never wait. Writes are short: one document per
+  transaction in `save_result`, which also survives a concurrent writer storing the same document.
+
 Everything the read methods return is a plain JSON-able dict (dates as ISO strings).
 """
 from __future__ import annotations
