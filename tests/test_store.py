@@ -412,3 +412,219 @@ def test_in_memory_store():
     with Store("sqlite:///:memory:") as s:
         s.save_result(make_result())
         assert len(s.events()) == 2
+
+
+# ----------------------------------------------------------------------------- changed sources keep their reviews
+
+
+def _reworded(text: str, old: str, new: str, ev: EventRecord) -> EventRecord:
+    """`ev` as extraction would give it after `old` became `new` in the source (same facts)."""
+    from dataclasses import replace
+
+    shift = len(new) - len(old)
+    cut = text.find(old)
+    start = ev.evidence_start + (shift if ev.evidence_start > cut else 0)
+    evidence = ev.evidence.replace(old, new)
+    return replace(ev, evidence=evidence, evidence_start=start, evidence_end=start + len(evidence))
+
+
+def test_event_key_ignores_offsets_and_whitespace():
+    ev = make_result().events[1]
+    from dataclasses import replace
+
+    assert replace(ev, evidence_start=ev.evidence_start + 7, evidence_end=ev.evidence_end + 7).key() == ev.key()
+    assert replace(ev, evidence="An  air strike hit the capital,\nkilling three, activists said.").key() == ev.key()
+    assert replace(ev, evidence="Another sentence.").key() != ev.key()
+    assert replace(ev, doc_id="doc2").key() != ev.key()
+
+
+def test_one_byte_earlier_keeps_event_ids_and_edits(store: Store):
+    r1 = make_result()
+    store.save_result(r1)
+    strike = next(e for e in store.events() if e["sub_event_type"] == "Air/drone strike")
+    store.update_event(strike["id"], {"fatalities": 9}, "alice")
+    text = r1.document.text.replace("Monday", "Mondays")  # earlier than the strike: its offsets move
+    events = [_reworded(r1.document.text, "Monday", "Mondays", ev) for ev in r1.events]
+    store.save_result(make_result(text=text, events=events))
+    evs = store.events()
+    # the strike's sentence is untouched: same id; the clash's own sentence changed (unreviewed: new id)
+    assert len(evs) == 2 and {e["id"] for e in evs} == {strike["id"], events[0].key()}
+    assert events[1].key() == r1.events[1].key() == strike["id"]
+    kept = next(e for e in evs if e["id"] == strike["id"])
+    assert kept["fatalities"] == 9 and kept["review_state"] == "edited"
+    assert kept["sources"][0]["evidence_start"] == text.find("An air")
+
+
+@pytest.mark.parametrize("state", ["edited", "confirmed", "rejected"])
+def test_changed_evidence_carries_the_review_over(store: Store, state: str):
+    r1 = make_result()
+    store.save_result(r1)
+    strike = next(e for e in store.events() if e["sub_event_type"] == "Air/drone strike")
+    sid = strike["id"]
+    store.update_event(sid, {"fatalities": 9}, "alice")
+    if state != "edited":
+        store.set_review_state(sid, state, "alice")
+    # the strike's own sentence changes: its key changes, but it is the same event
+    text = r1.document.text.replace("killing three", "killing 3")
+    events = [_reworded(r1.document.text, "killing three", "killing 3", ev) for ev in r1.events]
+    assert events[1].key() != sid
+    counts = store.save_result(make_result(text=text, events=events))
+    assert counts["events"] == 1  # only the unreviewed clash is re-created (as before)
+    evs = store.events()
+    assert len(evs) == 2 and sid in {e["id"] for e in evs} and events[1].key() not in {e["id"] for e in evs}
+    kept = store.event(sid)
+    assert kept["fatalities"] == 9 and kept["review_state"] == state
+    assert kept["sources"][0]["evidence"] == events[1].evidence  # the new version's source
+    fields = [r["field"] for r in kept["reviews"]]
+    assert fields[0] == "fatalities" and fields[-1] == "source_changed"
+    assert kept["reviews"][-1]["who"] == "frontlines" and kept["reviews"][-1]["before"] == events[1].key()
+    # an unchanged re-save is still a no-op, and a later re-extraction keeps the id again
+    assert store.save_result(make_result(text=text, events=events)) == {"documents": 0, "events": 0, "relations": 0}
+
+
+def test_carry_over_matches_on_the_extracted_values_not_the_edited_ones(store: Store):
+    r1 = make_result()
+    store.save_result(r1)
+    clash = next(e for e in store.events() if e["event_type"] == "Battles")
+    store.update_event(clash["id"], {"sub_event_type": "Government regains territory", "event_date": "2024-03-03"}, "alice")
+    text = r1.document.text.replace("clashed with", "fought")
+    events = [_reworded(r1.document.text, "clashed with", "fought", ev) for ev in r1.events]
+    store.save_result(make_result(text=text, events=events))
+    evs = store.events(type="Battles")
+    assert [e["id"] for e in evs] == [clash["id"]]
+    assert evs[0]["sub_event_type"] == "Government regains territory" and evs[0]["event_date"] == "2024-03-03"
+
+
+def test_carry_over_loosens_step_by_step(store: Store):
+    r1 = make_result()
+    store.save_result(r1)
+    strike = next(e for e in store.events() if e["sub_event_type"] == "Air/drone strike")
+    store.confirm_event(strike["id"], "alice")
+    # new wording, and the victims are no longer named: still the same strike (actor1, place, date agree)
+    from dataclasses import replace
+
+    new_ev = replace(r1.events[1], actor2=None, evidence="An air strike hit the capital, activists said.")
+    store.save_result(make_result(text=r1.document.text + " ", events=[r1.events[0], new_ev]))
+    evs = store.events(type="Air/drone strike")
+    assert [e["id"] for e in evs] == [strike["id"]] and evs[0]["review_state"] == "confirmed"
+
+
+def test_unmatched_reviewed_event_is_kept_and_flagged(store: Store):
+    r1 = make_result()
+    store.save_result(r1)
+    strike = next(e for e in store.events() if e["sub_event_type"] == "Air/drone strike")
+    store.update_event(strike["id"], {"fatalities": 4}, "alice")
+    text = "HTS fighters clashed with the army in Marisville on Monday."
+    store.save_result(make_result(text=text, events=[r1.events[0]], removed=[]))
+    kept = store.event(strike["id"])
+    assert kept is not None and kept["fatalities"] == 4 and kept["sources"] == []
+    flag = kept["reviews"][-1]
+    assert flag["field"] == "source_changed" and "no matching event" in flag["after"]["note"]
+    assert len(store.events(type="Air/drone strike")) == 1
+
+
+def test_concurrent_duplicate_save_is_retried(store: Store, monkeypatch: pytest.MonkeyPatch):
+    """A concurrent writer stored the same document first: save_result rolls back and retries, never crashes."""
+    from sqlalchemy.exc import IntegrityError
+
+    real = Store._save_result
+    calls = []
+
+    def racing(self, s, result, **kw):
+        calls.append(1)
+        if len(calls) == 1:
+            raise IntegrityError("INSERT INTO documents", {}, Exception("UNIQUE constraint failed: documents.id"))
+        return real(self, s, result, **kw)
+
+    monkeypatch.setattr(Store, "_save_result", racing)
+    assert store.save_result(make_result())["documents"] == 1
+    assert len(calls) == 2 and store.counts()["documents"] == 1
+
+
+# ----------------------------------------------------------------------------- tokens and time zones
+
+
+def test_token_names_are_unique(store: Store):
+    store.create_token("alice")
+    with pytest.raises(ValueError, match="token name 'alice' is taken"):
+        store.create_token("alice")
+    with pytest.raises(ValueError, match="is taken"):
+        store.create_token("  alice ")
+    assert [t["name"] for t in store.tokens()] == ["alice"]
+    store.revoke_token(store.tokens()[0]["id"])
+    assert store.create_token("alice").startswith("fl_")  # a revoked name is free again
+
+
+def test_token_cli_refuses_a_taken_name(tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from frontlines.cli import app
+
+    db = str(tmp_path / "t.db")
+    assert CliRunner().invoke(app, ["token", "create", "--name", "bob", "--db", db]).exit_code == 0
+    res = CliRunner().invoke(app, ["token", "create", "--name", "bob", "--db", db])
+    assert res.exit_code != 0 and "token name 'bob' is taken" in res.output
+
+
+def test_migration_0005_renames_duplicate_token_names(tmp_path: Path):
+    from sqlalchemy import text
+
+    from frontlines.store import upgrade
+
+    db = tmp_path / "old.db"
+    engine = create_engine(f"sqlite:///{db}")
+    upgrade(engine, "0004")
+    with engine.begin() as conn:
+        for i, name in enumerate(["alice", "alice", "bob", "alice"]):
+            conn.execute(text("INSERT INTO api_tokens (name, token_hash, created_at) VALUES (:n, :h, '2026-01-01 00:00:00')"),
+                         {"n": name, "h": f"h{i}"})
+    engine.dispose()
+    with Store(db) as s:
+        assert [t["name"] for t in s.tokens()] == ["alice", "alice #2", "bob", "alice #4"]
+        with pytest.raises(ValueError, match="taken"):
+            s.create_token("bob")
+
+
+def test_timestamps_are_utc_with_the_zone(store: Store):
+    from datetime import timezone
+
+    store.save_result(make_result())
+    eid = store.events()[0]["id"]
+    before = datetime.now(timezone.utc)
+    store.update_event(eid, {"fatalities": 7}, "alice")
+    store.create_token("zed")
+    for r in store.reviews(entity="event", entity_id=eid):
+        assert r["at"].endswith("+00:00")
+        at = datetime.fromisoformat(r["at"])
+        assert at.utcoffset().total_seconds() == 0 and abs((at - before).total_seconds()) < 60
+    t = store.tokens()[0]
+    assert t["created_at"].endswith("+00:00") and t["last_used_at"] is None
+    run = store.start_run(["/x"])
+    store.finish_run(run)
+    assert all(v.endswith("+00:00") for v in (store.runs()[0]["started_at"], store.runs()[0]["finished_at"]))
+    # stored naive (UTC) on every backend, so SQLite and PostgreSQL rows compare alike
+    from frontlines.store.schema import ReviewRow
+    from sqlalchemy import select
+
+    with store._read() as s:
+        assert all(a.tzinfo is None for a in s.scalars(select(ReviewRow.at)))
+
+
+# ----------------------------------------------------------------------------- SQLite settings
+
+
+def test_new_store_is_wal_with_a_busy_timeout(tmp_path: Path):
+    with Store(tmp_path / "w.db") as s:
+        with s.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    assert (tmp_path / "w.db.lock").exists()
+
+
+def test_opening_a_store_at_head_runs_no_migration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import frontlines.store.db as dbmod
+
+    Store(tmp_path / "h.db").close()
+    monkeypatch.setattr(dbmod, "upgrade", lambda *a, **k: pytest.fail("migrated a store already at head"))
+    Store(tmp_path / "h.db").close()

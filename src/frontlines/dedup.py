@@ -167,7 +167,9 @@ def dedup_store(store, *, threshold: float = THRESHOLD) -> list[Duplicate]:
 
     from .store.schema import AppearanceRow, DocumentRow, DocumentSignatureRow, RemovedSpanRow, utcnow
 
-    with store._tx() as s:
+    fresh: list[DocumentSignatureRow] = []
+    # hashing runs in a read transaction; only the short write below takes SQLite's write lock
+    with store._read() as s:
         docs = list(s.execute(select(DocumentRow.id, DocumentRow.published, DocumentRow.content_hash)))
         known = {r.doc_id: r for r in s.scalars(select(DocumentSignatureRow))}
         stale = [d.id for d in docs if d.id not in known or known[d.id].content_hash != d.content_hash
@@ -189,11 +191,13 @@ def dedup_store(store, *, threshold: float = THRESHOLD) -> list[Duplicate]:
                                                  .where(DocumentRow.id.in_(chunk))):
                 sig = index.signature(_blank(text, spans.get(doc_id, [])))
                 sigs[doc_id] = sig
-                s.merge(DocumentSignatureRow(doc_id=doc_id, content_hash=chash, method=METHOD,
-                                             hashvalues=sig.hashvalues.astype(np.uint64).tobytes() if sig is not None else None))
+                fresh.append(DocumentSignatureRow(doc_id=doc_id, content_hash=chash, method=METHOD,
+                                                  hashvalues=sig.hashvalues.astype(np.uint64).tobytes() if sig is not None else None))
     docs.sort(key=lambda r: (r.published is None, r.published or date.min, r.id))
     dups = _group(((d.id, sigs.get(d.id)) for d in docs), index)
     with store._tx() as s:
+        for row in fresh:
+            s.merge(row)
         s.execute(delete(AppearanceRow))
         for d in dups:
             s.add(AppearanceRow(doc_id=d.doc_id, duplicate_of=d.duplicate_of, similarity=d.similarity,
@@ -218,7 +222,7 @@ def appearances(store) -> dict[str, list[dict]]:
     from .store.schema import AppearanceRow
 
     out: dict[str, list[dict]] = {}
-    with store._tx() as s:
+    with store._read() as s:
         for r in s.scalars(select(AppearanceRow).order_by(AppearanceRow.duplicate_of, AppearanceRow.doc_id)):
             out.setdefault(r.duplicate_of, []).append({"doc_id": r.doc_id, "similarity": r.similarity})
     return out

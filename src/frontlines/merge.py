@@ -357,7 +357,7 @@ def clusters(store) -> dict[str, list[str]]:
     from .store.schema import EventClusterRow
 
     out: dict[str, list[str]] = {}
-    with store._tx() as s:
+    with store._read() as s:
         for r in s.scalars(select(EventClusterRow).order_by(EventClusterRow.cluster_id, EventClusterRow.event_id)):
             out.setdefault(r.cluster_id, []).append(r.event_id)
     return {c: ids for c, ids in out.items() if len(ids) > 1}
@@ -366,7 +366,7 @@ def clusters(store) -> dict[str, list[str]]:
 def discrepancies(store, cluster_id: str | None = None) -> list[dict]:
     from .store.schema import DiscrepancyRow
 
-    with store._tx() as s:
+    with store._read() as s:
         q = select(DiscrepancyRow).order_by(DiscrepancyRow.cluster_id, DiscrepancyRow.id)
         if cluster_id is not None:
             q = q.where(DiscrepancyRow.cluster_id == cluster_id)
@@ -376,7 +376,7 @@ def discrepancies(store, cluster_id: str | None = None) -> list[dict]:
 def merges(store, cluster_id: str | None = None) -> list[dict]:
     from .store.schema import MergeRow
 
-    with store._tx() as s:
+    with store._read() as s:
         q = select(MergeRow).order_by(MergeRow.id)
         if cluster_id is not None:
             q = q.where(MergeRow.cluster_id == cluster_id)

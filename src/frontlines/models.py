@@ -182,15 +182,19 @@ class EventRecord:
     confidence: float = 0.5
 
     def key(self) -> str:
-        """Stable identity within a document: re-running never creates a second row."""
+        """Stable identity within a document: re-running never creates a second row.
+
+        Built from what the event is (type, actors, place) and the normalised evidence sentence,
+        never from character offsets: an edit elsewhere in the source keeps every other event's id.
+        """
         parts = [
             self.doc_id,
             self.event_type,
             self.sub_event_type,
-            str(self.evidence_start),
             self.actor1.actor_id or self.actor1.surface if self.actor1 else "",
             self.actor2.actor_id or self.actor2.surface if self.actor2 else "",
             self.location.place_id or self.location.surface if self.location else "",
+            " ".join(self.evidence.split()).casefold(),
         ]
         return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
 

@@ -5,6 +5,15 @@ SQLite by default (`platformdirs.user_data_dir("frontlines")/frontlines.db`), ov
 URL (e.g. `postgresql+psycopg://user@host/frontlines`). Opening a Store runs the packaged Alembic
 migrations up to `head`, so a fresh file gets the schema and an old one gets upgraded.
 
+Concurrency: several processes (runs, the workbench) may share one store.
+- Migrations run once, under a lock: `fcntl.flock` on `<db>.lock` for SQLite (the whole upgrade is
+  one transaction), `pg_advisory_xact_lock` for PostgreSQL. An open that finds the schema at head
+  (one read of `alembic_version`) runs no DDL and takes no lock.
+- SQLite runs in WAL mode with a 30 s busy timeout. Write transactions (`_tx`) begin IMMEDIATE, so
+  writers queue for the write lock instead of failing when a read lock cannot be upgraded; read
+  transactions (`_read`) stay deferred and never wait. Writes are short: one document per
+  transaction in `save_result`, which also survives a concurrent writer storing the same document.
+
 Everything the read methods return is a plain JSON-able dict (dates as ISO strings).
 """
 from __future__ import annotations
@@ -17,14 +26,15 @@ import secrets
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, delete, event, func, or_, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool, StaticPool
 
@@ -66,6 +76,8 @@ EDITABLE_COLUMNS = (
     "place_id", "location", "latitude", "longitude", "admin1", "admin2", "admin3", "geo_precision",
     "country", "iso", "fatalities", "injured", "hedged", "claimant",
 )
+BUSY_TIMEOUT_S = 30  # how long a writer waits for SQLite's write lock before giving up
+PG_MIGRATION_LOCK = 0x46524F4E  # pg_advisory_xact_lock key held while migrating ("FRON")
 _CHUNK = 500  # ids per IN (...) clause, well under SQLite's bound-parameter limit
 
 __all__ = [
@@ -135,12 +147,38 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Run the packaged migrations on `engine` up to `revision`."""
+def upgrade(engine: Engine, revision: str = "head", *, lock: bool = False) -> None:
+    """Run the packaged migrations on `engine` up to `revision`.
+
+    lock (PostgreSQL): hold a transaction-scoped advisory lock, so concurrent upgrades run one
+    after the other (the second finds the schema at head and does nothing).
+    """
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
+        if lock:
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_MIGRATION_LOCK})")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+@lru_cache(maxsize=1)
+def _head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """An exclusive advisory lock on `path` (created if missing), blocking until it is ours."""
+    import fcntl
+
+    with open(path, "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 # --------------------------------------------------------------------------- ids
@@ -209,6 +247,7 @@ def _cleaned(text: str, spans: list[RemovedSpanRow]) -> str:
     return "".join(chars)
 
 
+SYSTEM_WHO = "frontlines"  # `who` on audit rows the pipeline itself writes
 ZERO = {"documents": 0, "events": 0, "relations": 0}
 
 
@@ -226,6 +265,24 @@ class ReviewConflict(ValueError):
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _cmp(value) -> str | None:
+    """A value in one comparable form (dates and JSON-logged dates alike as ISO strings)."""
+    if value is None:
+        return None
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def _iso_utc(value: datetime | None) -> str | None:
+    """A stored timestamp (naive UTC on every backend) as ISO 8601 with its zone: ...+00:00."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat()
 
 
 def _jsonable(value):
@@ -254,40 +311,110 @@ class Store:
             # one shared connection: migrate through the same engine
             upgrade(self.engine)
         else:
-            # SQLite migrations run with foreign keys off (batch table rebuilds must not cascade)
-            mig = self._make_engine(for_migrations=True)
-            try:
-                upgrade(mig)
-            finally:
-                mig.dispose()
+            self._migrate()
         self._session = sessionmaker(self.engine, expire_on_commit=False)
+        # read-only work: a deferred BEGIN on SQLite (WAL readers never wait for the writer)
+        self._read_session = sessionmaker(self.engine.execution_options(frontlines_read=True), expire_on_commit=False)
 
     # ------------------------------------------------------------------ plumbing
+
+    def _at_head(self) -> bool:
+        """Cheap check: is the schema already at the packaged head (and, for SQLite, in WAL mode)?"""
+        try:
+            with self.engine.execution_options(frontlines_read=True).connect() as conn:
+                current = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all()
+                if self.path is not None:
+                    mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+                    if str(mode).lower() != "wal":
+                        return False
+        except (OperationalError, ProgrammingError):
+            return False
+        return set(current) == {_head_revision()}
+
+    def _migrate(self) -> None:
+        """Upgrade to head once, under a lock: concurrent opens of one store never race on DDL.
+
+        SQLite: an exclusive `fcntl.flock` on `<db>.lock` beside the file (blocking), then WAL mode.
+        PostgreSQL: `pg_advisory_xact_lock` inside the migration's transaction.
+        Most opens find the store at head and run no DDL at all.
+        """
+        if self._at_head():
+            return
+        # SQLite migrations run with foreign keys off (batch table rebuilds must not cascade)
+        mig = self._make_engine(for_migrations=True)
+        try:
+            if self.path is not None:
+                with _file_lock(self.path.with_name(self.path.name + ".lock")):
+                    if not self._at_head():
+                        raw = mig.raw_connection()  # outside any transaction: journal_mode needs that
+                        try:
+                            raw.driver_connection.execute("PRAGMA journal_mode=WAL")
+                        finally:
+                            raw.close()
+                        upgrade(mig)
+            else:
+                upgrade(mig, lock=mig.dialect.name == "postgresql")
+        finally:
+            mig.dispose()
 
     def _make_engine(self, for_migrations: bool) -> Engine:
         url = make_url(self.url)
         if url.get_backend_name() != "sqlite":
             return create_engine(self.url, poolclass=NullPool if for_migrations else None)
-        kwargs: dict = {"connect_args": {"timeout": 30}}
+        kwargs: dict = {"connect_args": {"timeout": BUSY_TIMEOUT_S}}
         if self._memory:
             kwargs["poolclass"] = StaticPool
             kwargs["connect_args"]["check_same_thread"] = False
         elif for_migrations:
             kwargs["poolclass"] = NullPool
         engine = create_engine(self.url, **kwargs)
-        if not for_migrations:
+        if for_migrations and not self._memory:
 
             @event.listens_for(engine, "connect")
-            def _fk_on(dbapi_conn, _record):  # pragma: no cover - trivial
+            def _no_implicit_begin(dbapi_conn, _record):  # pragma: no cover - trivial
+                dbapi_conn.isolation_level = None
+
+            @event.listens_for(engine, "begin")
+            def _begin_migration(conn):  # pragma: no cover - trivial
+                # the whole upgrade is one transaction (SQLite DDL is transactional): a crash
+                # mid-way leaves the previous revision, never a half-built schema
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        if not for_migrations:
+            memory = self._memory
+
+            @event.listens_for(engine, "connect")
+            def _on_connect(dbapi_conn, _record):  # pragma: no cover - trivial
+                # we emit BEGIN ourselves (below): pysqlite's own implicit BEGIN is switched off
+                dbapi_conn.isolation_level = None
                 cur = dbapi_conn.cursor()
                 cur.execute("PRAGMA foreign_keys=ON")
+                cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+                if not memory:
+                    cur.execute("PRAGMA synchronous=NORMAL")  # safe in WAL mode (a crash loses no committed data)
                 cur.close()
+
+            @event.listens_for(engine, "begin")
+            def _on_begin(conn):  # pragma: no cover - trivial
+                # writers take the write lock up front (BEGIN IMMEDIATE), so a transaction never has
+                # to upgrade a read lock mid-way (SQLITE_BUSY without waiting); readers stay deferred
+                if conn.get_execution_options().get("frontlines_read"):
+                    conn.exec_driver_sql("BEGIN")
+                else:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
+        """A write transaction (BEGIN IMMEDIATE on SQLite): keep it short."""
         with self._session.begin() as s:
+            yield s
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        """A read-only transaction (deferred on SQLite: never waits for a writer in WAL mode)."""
+        with self._read_session.begin() as s:
             yield s
 
     def close(self) -> None:
@@ -318,122 +445,211 @@ class Store:
         sources and relations are replaced; events only that document reported are deleted unless
         someone reviewed them. `region` fills events.region; `iso3` prefixes event_id_cnty.
         """
+        for attempt in (1, 2):
+            try:
+                with self._tx() as s:
+                    return self._save_result(s, result, region=region, iso3=iso3)
+            except IntegrityError:
+                # a concurrent writer stored the same document (or actor, place) first: that
+                # transaction rolled back; the retry sees its rows and adds only what is missing
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _save_result(self, s: Session, result: DocumentResult, *, region: str | None, iso3: str | None) -> dict:
         doc = result.document
         chash = doc.content_hash
         counts = dict(ZERO)
-        with self._tx() as s:
-            row = s.get(DocumentRow, doc.id)
-            if row is not None and row.content_hash == chash:
-                return counts
-            if row is not None:
-                self._drop_document_children(s, doc.id)
-            else:
-                row = DocumentRow(id=doc.id)
-                s.add(row)
-            row.content_hash = chash
-            row.source_path = str(doc.source_path)
-            row.line = doc.line
-            row.title = doc.title
-            row.url = doc.url
-            row.outlet = doc.outlet
-            row.published = doc.published
-            row.published_source = doc.published_source
-            row.published_confidence = doc.published_confidence
-            row.published_note = doc.published_note
-            row.text = doc.text
-            row.extra = dict(doc.extra) if doc.extra else None
-            row.ingested_at = utcnow()
-            counts["documents"] = 1
-            s.flush()  # no ORM relationships: parents are flushed before their children
-            for sp in result.cleaned.removed if result.cleaned else []:
-                s.add(RemovedSpanRow(doc_id=doc.id, start=sp.start, end=sp.end, kind=sp.kind, reason=sp.reason))
-            s.flush()
+        row = s.get(DocumentRow, doc.id)
+        if row is not None and row.content_hash == chash:
+            return counts
+        reviewed: list[EventRow] = []
+        if row is not None:
+            reviewed = self._reviewed_events_of(s, doc.id)
+            self._drop_document_children(s, doc.id)
+        else:
+            row = DocumentRow(id=doc.id)
+            s.add(row)
+        row.content_hash = chash
+        row.source_path = str(doc.source_path)
+        row.line = doc.line
+        row.title = doc.title
+        row.url = doc.url
+        row.outlet = doc.outlet
+        row.published = doc.published
+        row.published_source = doc.published_source
+        row.published_confidence = doc.published_confidence
+        row.published_note = doc.published_note
+        row.text = doc.text
+        row.extra = dict(doc.extra) if doc.extra else None
+        row.ingested_at = utcnow()
+        counts["documents"] = 1
+        s.flush()  # no ORM relationships: parents are flushed before their children
+        for sp in result.cleaned.removed if result.cleaned else []:
+            s.add(RemovedSpanRow(doc_id=doc.id, start=sp.start, end=sp.end, kind=sp.kind, reason=sp.reason))
+        s.flush()
 
-            redirects: dict[str, str] = dict(
-                s.execute(select(ActorRedirectRow.from_id, ActorRedirectRow.to_id)).all()
-            )
-            actors = _ActorCache(s, redirects)
-            for ref in result.actors:
-                actors.upsert(ref)
-            places: dict[str, PlaceRow] = {}
-            for pref in result.places:
-                self._upsert_place(s, pref, places)
-            for ev in result.events:
-                for ref in (ev.actor1, ev.actor2, *ev.assoc_actor_1, *ev.assoc_actor_2):
-                    if ref is not None:
-                        actors.upsert(ref)
-                if ev.location is not None:
-                    self._upsert_place(s, ev.location, places)
-            for rel in result.relations:
-                actors.upsert(rel.source)
-                actors.upsert(rel.target)
-            s.flush()
+        redirects: dict[str, str] = dict(
+            s.execute(select(ActorRedirectRow.from_id, ActorRedirectRow.to_id)).all()
+        )
+        actors = _ActorCache(s, redirects)
+        for ref in result.actors:
+            actors.upsert(ref)
+        places: dict[str, PlaceRow] = {}
+        for pref in result.places:
+            self._upsert_place(s, pref, places)
+        for ev in result.events:
+            for ref in (ev.actor1, ev.actor2, *ev.assoc_actor_1, *ev.assoc_actor_2):
+                if ref is not None:
+                    actors.upsert(ref)
+            if ev.location is not None:
+                self._upsert_place(s, ev.location, places)
+        for rel in result.relations:
+            actors.upsert(rel.source)
+            actors.upsert(rel.target)
+        s.flush()
 
-            seen_events: dict[str, EventRow] = {}
-            seen_sources: set[tuple[str, int]] = set()
-            sources: list[EventSourceRow] = []
-            for ev in result.events:
-                eid = ev.key()
-                values = self._event_values(ev, region=region, iso3=iso3, eid=eid)
-                if redirects:
-                    actors.redirect_event_values(values)
-                erow = seen_events.get(eid) or s.get(EventRow, eid)
-                if erow is None:
-                    erow = EventRow(id=eid, review_state=UNREVIEWED, created_at=utcnow(), **values)
-                    s.add(erow)
-                    counts["events"] += 1
-                elif erow.review_state in (UNREVIEWED, EDITED) and eid not in seen_events:
-                    # a person's edits stick: columns they set are never overwritten by a re-run;
-                    # confirmed and rejected events are left exactly as the reviewer saw them
-                    locked = set(erow.reviewed_fields or ())
-                    for k, v in values.items():
-                        if k not in locked:
-                            setattr(erow, k, v)
-                seen_events[eid] = erow
-                skey = (eid, ev.evidence_start)
-                if skey not in seen_sources:
-                    seen_sources.add(skey)
-                    sources.append(
-                        EventSourceRow(
-                            event_id=eid,
-                            doc_id=doc.id,
-                            evidence=ev.evidence,
-                            evidence_start=ev.evidence_start,
-                            evidence_end=ev.evidence_end,
-                        )
-                    )
-            s.flush()
-            s.add_all(sources)
-            s.flush()
+        keys = [ev.key() for ev in result.events]
+        machine: list[dict] = []
+        for ev, key in zip(result.events, keys):
+            values = self._event_values(ev, region=region, iso3=iso3, eid=key)
+            if redirects:
+                actors.redirect_event_values(values)
+            machine.append(values)
+        # a changed source: reviewed events it no longer yields carry over to their new versions
+        carried = self._carry_reviews(s, doc.id, reviewed, keys, machine) if reviewed else {}
 
-            seen_rel: set[str] = set()
-            for rel in result.relations:
-                rid = rel.key()
-                if rid in seen_rel or s.get(RelationRow, rid) is not None:
-                    continue
-                seen_rel.add(rid)
-                src_id, src_label = actors.resolve(_actor_key(rel.source), rel.source.label)
-                tgt_id, tgt_label = actors.resolve(_actor_key(rel.target), rel.target.label)
-                s.add(
-                    RelationRow(
-                        id=rid,
-                        type=rel.type,
-                        source_id=src_id,
-                        source=src_label,
-                        target_id=tgt_id,
-                        target=tgt_label,
-                        date=rel.date,
-                        hedged=bool(rel.hedged),
-                        derived=False,
-                        confidence=rel.confidence,
-                        doc_id=rel.doc_id or doc.id,
-                        evidence=rel.evidence,
-                        evidence_start=rel.evidence_start,
-                        evidence_end=rel.evidence_end,
+        seen_events: dict[str, EventRow] = {}
+        seen_sources: set[tuple[str, int]] = set()
+        sources: list[EventSourceRow] = []
+        for ev, key, values in zip(result.events, keys, machine):
+            eid = carried.get(key, key)
+            if eid != key:
+                values = {**values, "event_id_cnty": event_id_cnty(eid, iso3)}
+            erow = seen_events.get(eid) or s.get(EventRow, eid)
+            if erow is None:
+                erow = EventRow(id=eid, review_state=UNREVIEWED, created_at=utcnow(), **values)
+                s.add(erow)
+                counts["events"] += 1
+            elif erow.review_state in (UNREVIEWED, EDITED) and eid not in seen_events:
+                # a person's edits stick: columns they set are never overwritten by a re-run;
+                # confirmed and rejected events are left exactly as the reviewer saw them
+                locked = set(erow.reviewed_fields or ())
+                for k, v in values.items():
+                    if k not in locked:
+                        setattr(erow, k, v)
+            seen_events[eid] = erow
+            skey = (eid, ev.evidence_start)
+            if skey not in seen_sources:
+                seen_sources.add(skey)
+                sources.append(
+                    EventSourceRow(
+                        event_id=eid,
+                        doc_id=doc.id,
+                        evidence=ev.evidence,
+                        evidence_start=ev.evidence_start,
+                        evidence_end=ev.evidence_end,
                     )
                 )
-                counts["relations"] += 1
+        s.flush()
+        s.add_all(sources)
+        s.flush()
+
+        seen_rel: set[str] = set()
+        for rel in result.relations:
+            rid = rel.key()
+            if rid in seen_rel or s.get(RelationRow, rid) is not None:
+                continue
+            seen_rel.add(rid)
+            src_id, src_label = actors.resolve(_actor_key(rel.source), rel.source.label)
+            tgt_id, tgt_label = actors.resolve(_actor_key(rel.target), rel.target.label)
+            s.add(
+                RelationRow(
+                    id=rid,
+                    type=rel.type,
+                    source_id=src_id,
+                    source=src_label,
+                    target_id=tgt_id,
+                    target=tgt_label,
+                    date=rel.date,
+                    hedged=bool(rel.hedged),
+                    derived=False,
+                    confidence=rel.confidence,
+                    doc_id=rel.doc_id or doc.id,
+                    evidence=rel.evidence,
+                    evidence_start=rel.evidence_start,
+                    evidence_end=rel.evidence_end,
+                )
+            )
+            counts["relations"] += 1
         return counts
+
+    @staticmethod
+    def _reviewed_events_of(s: Session, doc_id: str) -> list[EventRow]:
+        """Events `doc_id` reports that a person has touched (state or fields), in id order."""
+        sourced = select(EventSourceRow.event_id).where(EventSourceRow.doc_id == doc_id)
+        q = (select(EventRow).where(EventRow.id.in_(sourced))
+             .where(or_(EventRow.review_state != UNREVIEWED, EventRow.reviewed_fields.is_not(None)))
+             .order_by(EventRow.id))
+        return [r for r in s.scalars(q) if r.review_state != UNREVIEWED or r.reviewed_fields]
+
+    def _carry_reviews(self, s: Session, doc_id: str, reviewed: list[EventRow], keys: list[str],
+                       machine: list[dict]) -> dict[str, str]:
+        """new event key -> id of the reviewed event it continues, for a document whose text changed.
+
+        A reviewed event the new extraction no longer yields under its id is matched to a new event
+        of the same document with the same type, sub-type, place and date and the same actors,
+        then loosening step by step (actor2, then the date, then both actors). A match keeps the
+        reviewed event's id (its review state, edited fields and history stay with it) and the new
+        event is stored under that id instead of beside it. No match: the event is kept, and an
+        audit row flags it for a reviewer.
+        """
+        new_ids = set(keys)
+        lost = [r for r in reviewed if r.id not in new_ids]
+        if not lost:
+            return {}
+        fields = ("event_type", "sub_event_type", "place_id", "event_date", "actor1_id", "actor2_id")
+        free: dict[str, dict] = {}  # new events that would be created: key -> comparable values
+        for key, values in zip(keys, machine):
+            if key not in free and s.get(EventRow, key) is None:
+                free[key] = {f: _cmp(values.get(f)) for f in fields}
+        olds = {r.id: self._machine_values(s, r, fields) for r in lost}
+        levels = (
+            fields,
+            ("event_type", "sub_event_type", "place_id", "event_date", "actor1_id"),
+            ("event_type", "sub_event_type", "place_id", "actor1_id", "actor2_id"),
+            ("event_type", "sub_event_type", "place_id", "event_date"),
+        )
+        carried: dict[str, str] = {}
+        for level in levels:
+            for r in lost:
+                if r.id in carried.values():
+                    continue
+                want = tuple(olds[r.id][f] for f in level)
+                for key, vals in free.items():
+                    if key not in carried and tuple(vals[f] for f in level) == want:
+                        carried[key] = r.id
+                        self._log(s, "event", r.id, "source_changed", key,
+                                  {"doc_id": doc_id, "matched_on": list(level)}, SYSTEM_WHO)
+                        break
+        for r in lost:
+            if r.id not in carried.values():
+                self._log(s, "event", r.id, "source_changed", None,
+                          {"doc_id": doc_id, "note": "source changed: no matching event; please review"}, SYSTEM_WHO)
+        return carried
+
+    @staticmethod
+    def _machine_values(s: Session, r: EventRow, fields: tuple[str, ...]) -> dict:
+        """The values extraction gave `r` (a reviewer's edits undone from the audit log), comparable."""
+        out = {f: _cmp(getattr(r, f)) for f in fields}
+        edited = [f for f in fields if f in (r.reviewed_fields or ())]
+        if edited:
+            q = (select(ReviewRow.field, ReviewRow.before)
+                 .where(ReviewRow.entity == "event", ReviewRow.entity_id == r.id, ReviewRow.field.in_(edited))
+                 .order_by(ReviewRow.id.desc()))
+            for f, before in s.execute(q):  # newest first: the oldest `before` wins
+                out[f] = _cmp(before)
+        return out
 
     @staticmethod
     def _drop_document_children(s: Session, doc_id: str) -> None:
@@ -548,13 +764,13 @@ class Store:
                     setattr(row, key, int(counts[key]))
 
     def runs(self) -> list[dict]:
-        with self._tx() as s:
+        with self._read() as s:
             rows = s.scalars(select(RunRow).order_by(RunRow.started_at, RunRow.id)).all()
             return [
                 {
                     "id": r.id,
-                    "started_at": _iso(r.started_at),
-                    "finished_at": _iso(r.finished_at),
+                    "started_at": _iso_utc(r.started_at),
+                    "finished_at": _iso_utc(r.finished_at),
                     "paths": list(r.paths or []),
                     "documents": r.documents,
                     "events": r.events,
@@ -606,7 +822,7 @@ class Store:
             q = q.where(EventRow.event_date >= since)
         if until is not None:
             q = q.where(EventRow.event_date <= until)
-        with self._tx() as s:
+        with self._read() as s:
             if doc_ids is not None:
                 found: dict[str, EventRow] = {}
                 for chunk in _chunks(list(dict.fromkeys(doc_ids))):
@@ -723,7 +939,7 @@ class Store:
 
     def relations(self, doc_ids: list[str] | None = None) -> list[dict]:
         q = select(RelationRow).order_by(RelationRow.date.is_(None), RelationRow.date, RelationRow.id)
-        with self._tx() as s:
+        with self._read() as s:
             if doc_ids is not None:
                 rows = []
                 for chunk in _chunks(list(doc_ids)):
@@ -769,12 +985,12 @@ class Store:
             "published_confidence": r.published_confidence,
             "published_note": r.published_note,
             "extra": dict(r.extra or {}),
-            "ingested_at": _iso(r.ingested_at),
+            "ingested_at": _iso_utc(r.ingested_at),
         }
 
     def documents(self) -> list[dict]:
         """Every stored document's metadata (no text), with `n_events` and `n_relations`."""
-        with self._tx() as s:
+        with self._read() as s:
             n_events = dict(
                 s.execute(
                     select(EventSourceRow.doc_id, func.count(func.distinct(EventSourceRow.event_id))).group_by(
@@ -793,7 +1009,7 @@ class Store:
 
     def document(self, doc_id: str) -> dict | None:
         """One document with `text`, `removed` spans and the derived `cleaned_text`."""
-        with self._tx() as s:
+        with self._read() as s:
             r = s.get(DocumentRow, doc_id)
             if r is None:
                 return None
@@ -810,7 +1026,7 @@ class Store:
             }
 
     def failures(self) -> list[dict]:
-        with self._tx() as s:
+        with self._read() as s:
             rows = s.scalars(select(FailureRow).order_by(FailureRow.id)).all()
             return [
                 {
@@ -819,7 +1035,7 @@ class Store:
                     "line": r.line,
                     "reason": r.reason,
                     "run_id": r.run_id,
-                    "created_at": _iso(r.created_at),
+                    "created_at": _iso_utc(r.created_at),
                 }
                 for r in rows
             ]
@@ -828,7 +1044,7 @@ class Store:
 
     def event(self, event_id: str) -> dict | None:
         """One event as `events()` gives it, plus `reviewed_fields` and its `reviews` (oldest first)."""
-        with self._tx() as s:
+        with self._read() as s:
             r = s.get(EventRow, event_id)
             if r is None:
                 return None
@@ -841,7 +1057,7 @@ class Store:
 
     def reviewed_fields(self) -> dict[str, list[str]]:
         """event id -> the columns a person set, for every event that has any."""
-        with self._tx() as s:
+        with self._read() as s:
             rows = s.execute(select(EventRow.id, EventRow.reviewed_fields).where(EventRow.reviewed_fields.is_not(None)))
             return {i: list(f) for i, f in rows if f}
 
@@ -1037,13 +1253,13 @@ class Store:
             q = q.where(ReviewRow.entity == entity)
         if entity_id:
             q = q.where(ReviewRow.entity_id == entity_id)
-        with self._tx() as s:
+        with self._read() as s:
             rows = list(s.scalars(q).all())
         if limit is not None:
             rows = rows[-limit:]
         return [
             {"id": r.id, "entity": r.entity, "entity_id": r.entity_id, "field": r.field, "before": r.before,
-             "after": r.after, "who": r.who, "at": _iso(r.at)}
+             "after": r.after, "who": r.who, "at": _iso_utc(r.at)}
             for r in rows
         ]
 
@@ -1057,7 +1273,7 @@ class Store:
 
     def actors(self, query: str | None = None) -> list[dict]:
         """Stored actors (name order) with aliases and how many events/relations name them."""
-        with self._tx() as s:
+        with self._read() as s:
             rows = list(s.scalars(select(ActorRow).order_by(ActorRow.name, ActorRow.id)).all())
             aliases: dict[str, list[str]] = {}
             for aid, alias in s.execute(select(ActorAliasRow.actor_id, ActorAliasRow.alias).order_by(ActorAliasRow.id)):
@@ -1080,7 +1296,7 @@ class Store:
         found = [a for a in self.actors() if a["id"] == actor_id]
         if not found:
             return None
-        with self._tx() as s:
+        with self._read() as s:
             merged = list(s.scalars(select(ActorRedirectRow.from_id).where(ActorRedirectRow.to_id == actor_id)))
         return {**found[0], "merged_from": merged, "reviews": self.reviews(entity="actor", entity_id=actor_id)}
 
@@ -1251,8 +1467,14 @@ class Store:
         if not name:
             raise ValueError("a token needs a name (recorded as who made each change)")
         token = "fl_" + secrets.token_urlsafe(32)
-        with self._tx() as s:
-            s.add(ApiTokenRow(name=name, token_hash=_token_hash(token), created_at=utcnow()))
+        taken = ValueError(f"token name {name!r} is taken (names are unique: they record who made each change)")
+        try:
+            with self._tx() as s:
+                if s.scalar(select(ApiTokenRow.id).where(ApiTokenRow.name == name).limit(1)) is not None:
+                    raise taken
+                s.add(ApiTokenRow(name=name, token_hash=_token_hash(token), created_at=utcnow()))
+        except IntegrityError:  # a concurrent create of the same name won
+            raise taken from None
         return token
 
     def check_token(self, token: str | None) -> str | None:
@@ -1267,9 +1489,9 @@ class Store:
             return row.name
 
     def tokens(self) -> list[dict]:
-        with self._tx() as s:
+        with self._read() as s:
             rows = s.scalars(select(ApiTokenRow).order_by(ApiTokenRow.id)).all()
-            return [{"id": r.id, "name": r.name, "created_at": _iso(r.created_at), "last_used_at": _iso(r.last_used_at)}
+            return [{"id": r.id, "name": r.name, "created_at": _iso_utc(r.created_at), "last_used_at": _iso_utc(r.last_used_at)}
                     for r in rows]
 
     def revoke_token(self, token_id: int) -> bool:
@@ -1282,7 +1504,7 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         """Rows per table."""
-        with self._tx() as s:
+        with self._read() as s:
             return {t.name: int(s.scalar(select(func.count()).select_from(t)) or 0) for t in metadata.sorted_tables}
 
     # ------------------------------------------------------------------ merged events (merge.py, 0003)

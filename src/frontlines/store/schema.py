@@ -3,7 +3,8 @@
 Portable on purpose: only String/Text/Integer/Float/Boolean/Date/DateTime/JSON, explicit primary
 keys, and named constraints (see NAMING), so the same schema runs on SQLite and PostgreSQL and the
 hand-written Alembic migrations in `migrations/versions/` can match it exactly. Timestamps are
-naive UTC.
+stored as naive UTC on every backend; the store's read methods return them as ISO 8601 with the
+zone (`+00:00`).
 
 When you change a model here, add a migration under `migrations/versions/` that produces exactly
 the same schema; `tests/test_store.py::test_migrations_match_schema` checks they agree.
@@ -243,7 +244,8 @@ class ApiTokenRow(Base):
     """A bearer token for the workbench's write endpoints (0002). Only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"
-    __table_args__ = (UniqueConstraint("token_hash"),)
+    # names are unique (0005): each is the `who` of an audit trail
+    __table_args__ = (UniqueConstraint("token_hash"), UniqueConstraint("name"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(ID), nullable=False)  # recorded as `who` in reviews
