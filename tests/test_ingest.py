@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from frontlines.ingest import MAX_BYTES, count_inputs, iter_documents
+from frontlines.ingest import MAX_BYTES, count_inputs, disambiguated_id, iter_documents
 from frontlines.models import Document, IngestFailure, content_hash
 
 from shared_paths import FAKES, SEEDS
@@ -184,14 +185,19 @@ def test_recursive_directory_sorted_and_binary_skipped(tmp_path):
     (tmp_path / "a" / "deep" / "z1.txt").write_text(ARTICLE, encoding="utf-8")
     (tmp_path / "a" / "x2.html").write_text(NEWS_PAGE, encoding="utf-8")
     write_jsonl(tmp_path / "b" / "c.ndjson", [{"id": "c1", "text": ARTICLE}, {"id": "c2", "text": ARTICLE}])
-    (tmp_path / "b" / "photo.png").write_bytes(PNG_BYTES)  # binary extension: skipped silently
-    (tmp_path / "b" / "blob.dat").write_bytes(PNG_BYTES)  # unknown extension, binary: skipped silently
+    (tmp_path / "b" / "photo.png").write_bytes(PNG_BYTES)  # binary extension: skipped, reported
+    (tmp_path / "b" / "blob.dat").write_bytes(PNG_BYTES)  # unknown extension, binary: skipped, reported
     (tmp_path / "b" / "wire.story").write_text(ARTICLE, encoding="utf-8")  # unknown extension, text: read
-    (tmp_path / ".hidden.txt").write_text(ARTICLE, encoding="utf-8")
+    (tmp_path / "b" / "README.md").write_text("About this corpus.", encoding="utf-8")  # documentation: silent
+    (tmp_path / ".hidden.txt").write_text(ARTICLE, encoding="utf-8")  # hidden: silent
     docs, fails = run(tmp_path)
-    assert fails == []
-    assert [d.id for d in docs] == ["z1", "x2", "c1", "c2", "wire"]  # a/deep/z1.txt < a/x2.html < b/...
-    assert count_inputs([tmp_path]) == len(docs)
+    # ids: the path under the folder, without extension; a/deep/z1.txt < a/x2.html < b/...
+    assert [d.id for d in docs] == ["a/deep/z1", "a/x2", "c1", "c2", "b/wire"]
+    assert [(Path(f.path).name, f.reason) for f in fails] == [
+        ("blob.dat", "not a document (looks like PNG image, unknown extension .dat); skipped"),
+        ("photo.png", "not a document (binary file type .png); skipped"),
+    ]
+    assert count_inputs([tmp_path]) == len(docs) + len(fails)
     # Deterministic.
     assert [d.id for d in run(tmp_path)[0]] == [d.id for d in docs]
 
@@ -348,10 +354,23 @@ def test_duplicate_ids_across_files(tmp_path):
     (tmp_path / "a" / "dispatch.txt").write_text(ARTICLE, encoding="utf-8")
     (tmp_path / "b" / "dispatch.txt").write_text(ARTICLE + "Updated.", encoding="utf-8")
     docs, fails = run(tmp_path)
-    assert [d.source_path for d in docs] == [str(tmp_path / "a" / "dispatch.txt")]
+    # Same name, different folders: two documents, told apart by their path under the folder.
+    assert fails == []
+    assert [(d.id, d.source_path) for d in docs] == [
+        ("a/dispatch", str(tmp_path / "a" / "dispatch.txt")), ("b/dispatch", str(tmp_path / "b" / "dispatch.txt"))]
+    # Named directly, both are "dispatch": the second gets a tag of its absolute path, stable across calls.
+    docs, fails = run(tmp_path / "a" / "dispatch.txt", tmp_path / "b" / "dispatch.txt")
+    assert fails == []
+    tag = disambiguated_id("dispatch", str(tmp_path / "b" / "dispatch.txt"))
+    assert [d.id for d in docs] == ["dispatch", tag] and re.fullmatch(r"dispatch~[0-9a-f]{8}", tag)
+    # JSONL records keep their explicit ids: a repeat in another file is still refused.
+    write_jsonl(tmp_path / "c1.jsonl", [{"id": "r1", "text": ARTICLE}])
+    write_jsonl(tmp_path / "c2.jsonl", [{"id": "r1", "text": ARTICLE + "Updated."}])
+    docs, fails = run(tmp_path / "c1.jsonl", tmp_path / "c2.jsonl")
+    assert [d.id for d in docs] == ["r1"]
     [f] = fails
-    assert f.path == str(tmp_path / "b" / "dispatch.txt")
-    assert f.reason == f"duplicate id 'dispatch' (first seen at {tmp_path / 'a' / 'dispatch.txt'})"
+    assert (f.path, f.line) == (str(tmp_path / "c2.jsonl"), 1)
+    assert f.reason == f"duplicate id 'r1' (first seen at {tmp_path / 'c1.jsonl'}:1)"
     # The same file named twice is read once, silently.
     docs, fails = run(tmp_path / "a" / "dispatch.txt", tmp_path / "a")
     assert len(docs) == 1 and fails == []
@@ -367,8 +386,13 @@ def test_directories_with_nothing_readable(tmp_path):
     docs, fails = run(empty_dir, pics)
     assert docs == []
     assert only_failure(fails, empty_dir).reason == "no documents found (directory is empty)"
-    assert only_failure(fails, pics).reason == "no documents found (2 files skipped: binary or not a document)"
-    assert count_inputs([empty_dir, pics]) == 2
+    assert only_failure(fails, pics / "a.png").reason == "not a document (binary file type .png); skipped"
+    assert only_failure(fails, pics).reason == "no documents found (2 failed, 0 skipped)"
+    docs_only = tmp_path / "docs"
+    docs_only.mkdir()
+    (docs_only / "LICENSE").write_text("MIT", encoding="utf-8")
+    assert only_failure(run(docs_only)[1], docs_only).reason == "no documents found (1 file skipped: not a document)"
+    assert count_inputs([empty_dir, pics]) == 3  # an estimate: the folder summary is not counted
 
 
 def test_single_path_argument_is_not_iterated_character_by_character(tmp_path):
