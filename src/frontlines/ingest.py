@@ -27,7 +27,6 @@ The publication date is taken from metadata only (`published_source="metadata"`)
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import re
@@ -37,7 +36,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from .dates import parse_metadata_date as _parse_date
-from .models import Document, IngestFailure, has_surrogates, safe_path
+from .models import Document, IngestFailure, disambiguated_id, has_surrogates, same_file  # noqa: F401 (re-exported)
+from .models import _real
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -155,30 +155,6 @@ def count_inputs(paths: Iterable[str | Path] | str | Path) -> int:
     return total
 
 
-def disambiguated_id(doc_id: str, source_path: str) -> str:
-    """The id for a file whose natural id is already taken by a different file: `id~` + 8 hex digits
-    of its absolute path (stable across runs for the same file)."""
-    return f"{doc_id}~{path_tag(source_path)}"
-
-
-def path_tag(source_path: str) -> str:
-    return hashlib.sha1(_real(source_path).encode("utf-8", "backslashreplace")).hexdigest()[:8]
-
-
-def same_file(a: str | None, b: str | None) -> bool:
-    """Do two stored source paths name the same file? (absolute paths, symbolic links resolved)"""
-    if not a or not b:
-        return False
-    return a == b or _real(a) == _real(b)
-
-
-def _real(p: str) -> str:
-    try:
-        return os.path.realpath(p)
-    except (OSError, ValueError, RuntimeError):
-        return os.path.abspath(p)
-
-
 def _count_file(path: Path) -> int:
     if path.suffix.lower() not in JSONL_EXTS:
         return 1
@@ -204,7 +180,7 @@ class _NotRegular(Exception):
 
 
 _KINDS = (
-    (stat.S_ISFIFO, "named pipe (FIFO)"),
+    (stat.S_ISFIFO, "FIFO"),
     (stat.S_ISSOCK, "socket"),
     (stat.S_ISCHR, "character device"),
     (stat.S_ISBLK, "block device"),

@@ -101,6 +101,30 @@ def has_surrogates(s: str) -> bool:
     return bool(_SURROGATE_RE.search(s))
 
 
+def disambiguated_id(doc_id: str, source_path: str) -> str:
+    """The id for a file whose natural id is already taken by a different file: `id~` + 8 hex digits
+    of its absolute path (stable across runs for the same file)."""
+    return f"{doc_id}~{path_tag(source_path)}"
+
+
+def path_tag(source_path: str) -> str:
+    return hashlib.sha1(_real(source_path).encode("utf-8", "backslashreplace")).hexdigest()[:8]
+
+
+def same_file(a: str | None, b: str | None) -> bool:
+    """Do two stored source paths name the same file? (absolute paths, symbolic links resolved)"""
+    if not a or not b:
+        return False
+    return a == b or _real(a) == _real(b)
+
+
+def _real(p: str) -> str:
+    try:
+        return os.path.realpath(p)
+    except (OSError, ValueError, RuntimeError):
+        return os.path.abspath(p)
+
+
 def one_line(reason: object, limit: int = _MAX_REASON) -> str:
     """A failure reason as one short line (exception messages can span lines or run to megabytes)."""
     s = " ".join(escape_surrogates(str(reason)).split())
