@@ -325,3 +325,47 @@ def test_same_name_in_two_folders_two_runs(tmp_path, shared_pipeline):
     assert _run(other, db).exit_code == 0
     docs = _stored(db)
     assert set(docs) == {"000_x", alt} and "five" in docs[alt]["text"] and docs["000_x"]["text"] == TEXT_A
+
+
+# ---------------------------------------------------------------------------------------------
+# The pieces under the guard
+# ---------------------------------------------------------------------------------------------
+
+
+def test_split_text_cuts_at_boundaries_and_joins_back():
+    from frontlines.pipeline import split_text
+
+    para = "Rebels shelled Saraqib on Monday. Residents fled north.\n\n"
+    text = para * 50
+    pieces = split_text(text, 500)
+    assert "".join(pieces) == text and all(len(p) <= 500 for p in pieces)
+    assert all(p.endswith("\n\n") for p in pieces[:-1])  # cut after a blank line
+    one_line = "Rebels shelled Saraqib on Monday. " * 40
+    pieces = split_text(one_line, 300)
+    assert "".join(pieces) == one_line and all(p.endswith(". ") for p in pieces[:-1])  # after a sentence
+    solid = "x" * 1000
+    assert split_text(solid, 300) == ["x" * 300] * 3 + ["x" * 100]
+
+
+def test_failing_document_does_not_take_its_batch_down(shared_pipeline, monkeypatch):
+    from frontlines.models import Document, IngestFailure
+
+    real = shared_pipeline.extractor
+    calls = []
+
+    def extractor(doc, document, published):
+        calls.append(document.id)
+        if document.id == "bad":
+            raise ValueError("no good")
+        return real(doc, document, published)
+
+    monkeypatch.setattr(shared_pipeline, "extractor", extractor)
+    docs = [Document(id=i, text=GOOD[f"good{n}"], source_path=f"/in/{i}.txt")
+            for n, i in enumerate(["a", "bad", "c"], start=1)]
+    out = list(shared_pipeline.process(docs, guard=True))
+    assert [type(o).__name__ for o in out] == ["DocumentResult", "IngestFailure", "DocumentResult"]
+    assert [o.document.id for o in out if not isinstance(o, IngestFailure)] == ["a", "c"]
+    assert str(out[1]) == "/in/bad.txt: annotate/extract failed on document 'bad' (ValueError: no good)"
+    assert all(o.events for o in out if not isinstance(o, IngestFailure))
+    with pytest.raises(ValueError):  # without the guard, the exception is the caller's
+        list(shared_pipeline.process(docs))

@@ -450,3 +450,86 @@ def test_demo_corpus_is_the_idlib_subset():
         src = [line for line in FAKES.read_text(encoding="utf-8").splitlines()
                if json.loads(line)["location_governorate"] == "idlib"]
         assert DEMO.read_text(encoding="utf-8").splitlines() == src
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile inputs: never block, never raise, names kept printable and storable
+# ---------------------------------------------------------------------------------------------
+
+
+def test_named_fifo_link_loop_and_dir_link_fail_without_blocking(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    os.symlink("b", tmp_path / "a")
+    os.symlink("a", tmp_path / "b")
+    docs, fails = run(fifo, tmp_path / "a")
+    assert docs == []
+    assert only_failure(fails, fifo).reason == "not a regular file (FIFO); not opened"
+    assert only_failure(fails, tmp_path / "a").reason == "symbolic link loop"
+    assert count_inputs([fifo, tmp_path / "a"]) == 2
+    # Inside a folder: the same, and a link to a folder is reported, not followed.
+    os.symlink(".", tmp_path / "self")
+    (tmp_path / "ok.txt").write_text(ARTICLE, encoding="utf-8")
+    docs, fails = run(tmp_path)
+    assert [d.id for d in docs] == ["ok"]
+    assert {Path(f.path).name: f.reason for f in fails} == {
+        "a": "symbolic link loop; not followed",
+        "b": "symbolic link loop; not followed",
+        "pipe.jsonl": "not a regular file (FIFO); not opened",
+        "self": "symbolic link to a directory; not followed (name the directory itself to read it)",
+    }
+
+
+def test_undecodable_file_name_is_escaped_everywhere(tmp_path):
+    import os
+
+    base = os.fsencode(str(tmp_path))
+    for name, data in ((b"ok\xff.txt", ARTICLE.encode()), (b"empty\xfe.txt", b"")):
+        fd = os.open(base + b"/" + name, os.O_CREAT | os.O_WRONLY, 0o644)
+        os.write(fd, data)
+        os.close(fd)
+    docs, fails = run(tmp_path)
+    [d] = docs
+    assert d.id == "ok\\xff" and d.source_path == f"{tmp_path}/ok\\xff.txt"
+    [f] = fails
+    assert f.path == f"{tmp_path}/empty\\xfe.txt" and f.reason == "empty file"
+    str(f).encode("utf-8")  # printable, storable: no lone surrogate left
+    # A path named on the command line with undecodable bytes (sys.argv holds surrogates).
+    [f] = run(os.fsdecode(base + b"/missing\xfd.txt"))[1]
+    assert f.path.endswith("missing\\xfd.txt") and f.reason == "no such file or directory"
+
+
+def test_jsonl_hostile_records_fail_alone(tmp_path):
+    from frontlines.ingest import MAX_JSON_DEPTH
+
+    ok_deep = "[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH
+    too_deep = "[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1)
+    p = write_jsonl(
+        tmp_path / "c.jsonl",
+        [
+            '{"id": "s1", "text": "a \\ud800 b"}',                              # 1 lone surrogate in text
+            '{"id": "s2", "text": "fine", "title": "t \\udc00"}',               # 2 lone surrogate in title
+            '{"id": "s3", "text": "smile \\ud83d\\ude00 ok", "x": "\\\\ud800"}',  # 3 a pair, an escaped backslash: fine
+            '{"id": "n4", "text": "x", "n": ' + "1" * 4301 + "}",               # 4 integer too large
+            '{"id": "d5", "text": "x", "deep": ' + too_deep[1:-1] + "}",        # 5 65 levels with the record
+            '{"id": "d6", "text": "x", "deep": ' + ok_deep[2:-2] + "}",         # 6 64 levels: fine
+            "[" * 100_000 + "]" * 100_000,                                      # 7 deep, not even an object
+            '{"id": "t8", "text": "x", "date": ' + "9" * 400 + "}",             # 8 a number as a date
+            json.dumps({"id": "i" * 300, "text": "x"}),                         # 9 id too long
+            json.dumps({"id": "last", "text": ARTICLE}),                        # 10 fine
+        ],
+    )
+    docs, fails = run(p)
+    got = {f.line: f.reason for f in fails}
+    assert got[1] == "invalid record (lone surrogate escape in 'text': not valid Unicode)"
+    assert got[2] == "invalid record (lone surrogate escape in 'title': not valid Unicode)"
+    assert got[4] == "number too large (more than 4300 digits)"
+    assert got[5] == got[7] == f"nested too deep (more than {MAX_JSON_DEPTH} levels)"
+    assert got[9] == "'id' is longer than 255 characters"
+    assert 8 in got or "t8" in [d.id for d in docs]  # refused, or stored with the date kept aside
+    assert {d.id for d in docs} - {"t8"} == {"s3", "d6", "last"}
+    assert next(d for d in docs if d.id == "s3").text == "smile \U0001F600 ok"
+    for f in fails:
+        str(f).encode("utf-8")
