@@ -36,8 +36,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from .dates import parse_metadata_date as _parse_date
-from .models import Document, IngestFailure, disambiguated_id, has_surrogates, same_file  # noqa: F401 (re-exported)
-from .models import _real
+from .models import Document, IngestFailure, has_surrogates, real_path
+from .models import disambiguated_id, same_file  # noqa: F401 - re-exported: ids are an ingest matter
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -391,7 +391,7 @@ def _plural(n: int, word: str) -> str:
 def _dedupe_file(
     path: Path, doc_id: str, max_bytes: int, seen_ids: dict[str, str], seen_files: set[str]
 ) -> Iterator[Document | IngestFailure]:
-    key = _real(str(path))
+    key = real_path(str(path))
     if key in seen_files:  # the same file named twice (e.g. explicitly and inside a directory)
         return
     seen_files.add(key)

@@ -108,17 +108,17 @@ def disambiguated_id(doc_id: str, source_path: str) -> str:
 
 
 def path_tag(source_path: str) -> str:
-    return hashlib.sha1(_real(source_path).encode("utf-8", "backslashreplace")).hexdigest()[:8]
+    return hashlib.sha1(real_path(source_path).encode("utf-8", "backslashreplace")).hexdigest()[:8]
 
 
 def same_file(a: str | None, b: str | None) -> bool:
     """Do two stored source paths name the same file? (absolute paths, symbolic links resolved)"""
     if not a or not b:
         return False
-    return a == b or _real(a) == _real(b)
+    return a == b or real_path(a) == real_path(b)
 
 
-def _real(p: str) -> str:
+def real_path(p: str) -> str:
     try:
         return os.path.realpath(p)
     except (OSError, ValueError, RuntimeError):
