@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from frontlines.ingest import MAX_BYTES, count_inputs, iter_documents
+from frontlines.ingest import MAX_BYTES, count_inputs, disambiguated_id, iter_documents
 from frontlines.models import Document, IngestFailure, content_hash
 
 from shared_paths import FAKES, RESERVED, SEEDS
@@ -184,14 +185,19 @@ def test_recursive_directory_sorted_and_binary_skipped(tmp_path):
     (tmp_path / "a" / "deep" / "z1.txt").write_text(ARTICLE, encoding="utf-8")
     (tmp_path / "a" / "x2.html").write_text(NEWS_PAGE, encoding="utf-8")
     write_jsonl(tmp_path / "b" / "c.ndjson", [{"id": "c1", "text": ARTICLE}, {"id": "c2", "text": ARTICLE}])
-    (tmp_path / "b" / "photo.png").write_bytes(PNG_BYTES)  # binary extension: skipped silently
-    (tmp_path / "b" / "blob.dat").write_bytes(PNG_BYTES)  # unknown extension, binary: skipped silently
+    (tmp_path / "b" / "photo.png").write_bytes(PNG_BYTES)  # binary extension: skipped, reported
+    (tmp_path / "b" / "blob.dat").write_bytes(PNG_BYTES)  # unknown extension, binary: skipped, reported
     (tmp_path / "b" / "wire.story").write_text(ARTICLE, encoding="utf-8")  # unknown extension, text: read
-    (tmp_path / ".hidden.txt").write_text(ARTICLE, encoding="utf-8")
+    (tmp_path / "b" / "README.md").write_text("About this corpus.", encoding="utf-8")  # documentation: silent
+    (tmp_path / ".hidden.txt").write_text(ARTICLE, encoding="utf-8")  # hidden: silent
     docs, fails = run(tmp_path)
-    assert fails == []
-    assert [d.id for d in docs] == ["z1", "x2", "c1", "c2", "wire"]  # a/deep/z1.txt < a/x2.html < b/...
-    assert count_inputs([tmp_path]) == len(docs)
+    # ids: the path under the folder, without extension; a/deep/z1.txt < a/x2.html < b/...
+    assert [d.id for d in docs] == ["a/deep/z1", "a/x2", "c1", "c2", "b/wire"]
+    assert [(Path(f.path).name, f.reason) for f in fails] == [
+        ("blob.dat", "not a document (looks like PNG image, unknown extension .dat); skipped"),
+        ("photo.png", "not a document (binary file type .png); skipped"),
+    ]
+    assert count_inputs([tmp_path]) == len(docs) + len(fails)
     # Deterministic.
     assert [d.id for d in run(tmp_path)[0]] == [d.id for d in docs]
 
@@ -348,10 +354,23 @@ def test_duplicate_ids_across_files(tmp_path):
     (tmp_path / "a" / "dispatch.txt").write_text(ARTICLE, encoding="utf-8")
     (tmp_path / "b" / "dispatch.txt").write_text(ARTICLE + "Updated.", encoding="utf-8")
     docs, fails = run(tmp_path)
-    assert [d.source_path for d in docs] == [str(tmp_path / "a" / "dispatch.txt")]
+    # Same name, different folders: two documents, told apart by their path under the folder.
+    assert fails == []
+    assert [(d.id, d.source_path) for d in docs] == [
+        ("a/dispatch", str(tmp_path / "a" / "dispatch.txt")), ("b/dispatch", str(tmp_path / "b" / "dispatch.txt"))]
+    # Named directly, both are "dispatch": the second gets a tag of its absolute path, stable across calls.
+    docs, fails = run(tmp_path / "a" / "dispatch.txt", tmp_path / "b" / "dispatch.txt")
+    assert fails == []
+    tag = disambiguated_id("dispatch", str(tmp_path / "b" / "dispatch.txt"))
+    assert [d.id for d in docs] == ["dispatch", tag] and re.fullmatch(r"dispatch~[0-9a-f]{8}", tag)
+    # JSONL records keep their explicit ids: a repeat in another file is still refused.
+    write_jsonl(tmp_path / "c1.jsonl", [{"id": "r1", "text": ARTICLE}])
+    write_jsonl(tmp_path / "c2.jsonl", [{"id": "r1", "text": ARTICLE + "Updated."}])
+    docs, fails = run(tmp_path / "c1.jsonl", tmp_path / "c2.jsonl")
+    assert [d.id for d in docs] == ["r1"]
     [f] = fails
-    assert f.path == str(tmp_path / "b" / "dispatch.txt")
-    assert f.reason == f"duplicate id 'dispatch' (first seen at {tmp_path / 'a' / 'dispatch.txt'})"
+    assert (f.path, f.line) == (str(tmp_path / "c2.jsonl"), 1)
+    assert f.reason == f"duplicate id 'r1' (first seen at {tmp_path / 'c1.jsonl'}:1)"
     # The same file named twice is read once, silently.
     docs, fails = run(tmp_path / "a" / "dispatch.txt", tmp_path / "a")
     assert len(docs) == 1 and fails == []
@@ -367,8 +386,13 @@ def test_directories_with_nothing_readable(tmp_path):
     docs, fails = run(empty_dir, pics)
     assert docs == []
     assert only_failure(fails, empty_dir).reason == "no documents found (directory is empty)"
-    assert only_failure(fails, pics).reason == "no documents found (2 files skipped: binary or not a document)"
-    assert count_inputs([empty_dir, pics]) == 2
+    assert only_failure(fails, pics / "a.png").reason == "not a document (binary file type .png); skipped"
+    assert only_failure(fails, pics).reason == "no documents found (2 failed, 0 skipped)"
+    docs_only = tmp_path / "docs"
+    docs_only.mkdir()
+    (docs_only / "LICENSE").write_text("MIT", encoding="utf-8")
+    assert only_failure(run(docs_only)[1], docs_only).reason == "no documents found (1 file skipped: not a document)"
+    assert count_inputs([empty_dir, pics]) == 3  # an estimate: the folder summary is not counted
 
 
 def test_single_path_argument_is_not_iterated_character_by_character(tmp_path):
@@ -428,3 +452,86 @@ def test_demo_corpus_is_about_idlib_and_holds_no_reserved_record():
     if FAKES.is_file():  # every record is an unchanged FA-KES line, in the corpus's order
         corpus = FAKES.read_text(encoding="utf-8").splitlines()
         assert set(DEMO.read_text(encoding="utf-8").splitlines()) <= set(corpus)
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile inputs: never block, never raise, names kept printable and storable
+# ---------------------------------------------------------------------------------------------
+
+
+def test_named_fifo_link_loop_and_dir_link_fail_without_blocking(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    os.symlink("b", tmp_path / "a")
+    os.symlink("a", tmp_path / "b")
+    docs, fails = run(fifo, tmp_path / "a")
+    assert docs == []
+    assert only_failure(fails, fifo).reason == "not a regular file (FIFO); not opened"
+    assert only_failure(fails, tmp_path / "a").reason == "symbolic link loop"
+    assert count_inputs([fifo, tmp_path / "a"]) == 2
+    # Inside a folder: the same, and a link to a folder is reported, not followed.
+    os.symlink(".", tmp_path / "self")
+    (tmp_path / "ok.txt").write_text(ARTICLE, encoding="utf-8")
+    docs, fails = run(tmp_path)
+    assert [d.id for d in docs] == ["ok"]
+    assert {Path(f.path).name: f.reason for f in fails} == {
+        "a": "symbolic link loop; not followed",
+        "b": "symbolic link loop; not followed",
+        "pipe.jsonl": "not a regular file (FIFO); not opened",
+        "self": "symbolic link to a directory; not followed (name the directory itself to read it)",
+    }
+
+
+def test_undecodable_file_name_is_escaped_everywhere(tmp_path):
+    import os
+
+    base = os.fsencode(str(tmp_path))
+    for name, data in ((b"ok\xff.txt", ARTICLE.encode()), (b"empty\xfe.txt", b"")):
+        fd = os.open(base + b"/" + name, os.O_CREAT | os.O_WRONLY, 0o644)
+        os.write(fd, data)
+        os.close(fd)
+    docs, fails = run(tmp_path)
+    [d] = docs
+    assert d.id == "ok\\xff" and d.source_path == f"{tmp_path}/ok\\xff.txt"
+    [f] = fails
+    assert f.path == f"{tmp_path}/empty\\xfe.txt" and f.reason == "empty file"
+    str(f).encode("utf-8")  # printable, storable: no lone surrogate left
+    # A path named on the command line with undecodable bytes (sys.argv holds surrogates).
+    [f] = run(os.fsdecode(base + b"/missing\xfd.txt"))[1]
+    assert f.path.endswith("missing\\xfd.txt") and f.reason == "no such file or directory"
+
+
+def test_jsonl_hostile_records_fail_alone(tmp_path):
+    from frontlines.ingest import MAX_JSON_DEPTH
+
+    ok_deep = "[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH
+    too_deep = "[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1)
+    p = write_jsonl(
+        tmp_path / "c.jsonl",
+        [
+            '{"id": "s1", "text": "a \\ud800 b"}',                              # 1 lone surrogate in text
+            '{"id": "s2", "text": "fine", "title": "t \\udc00"}',               # 2 lone surrogate in title
+            '{"id": "s3", "text": "smile \\ud83d\\ude00 ok", "x": "\\\\ud800"}',  # 3 a pair, an escaped backslash: fine
+            '{"id": "n4", "text": "x", "n": ' + "1" * 4301 + "}",               # 4 integer too large
+            '{"id": "d5", "text": "x", "deep": ' + too_deep[1:-1] + "}",        # 5 65 levels with the record
+            '{"id": "d6", "text": "x", "deep": ' + ok_deep[2:-2] + "}",         # 6 64 levels: fine
+            "[" * 100_000 + "]" * 100_000,                                      # 7 deep, not even an object
+            '{"id": "t8", "text": "x", "date": ' + "9" * 400 + "}",             # 8 a number as a date
+            json.dumps({"id": "i" * 300, "text": "x"}),                         # 9 id too long
+            json.dumps({"id": "last", "text": ARTICLE}),                        # 10 fine
+        ],
+    )
+    docs, fails = run(p)
+    got = {f.line: f.reason for f in fails}
+    assert got[1] == "invalid record (lone surrogate escape in 'text': not valid Unicode)"
+    assert got[2] == "invalid record (lone surrogate escape in 'title': not valid Unicode)"
+    assert got[4] == "number too large (more than 4300 digits)"
+    assert got[5] == got[7] == f"nested too deep (more than {MAX_JSON_DEPTH} levels)"
+    assert got[9] == "'id' is longer than 255 characters"
+    assert 8 in got or "t8" in [d.id for d in docs]  # refused, or stored with the date kept aside
+    assert {d.id for d in docs} - {"t8"} == {"s3", "d6", "last"}
+    assert next(d for d in docs if d.id == "s3").text == "smile \U0001F600 ok"
+    for f in fails:
+        str(f).encode("utf-8")

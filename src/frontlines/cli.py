@@ -83,36 +83,72 @@ def _reviewer(name: str | None, param: str) -> str | None:
 
 
 def process_into_store(paths: list[str], store, pipeline, *, only_ids: set[str] | None = None, quiet: bool = False) -> dict:
-    """Run the pipeline over paths into the store; failures are reported and recorded, never fatal."""
-    from .ingest import count_inputs, iter_documents
-    from .models import IngestFailure
+    """Run the pipeline over paths into the store; failures are reported and recorded, never fatal.
 
-    run_id = store.start_run([str(p) for p in paths])
+    Every document is processed under a guard: an exception while reading, cleaning, annotating,
+    extracting or storing it becomes one `error: PATH[:LINE]: reason` line on stderr and a recorded
+    failure; the other documents (its batch-mates included) are still processed and stored."""
+    from .ingest import count_inputs, iter_documents
+    from .models import IngestFailure, safe_path
+    from .pipeline import document_failure
+
+    run_id = store.start_run([safe_path(p) for p in paths])
     totals = {"documents": 0, "skipped": 0, "events": 0, "relations": 0, "failures": 0, "seen": 0}
     region = pipeline.pack.region
     iso3 = pipeline.pack.manifest.get("iso3")
 
+    def report(failure: IngestFailure) -> None:
+        totals["failures"] += 1
+        err.print(f"[red]error:[/red] {escape(str(failure))}", markup=True, highlight=False)
+        try:
+            store.record_failure(failure, run_id)
+        except Exception as exc:  # noqa: BLE001 - the line above already told the user
+            err.print(f"[red]error:[/red] could not record that failure ({escape(type(exc).__name__)}: {escape(str(exc))})")
+
     def documents():
-        for item in iter_documents(paths):
+        items = iter_documents(paths)
+        while True:
+            try:
+                item = next(items)
+            except StopIteration:
+                return
+            except Exception as exc:  # noqa: BLE001 - ingest guards each file; this is the last resort
+                report(IngestFailure(", ".join(safe_path(p) for p in paths), f"reading stopped ({type(exc).__name__}: {exc})"))
+                return
             progress.advance(task)
             if isinstance(item, IngestFailure):
-                totals["failures"] += 1
-                err.print(f"[red]error:[/red] {escape(str(item))}")
-                store.record_failure(item, run_id)
+                report(item)
                 continue
             if only_ids is not None and item.id not in only_ids:
                 continue
             totals["seen"] += 1
-            if store.has_document(item.id, item.content_hash):
+            try:
+                doc_id, unchanged = store.resolve_document_id(item)
+            except Exception as exc:  # noqa: BLE001
+                report(document_failure(item, "store", exc))
+                continue
+            if unchanged:
                 totals["skipped"] += 1
                 continue
+            item.id = doc_id
             yield item
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, disable=quiet or not err.is_terminal, transient=True) as progress:
-        task = progress.add_task("processing", total=count_inputs(paths))
-        for result in pipeline.process(documents()):
-            added = store.save_result(result, region=region, iso3=iso3)
+        try:
+            total = count_inputs(paths)
+        except Exception:  # noqa: BLE001 - only the progress bar's length
+            total = None
+        task = progress.add_task("processing", total=total)
+        for result in pipeline.process(documents(), guard=True):
+            if isinstance(result, IngestFailure):
+                report(result)
+                continue
+            try:
+                added = store.save_result(result, region=region, iso3=iso3)
+            except Exception as exc:  # noqa: BLE001 - save_result is one transaction: nothing half-stored
+                report(document_failure(result.document, "store", exc))
+                continue
             totals["documents"] += added.get("documents", 0)
             totals["events"] += added.get("events", 0)
             totals["relations"] += added.get("relations", 0)
@@ -120,8 +156,13 @@ def process_into_store(paths: list[str], store, pipeline, *, only_ids: set[str] 
     from .dedup import dedup_store
     from .merge import merge_events
 
-    totals["duplicates"] = len(dedup_store(store))
-    totals["merged"] = merge_events(store, pipeline.pack)["clusters"]
+    totals["duplicates"] = totals["merged"] = 0
+    try:
+        totals["duplicates"] = len(dedup_store(store))
+        totals["merged"] = merge_events(store, pipeline.pack)["clusters"]
+    except Exception as exc:  # noqa: BLE001 - the documents are stored; say what did not happen
+        err.print(f"[red]error:[/red] merging across documents failed ({escape(type(exc).__name__)}: {escape(str(exc))}); "
+                  "the documents are stored, the next run merges them")
     store.finish_run(run_id, documents=totals["documents"], events=totals["events"], failures=totals["failures"])
     return totals
 

@@ -8,23 +8,36 @@ reason for anything it cannot read; a bad input never stops the iteration.
 * HTML (.html, .htm): main text and metadata (title, date, url, sitename -> outlet) via trafilatura.
 * JSONL (.jsonl, .ndjson): streamed line by line; one JSON object per line with `id`, `text`, and
   optionally `title`, `url`, `source`/`outlet`, `date`/`published`; every other key goes to `extra`.
-* Directories: walked recursively in sorted order; hidden entries, files with known binary
-  extensions, files that look binary, and README/LICENSE files are skipped silently.
+* Directories: walked recursively in sorted order without following symbolic links to directories.
+  Hidden entries and README/LICENSE-like files (documentation beside a corpus) are skipped silently;
+  everything else that is not read is reported as a failure with its reason: files with a binary
+  extension or binary content, symbolic links to directories (not followed), link loops, broken
+  links, FIFOs/sockets/devices (refused from `stat`, never opened) and folders that cannot be listed.
+
+Document ids: a file named directly gets its stem (`000_x.txt` -> `000_x`); a file found while walking
+a folder gets its path relative to that folder, without extension, with `/` between parts
+(`root/000_x.txt` -> `000_x`, `root/other/000_x.txt` -> `other/000_x`). Two different files that still
+get the same id within one call are told apart by a tag of their absolute path (`000_x~1a2b3c4d`,
+see `disambiguated_id`). JSONL records keep their explicit ids; a repeated one is a failure.
+`Document.source_path` is the absolute path of the file (compared across runs by the store).
 
 The publication date is taken from metadata only (`published_source="metadata"`); when there is none,
 `published` stays None for a later stage to infer from the text.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 from .dates import parse_metadata_date as _parse_date
-from .models import Document, IngestFailure
+from .models import Document, IngestFailure, has_surrogates, real_path
+from .models import disambiguated_id, same_file  # noqa: F401 - re-exported: ids are an ingest matter
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -84,6 +97,12 @@ _HTML_START_RE = re.compile(rb"^\s*(<!--.*?-->\s*)*(<\?xml[^>]*>\s*)?(<!doctype\
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
 _CTRL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
 
+# JSONL records: how deeply values may nest, and the longest id accepted.
+MAX_JSON_DEPTH = 64
+MAX_ID_CHARS = 255
+_JSON_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
 
 # --------------------------------------------------------------------------------------------
 # Public API
@@ -104,14 +123,13 @@ def iter_documents(
     seen_files: set[str] = set()
     for raw in paths:
         path = Path(raw)
-        if not path.exists():
-            kind = "broken symbolic link" if path.is_symlink() else "no such file or directory"
-            yield IngestFailure(str(path), kind)
-            continue
-        if path.is_dir():
+        st, problem = _stat_named(path)
+        if problem is not None:
+            yield IngestFailure(str(path), problem)
+        elif stat.S_ISDIR(st.st_mode):
             yield from _iter_directory(path, max_bytes, seen_ids, seen_files)
         else:
-            yield from _dedupe_file(path, max_bytes, seen_ids, seen_files)
+            yield from _dedupe_file(path, _safe_stem(path.name), max_bytes, seen_ids, seen_files)
 
 
 def count_inputs(paths: Iterable[str | Path] | str | Path) -> int:
@@ -121,11 +139,17 @@ def count_inputs(paths: Iterable[str | Path] | str | Path) -> int:
     total = 0
     for raw in paths:
         path = Path(raw)
-        if not path.exists():
+        st, problem = _stat_named(path)
+        if problem is not None:
             total += 1
-        elif path.is_dir():
-            files = [p for p in _walk(path) if _dir_candidate(p)]
-            total += sum(_count_file(p) for p in files) or 1
+        elif stat.S_ISDIR(st.st_mode):
+            n = 0
+            for item in _walk(path):
+                if isinstance(item, IngestFailure):
+                    n += 1
+                elif _dir_candidate(item) != (False, None):
+                    n += _count_file(item)
+            total += n or 1
         else:
             total += _count_file(path)
     return total
@@ -137,13 +161,85 @@ def _count_file(path: Path) -> int:
     n = 0
     last = b"\n"
     try:
-        with open(path, "rb") as f:
+        with _open_regular(path) as f:
             while chunk := f.read(_MIB):
                 n += chunk.count(b"\n")
                 last = chunk[-1:]
-    except OSError:
+    except (OSError, _NotRegular):
         return 1
     return max(1, n + (last != b"\n"))
+
+
+# --------------------------------------------------------------------------------------------
+# Opening files safely: never open a FIFO, socket or device (a FIFO blocks forever)
+# --------------------------------------------------------------------------------------------
+
+
+class _NotRegular(Exception):
+    pass
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "FIFO"),
+    (stat.S_ISSOCK, "socket"),
+    (stat.S_ISCHR, "character device"),
+    (stat.S_ISBLK, "block device"),
+)
+
+
+def _not_regular(mode: int) -> str | None:
+    """None for a regular file, else why it is refused."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a directory"
+    for test, what in _KINDS:
+        if test(mode):
+            return f"not a regular file ({what}); not opened"
+    return "not a regular file; not opened"
+
+
+def _open_regular(path: Path):
+    """Open a regular file for binary reading; `_NotRegular` (never blocking) for anything else."""
+    why = _not_regular(os.stat(path).st_mode)
+    if why is not None:
+        raise _NotRegular(why)
+    # O_NONBLOCK: should the file be swapped for a FIFO after the stat, open() still returns at once.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        why = _not_regular(os.fstat(fd).st_mode)
+        if why is not None:
+            raise _NotRegular(why)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _oserror(e: OSError) -> str:
+    if isinstance(e, PermissionError):
+        return "permission denied"
+    if e.errno == errno.ELOOP:
+        return "symbolic link loop"
+    return e.strerror or type(e).__name__
+
+
+def _stat_named(path: Path) -> tuple[os.stat_result | None, str | None]:
+    """stat a path named by the caller: (stat, None), or (None, why it cannot be read)."""
+    try:
+        return os.stat(path), None
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return None, "symbolic link loop"
+        if isinstance(e, FileNotFoundError) or e.errno == errno.ENOTDIR:
+            return None, "broken symbolic link" if os.path.islink(path) else "no such file or directory"
+        return None, f"cannot read ({_oserror(e)})"
+    except ValueError as e:  # e.g. an embedded NUL byte
+        return None, f"invalid path ({e})"
+
+
+def _safe_stem(name: str) -> str:
+    return Path(name).stem or name
 
 
 # --------------------------------------------------------------------------------------------
@@ -151,34 +247,96 @@ def _count_file(path: Path) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    """Files under root, recursively, sorted by path, hidden entries skipped, symlinked dirs not followed."""
-    found: list[tuple[tuple[str, ...], Path]] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            if not name.startswith("."):
-                p = Path(dirpath) / name
-                found.append((p.relative_to(root).parts, p))
-    found.sort(key=lambda t: t[0])
-    for _, p in found:
-        yield p
+def _scandir(path: Path) -> list[tuple[str, str]]:
+    """(name, path) of a folder's entries; OSError when it cannot be listed (a seam for tests)."""
+    with os.scandir(path) as it:
+        return [(e.name, e.path) for e in it]
 
 
-def _dir_candidate(path: Path) -> bool:
-    """Should a file met while walking a directory be read? (Named files are always read.)"""
+def _walk(root: Path) -> Iterator[Path | IngestFailure]:
+    """Regular files under root (and symbolic links to regular files), depth first, sorted by name;
+    hidden entries skipped; every other entry that is not walked or read reported as an IngestFailure.
+    Symbolic links to directories are not followed, so a link loop cannot trap the walk."""
+    try:
+        entries = sorted(_scandir(root))
+    except OSError as e:
+        yield IngestFailure(str(root), f"cannot list directory ({_oserror(e)})")
+        return
+    stack = [iter(entries)]
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+            continue
+        name, spath = entry
+        if name.startswith("."):
+            continue
+        path = Path(spath)
+        try:
+            st = os.lstat(path)
+            if stat.S_ISLNK(st.st_mode):
+                try:
+                    st = os.stat(path)
+                except OSError as e:
+                    if e.errno == errno.ELOOP:
+                        why = "symbolic link loop; not followed"
+                    elif isinstance(e, FileNotFoundError) or e.errno == errno.ENOTDIR:
+                        why = "broken symbolic link"
+                    else:
+                        why = f"cannot follow symbolic link ({_oserror(e)})"
+                    yield IngestFailure(str(path), why)
+                    continue
+                if stat.S_ISDIR(st.st_mode):
+                    yield IngestFailure(str(path), "symbolic link to a directory; not followed (name the directory itself to read it)")
+                    continue
+        except OSError as e:
+            yield IngestFailure(str(path), f"cannot read ({_oserror(e)})")
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            try:
+                sub = sorted(_scandir(path))
+            except OSError as e:
+                yield IngestFailure(str(path), f"cannot list directory ({_oserror(e)})")
+                continue
+            stack.append(iter(sub))
+            continue
+        why = _not_regular(st.st_mode)
+        if why is not None:
+            yield IngestFailure(str(path), why)
+            continue
+        yield path
+
+
+def _dir_candidate(path: Path) -> tuple[bool, str | None]:
+    """Should a regular file met while walking a directory be read? (Named files are always read.)
+    (False, None): documentation, skipped silently; (False, reason): skipped and reported."""
     ext = path.suffix.lower()
-    if ext in BINARY_EXTS or _DOC_FILE_RE.match(path.name):
-        return False
+    if _DOC_FILE_RE.match(path.name):
+        return False, None
+    if ext in BINARY_EXTS:
+        return False, f"not a document (binary file type {ext}); skipped"
     if ext in TEXT_EXTS or ext in HTML_EXTS or ext in JSONL_EXTS:
-        return True
+        return True, None
     # Unknown extension: read it only if it looks like text.
     try:
-        with open(path, "rb") as f:
+        with _open_regular(path) as f:
             head = f.read(_SNIFF_BYTES)
-    except OSError:
-        return True  # let the reader report why it cannot be opened
-    return _sniff_binary(head) is None
+    except (OSError, _NotRegular):
+        return True, None  # let the reader report why it cannot be opened
+    what = _sniff_binary(head)
+    if what is None:
+        return True, None
+    kind = f"looks like {what}" if what else "binary content"
+    return False, f"not a document ({kind}, unknown extension {ext or '(none)'}); skipped"
+
+
+def _dir_doc_id(root: Path, path: Path) -> str:
+    """`other/000_x` for root/other/000_x.txt: the path under the walked folder, without extension."""
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        parts = (path.name,)
+    return "/".join([*parts[:-1], _safe_stem(parts[-1])])
 
 
 def _iter_directory(
@@ -187,11 +345,23 @@ def _iter_directory(
     n_files = n_skipped = n_docs = n_failed = n_repeat = 0
     for path in _walk(root):
         n_files += 1
-        if not _dir_candidate(path):
-            n_skipped += 1
+        if isinstance(path, IngestFailure):
+            n_failed += 1
+            yield path
+            continue
+        try:
+            ok, why = _dir_candidate(path)
+        except Exception as e:  # noqa: BLE001 - one odd file never stops the walk
+            ok, why = False, f"cannot read file ({type(e).__name__}: {e})"
+        if not ok:
+            if why is None:
+                n_skipped += 1
+            else:
+                n_failed += 1
+                yield IngestFailure(str(path), why)
             continue
         produced = False
-        for item in _dedupe_file(path, max_bytes, seen_ids, seen_files):
+        for item in _dedupe_file(path, _dir_doc_id(root, path), max_bytes, seen_ids, seen_files):
             produced = True
             if isinstance(item, Document):
                 n_docs += 1
@@ -203,7 +373,7 @@ def _iter_directory(
         if n_files == 0:
             detail = " (directory is empty)"
         elif n_failed == 0:
-            detail = f" ({_plural(n_skipped, 'file')} skipped: binary or not a document)"
+            detail = f" ({_plural(n_skipped, 'file')} skipped: not a document)"
         else:
             detail = f" ({n_failed} failed, {n_skipped} skipped)"
         yield IngestFailure(str(root), "no documents found" + detail)
@@ -219,42 +389,53 @@ def _plural(n: int, word: str) -> str:
 
 
 def _dedupe_file(
-    path: Path, max_bytes: int, seen_ids: dict[str, str], seen_files: set[str]
+    path: Path, doc_id: str, max_bytes: int, seen_ids: dict[str, str], seen_files: set[str]
 ) -> Iterator[Document | IngestFailure]:
-    try:
-        key = str(path.resolve())
-    except OSError:
-        key = str(path.absolute())
+    key = real_path(str(path))
     if key in seen_files:  # the same file named twice (e.g. explicitly and inside a directory)
         return
     seen_files.add(key)
-    for item in _read_file(path, max_bytes):
-        if isinstance(item, Document):
-            where = f"{item.source_path}:{item.line}" if item.line else item.source_path
-            first = seen_ids.get(item.id)
-            if first is not None:
-                if item.line and first.startswith(f"{item.source_path}:"):
-                    first_where = "line " + first.rsplit(":", 1)[1]
-                else:
-                    first_where = first
-                yield IngestFailure(item.source_path, f"duplicate id {item.id!r} (first seen at {first_where})", item.line)
-                continue
-            seen_ids[item.id] = where
-        yield item
+    try:
+        for item in _read_file(path, doc_id, max_bytes):
+            if isinstance(item, Document):
+                first = seen_ids.get(item.id)
+                if first is not None and item.line is None:
+                    # A different file with the same natural id: a file is its own document.
+                    item.id = disambiguated_id(item.id, item.source_path)
+                    first = seen_ids.get(item.id)
+                where = f"{item.source_path}:{item.line}" if item.line else item.source_path
+                if first is not None:
+                    if item.line and first.startswith(f"{item.source_path}:"):
+                        first_where = "line " + first.rsplit(":", 1)[1]
+                    else:
+                        first_where = first
+                    yield IngestFailure(str(path), f"duplicate id {item.id!r} (first seen at {first_where})", item.line)
+                    continue
+                seen_ids[item.id] = where
+            yield item
+    except Exception as e:  # noqa: BLE001 - whatever goes wrong in one file fails that file only
+        yield IngestFailure(str(path), f"cannot read file ({type(e).__name__}: {e})")
 
 
-def _read_file(path: Path, max_bytes: int) -> Iterator[Document | IngestFailure]:
+def _read_file(path: Path, doc_id: str, max_bytes: int) -> Iterator[Document | IngestFailure]:
     spath = str(path)
     ext = path.suffix.lower()
     try:
         if ext in JSONL_EXTS:
             yield from _read_jsonl(path, max_bytes)
             return
-        size = path.stat().st_size
-        if size > max_bytes:
-            yield IngestFailure(spath, f"file is {_human(size)}, larger than the {_human(max_bytes, limit=True)} limit")
+        with _open_regular(path) as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > max_bytes:
+                yield IngestFailure(spath, f"file is {_human(size)}, larger than the {_human(max_bytes, limit=True)} limit")
+                return
+            data = f.read(max_bytes + 1)
+        if len(data) > max_bytes:  # grew after the stat
+            yield IngestFailure(spath, f"file is larger than the {_human(max_bytes, limit=True)} limit")
             return
-        data = path.read_bytes()
+    except _NotRegular as e:
+        yield IngestFailure(spath, str(e))
+        return
     except PermissionError:
         yield IngestFailure(spath, "permission denied")
         return
@@ -262,7 +443,7 @@ def _read_file(path: Path, max_bytes: int) -> Iterator[Document | IngestFailure]
         yield IngestFailure(spath, "is a directory")
         return
     except OSError as e:
-        yield IngestFailure(spath, f"cannot read file ({e.strerror or e})")
+        yield IngestFailure(spath, f"cannot read file ({_oserror(e)})")
         return
 
     if not data:
@@ -284,14 +465,19 @@ def _read_file(path: Path, max_bytes: int) -> Iterator[Document | IngestFailure]
         return
 
     if is_html:
-        yield _from_html(path, text, encoding)
+        yield _from_html(path, doc_id, text, encoding)
         return
 
     extra = {"encoding": encoding} if encoding != "utf-8" else {}
-    yield Document(id=path.stem, text=_normalise_newlines(text), source_path=spath, extra=extra)
+    yield Document(id=doc_id, text=_normalise_newlines(text), source_path=_abs(path), extra=extra)
 
 
-def _from_html(path: Path, html: str, encoding: str) -> Document | IngestFailure:
+def _abs(path: Path) -> str:
+    """The absolute path stored as `Document.source_path` (symbolic links kept as named)."""
+    return os.path.abspath(path)
+
+
+def _from_html(path: Path, doc_id: str, html: str, encoding: str) -> Document | IngestFailure:
     spath = str(path)
     import trafilatura  # imported lazily: it is slow to import and only HTML needs it
 
@@ -320,9 +506,9 @@ def _from_html(path: Path, html: str, encoding: str) -> Document | IngestFailure
         if published is None:
             extra["metadata_date"] = raw_date
     return Document(
-        id=path.stem,
+        id=doc_id,
         text=_normalise_newlines(text),
-        source_path=spath,
+        source_path=_abs(path),
         title=_clean_str(getattr(result, "title", None)),
         url=_clean_str(getattr(result, "url", None)),
         outlet=_clean_str(getattr(result, "sitename", None)),
@@ -342,7 +528,7 @@ def _read_jsonl(path: Path, max_bytes: int) -> Iterator[Document | IngestFailure
     spath = str(path)
     seen: dict[str, int] = {}
     n_records = 0
-    with open(path, "rb") as f:
+    with _open_regular(path) as f:
         head = f.read(_SNIFF_BYTES)
         if not head:
             yield IngestFailure(spath, "empty file")
@@ -377,12 +563,48 @@ def _read_jsonl(path: Path, max_bytes: int) -> Iterator[Document | IngestFailure
             if not raw.strip():
                 continue  # blank lines are allowed (e.g. a trailing newline)
             n_records += 1
-            yield _jsonl_record(spath, lineno, raw, seen)
+            try:
+                yield _jsonl_record(spath, lineno, raw, seen, _abs(path))
+            except Exception as e:  # noqa: BLE001 - one bad record fails that record only
+                yield IngestFailure(spath, f"invalid record ({type(e).__name__}: {e})", lineno)
     if n_records == 0:
         yield IngestFailure(spath, "no records (only blank lines)")
 
 
-def _jsonl_record(spath: str, lineno: int, raw: bytes, seen: dict[str, int]) -> Document | IngestFailure:
+def _json_depth_exceeds(line: str, limit: int) -> bool:
+    """Does any value nest deeper than `limit`? (iterative: safe on 100,000 nested arrays)"""
+    if line.count("[") + line.count("{") <= limit:
+        return False
+    depth = 0
+    for m in _JSON_TOKEN_RE.finditer(line):
+        c = m.group()
+        if c in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif c in "]}":
+            depth -= 1
+    return False
+
+
+def _surrogate_field(rec: dict) -> str | None:
+    """The key (dotted) of the first string in `rec` holding a lone surrogate, if any."""
+    stack: list[tuple[str, object]] = [(str(k), v) for k, v in rec.items()]
+    stack.extend((f"{k} (key)", k) for k in rec)
+    while stack:
+        where, v = stack.pop()
+        if isinstance(v, str):
+            if has_surrogates(v):
+                return where.removesuffix(" (key)")
+        elif isinstance(v, dict):
+            stack.extend((f"{where}.{k}", x) for k, x in v.items())
+            stack.extend((f"{where}.{k} (key)", k) for k in v)
+        elif isinstance(v, list):
+            stack.extend((f"{where}[{i}]", x) for i, x in enumerate(v))
+    return None
+
+
+def _jsonl_record(spath: str, lineno: int, raw: bytes, seen: dict[str, int], source_path: str | None = None) -> Document | IngestFailure:
     def fail(msg: str) -> IngestFailure:
         return IngestFailure(spath, msg, lineno)
 
@@ -391,13 +613,25 @@ def _jsonl_record(spath: str, lineno: int, raw: bytes, seen: dict[str, int]) -> 
         line = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         return fail(f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1})")
+    if _json_depth_exceeds(line, MAX_JSON_DEPTH):
+        return fail(f"nested too deep (more than {MAX_JSON_DEPTH} levels)")
     try:
         rec = json.loads(line)
     except json.JSONDecodeError as e:
         msg = e.msg[:-3] if e.msg.endswith(" at") else e.msg  # "Invalid control character at"
         return fail(f"invalid JSON ({msg} at column {e.colno})")
+    except RecursionError:
+        return fail(f"nested too deep (more than {MAX_JSON_DEPTH} levels)")
+    except ValueError as e:
+        if "digits" in str(e):  # "Exceeds the limit (4300 digits) for integer string conversion"
+            return fail("number too large (more than 4300 digits)")
+        return fail(f"invalid record ({e})")
     if not isinstance(rec, dict):
         return fail(f"record is not an object (got {_json_type(rec)})")
+    if _SURROGATE_ESCAPE_RE.search(line):  # "\ud800" parses, but is no character: SQLite cannot store it
+        where = _surrogate_field(rec)
+        if where is not None:
+            return fail(f"invalid record (lone surrogate escape in {where!r}: not valid Unicode)")
 
     rid = rec.get("id")
     if rid is None or (isinstance(rid, str) and not rid.strip()):
@@ -405,6 +639,8 @@ def _jsonl_record(spath: str, lineno: int, raw: bytes, seen: dict[str, int]) -> 
     if isinstance(rid, bool) or not isinstance(rid, (str, int)):
         return fail(f"'id' must be a string or integer (got {_json_type(rid)})")
     rid = str(rid).strip()
+    if len(rid) > MAX_ID_CHARS:
+        return fail(f"'id' is longer than {MAX_ID_CHARS} characters")
     if "text" not in rec or rec["text"] is None:
         return fail("record has no 'text'")
     text = rec["text"]
@@ -414,23 +650,26 @@ def _jsonl_record(spath: str, lineno: int, raw: bytes, seen: dict[str, int]) -> 
         return fail("record has empty 'text'")
     if rid in seen:
         return fail(f"duplicate id {rid!r} (first seen at line {seen[rid]})")
-    seen[rid] = lineno
 
     extra = {k: v for k, v in rec.items() if k not in _JSONL_KNOWN}
     raw_date = rec.get("date")
     date_key = "date"
     if raw_date in (None, ""):
         raw_date, date_key = rec.get("published"), "published"
-    published = _parse_date(raw_date) if raw_date not in (None, "") else None
+    try:
+        published = _parse_date(raw_date) if raw_date not in (None, "") else None
+    except Exception as e:  # noqa: BLE001 - e.g. OverflowError on a 400-digit number
+        return fail(f"invalid record ('{date_key}' is not a date: {type(e).__name__})")
     if raw_date not in (None, "") and published is None:
         extra[date_key] = raw_date  # unparseable: keep it for the analyst
     outlet = rec.get("source")
     if outlet in (None, ""):
         outlet = rec.get("outlet")
+    seen[rid] = lineno
     return Document(
         id=rid,
         text=_normalise_newlines(text),
-        source_path=spath,
+        source_path=source_path or spath,
         title=_clean_str(rec.get("title")),
         url=_clean_str(rec.get("url")),
         outlet=_clean_str(outlet),

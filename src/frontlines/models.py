@@ -8,6 +8,8 @@ store  -> rows; export/eval read them back.
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -72,6 +74,63 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_MAX_REASON = 500
+
+
+def safe_path(path: object) -> str:
+    """A path as a printable, storable str: undecodable bytes (the lone surrogates `os.listdir` and
+    `sys.argv` use for them) become `\\xNN`, so nothing downstream (print, SQLite, JSON) meets a surrogate."""
+    s = os.fspath(path) if isinstance(path, os.PathLike) else str(path)
+    if isinstance(s, bytes):
+        return s.decode("utf-8", "backslashreplace")
+    if not _SURROGATE_RE.search(s):
+        return s
+    try:
+        return os.fsencode(s).decode("utf-8", "backslashreplace")
+    except UnicodeError:  # a surrogate that is not an escaped byte (e.g. from JSON "\\ud800")
+        return escape_surrogates(s)
+
+
+def escape_surrogates(s: str) -> str:
+    """Lone surrogates in text (valid in a Python str, not in UTF-8) written as `\\udXXX`."""
+    return _SURROGATE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", s)
+
+
+def has_surrogates(s: str) -> bool:
+    return bool(_SURROGATE_RE.search(s))
+
+
+def disambiguated_id(doc_id: str, source_path: str) -> str:
+    """The id for a file whose natural id is already taken by a different file: `id~` + 8 hex digits
+    of its absolute path (stable across runs for the same file)."""
+    return f"{doc_id}~{path_tag(source_path)}"
+
+
+def path_tag(source_path: str) -> str:
+    return hashlib.sha1(real_path(source_path).encode("utf-8", "backslashreplace")).hexdigest()[:8]
+
+
+def same_file(a: str | None, b: str | None) -> bool:
+    """Do two stored source paths name the same file? (absolute paths, symbolic links resolved)"""
+    if not a or not b:
+        return False
+    return a == b or real_path(a) == real_path(b)
+
+
+def real_path(p: str) -> str:
+    try:
+        return os.path.realpath(p)
+    except (OSError, ValueError, RuntimeError):
+        return os.path.abspath(p)
+
+
+def one_line(reason: object, limit: int = _MAX_REASON) -> str:
+    """A failure reason as one short line (exception messages can span lines or run to megabytes)."""
+    s = " ".join(escape_surrogates(str(reason)).split())
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
 @dataclass
 class Document:
     """One article as read from disk, before cleaning."""
@@ -91,6 +150,11 @@ class Document:
     line: int | None = None  # 1-based line in a JSONL corpus
     extra: dict = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # A name with undecodable bytes must never reach print() or SQLite as a lone surrogate.
+        self.source_path = safe_path(self.source_path)
+        self.id = safe_path(self.id)
+
     @property
     def content_hash(self) -> str:
         return content_hash(self.text)
@@ -101,6 +165,10 @@ class IngestFailure:
     path: str
     reason: str
     line: int | None = None
+
+    def __post_init__(self) -> None:
+        self.path = safe_path(self.path)
+        self.reason = one_line(self.reason)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path

@@ -3,9 +3,20 @@
 `Pipeline` holds what is costly to load (the pack, the spaCy pipeline, the extractor) once per process
 and is otherwise stateless, so the same object serves the CLI, the eval command, the benchmarks and
 notebooks (`from frontlines import Pipeline`).
+
+One bad document fails only itself: `process(..., guard=True)` turns any exception while cleaning,
+annotating or extracting a document into an `IngestFailure` naming its file (and line); a batch that
+raises is re-run one document at a time so its other documents still come through.
+
+Texts longer than spaCy's `nlp.max_length` (1,000,000 characters) are annotated and extracted in pieces
+of at most `CHUNK_CHARS`, cut at paragraph, line or sentence boundaries (`split_text`); evidence offsets
+are shifted back, so they index the whole text. (Pieces, not one joined Doc: extraction costs grow
+faster than the length of a Doc.) Context does not cross a piece boundary, which is a paragraph break
+wherever the text has one.
 """
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -21,6 +32,52 @@ from .models import CleanedText, Document, DocumentResult, IngestFailure
 from .names import fold_key
 from .pack import KnowledgePack, load_pack
 from .relations import RelationExtractor
+
+
+log = logging.getLogger(__name__)
+
+# Longest piece annotated and extracted at once when a text is over nlp.max_length: small enough that
+# spaCy's memory and the extractor's per-Doc work stay bounded, far longer than any paragraph.
+CHUNK_CHARS = 10_000
+
+_SENTENCE_END_RE = re.compile(r"[.!?…][\"'”’)\]]*\s")
+
+
+def split_text(text: str, size: int = CHUNK_CHARS) -> list[str]:
+    """Pieces of at most `size` characters whose concatenation is exactly `text`, cut after a blank line,
+    else after a line break, else after a sentence end, else at a space (in the second half of the
+    piece where possible), else anywhere."""
+    if size < 2:
+        raise ValueError("size must be at least 2")
+    pieces = []
+    pos, n = 0, len(text)
+    while n - pos > size:
+        end = pos + size
+        lo = pos + size // 2
+        cut = text.rfind("\n\n", lo, end)
+        cut = cut + 2 if cut != -1 else -1
+        if cut == -1:
+            cut = text.rfind("\n", lo, end)
+            cut = cut + 1 if cut != -1 else -1
+        if cut == -1:
+            last = None
+            for m in _SENTENCE_END_RE.finditer(text, lo, end):
+                last = m
+            cut = last.end() if last else -1
+        if cut == -1:
+            ws = max(text.rfind(" ", pos + 1, end), text.rfind("\t", pos + 1, end))
+            cut = ws + 1 if ws != -1 else end
+        pieces.append(text[pos:cut])
+        pos = cut
+    pieces.append(text[pos:])
+    return pieces
+
+
+def document_failure(document: Document, stage: str, exc: BaseException) -> IngestFailure:
+    """What gets recorded when a stage raises on one document."""
+    log.debug("%s failed on %s", stage, document.id, exc_info=exc)
+    return IngestFailure(document.source_path, f"{stage} failed on document {document.id!r} ({type(exc).__name__}: {exc})",
+                         document.line)
 
 
 @dataclass
@@ -119,34 +176,92 @@ class Pipeline:
             document.published_note = guess.note
 
     def process_prepared(self, batch: list[Prepared]) -> list[DocumentResult]:
+        limit = self.nlp.max_length
+        short = [p.cleaned.text for p in batch if len(p.cleaned.text) <= limit]
+        docs = iter(self.nlp.pipe(short, batch_size=self.batch_size))
         results = []
-        texts = (p.cleaned.text for p in batch)
-        for prepared, doc in zip(batch, self.nlp.pipe(texts, batch_size=self.batch_size)):
+        for prepared in batch:
+            if len(prepared.cleaned.text) > limit:
+                results.append(self._process_long(prepared))
+                continue
+            doc = next(docs)
             document = prepared.document
             self._infer_published(document, doc, prepared.cleaned.text)
             events, mentions = self.extractor(doc, document, document.published)
-            result = DocumentResult(document=document, cleaned=prepared.cleaned, events=events,
-                                    relations=self.relation_extractor(doc, document, document.published, mentions))
-            seen_a, seen_p = set(), set()
-            for m in mentions:
-                if m.actor and m.actor.actor_id not in seen_a:
-                    seen_a.add(m.actor.actor_id)
-                    result.actors.append(m.actor)
-                if m.place and m.place.place_id not in seen_p:
-                    seen_p.add(m.place.place_id)
-                    result.places.append(m.place)
-            results.append(result)
+            relations = self.relation_extractor(doc, document, document.published, mentions)
+            results.append(self._result(prepared, events, relations, mentions))
         return results
 
-    def process(self, documents: Iterable[Document]) -> Iterator[DocumentResult]:
+    def _process_long(self, prepared: Prepared) -> DocumentResult:
+        """A text over nlp.max_length, piece by piece; offsets shifted back onto the whole text."""
+        document = prepared.document
+        pieces = split_text(prepared.cleaned.text, CHUNK_CHARS)
+        document.extra["annotated_in_pieces"] = len(pieces)
+        events: list = []
+        relations: list = []
+        mentions: list = []
+        offset = 0
+        for i, (piece, doc) in enumerate(zip(pieces, self.nlp.pipe(pieces, batch_size=self.batch_size))):
+            if i == 0:  # dates and anchors of an article are at its top
+                self._infer_published(document, doc, piece)
+            evs, ms = self.extractor(doc, document, document.published)
+            rels = self.relation_extractor(doc, document, document.published, ms)
+            for rec in (*evs, *rels):
+                rec.evidence_start += offset
+                rec.evidence_end += offset
+            events.extend(evs)
+            relations.extend(rels)
+            mentions.extend(ms)
+            offset += len(piece)
+        return self._result(prepared, events, relations, mentions)
+
+    @staticmethod
+    def _result(prepared: Prepared, events: list, relations: list, mentions: list) -> DocumentResult:
+        result = DocumentResult(document=prepared.document, cleaned=prepared.cleaned, events=events, relations=relations)
+        seen_a, seen_p = set(), set()
+        for m in mentions:
+            if m.actor and m.actor.actor_id not in seen_a:
+                seen_a.add(m.actor.actor_id)
+                result.actors.append(m.actor)
+            if m.place and m.place.place_id not in seen_p:
+                seen_p.add(m.place.place_id)
+                result.places.append(m.place)
+        return result
+
+    def process(self, documents: Iterable[Document], *, guard: bool = False) -> Iterator[DocumentResult | IngestFailure]:
+        """Results in input order. guard=False: an exception propagates (yields only DocumentResults).
+        guard=True: a document that raises becomes an IngestFailure in its place and the rest go on."""
         batch: list[Prepared] = []
         for document in documents:
-            batch.append(self.prepare(document))
+            if guard:
+                try:
+                    prepared = self.prepare(document)
+                except Exception as exc:  # noqa: BLE001 - one bad document fails only itself
+                    yield document_failure(document, "clean", exc)
+                    continue
+            else:
+                prepared = self.prepare(document)
+            batch.append(prepared)
             if len(batch) >= self.batch_size:
-                yield from self.process_prepared(batch)
+                yield from self._run_batch(batch, guard)
                 batch = []
         if batch:
+            yield from self._run_batch(batch, guard)
+
+    def _run_batch(self, batch: list[Prepared], guard: bool) -> Iterator[DocumentResult | IngestFailure]:
+        if not guard:
             yield from self.process_prepared(batch)
+            return
+        try:
+            results = self.process_prepared(batch)
+        except Exception as exc:  # noqa: BLE001
+            if len(batch) == 1:
+                yield document_failure(batch[0].document, "annotate/extract", exc)
+                return
+            for prepared in batch:  # find the one that fails; its batch-mates still come through
+                yield from self._run_batch([prepared], guard)
+            return
+        yield from results
 
     def process_text(self, text: str, doc_id: str = "text", published: date | None = None, outlet: str | None = None) -> DocumentResult:
         document = Document(id=doc_id, text=text, source_path="<text>", outlet=outlet, published=published,
@@ -158,12 +273,12 @@ class Pipeline:
         pending: list[Document] = []
         for item in iter_documents(paths):
             if isinstance(item, IngestFailure):
-                yield from self.process(pending)
+                yield from self.process(pending, guard=True)
                 pending = []
                 yield item
                 continue
             pending.append(item)
             if len(pending) >= self.batch_size:
-                yield from self.process(pending)
+                yield from self.process(pending, guard=True)
                 pending = []
-        yield from self.process(pending)
+        yield from self.process(pending, guard=True)

@@ -38,7 +38,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool, StaticPool
 
-from ..models import ActorRef, DocumentResult, IngestFailure, PlaceRef
+from ..models import ActorRef, Document, DocumentResult, IngestFailure, PlaceRef, disambiguated_id, same_file
 from ..names import match_key, provisional_id, slug
 from . import limits
 from .schema import (
@@ -435,6 +435,27 @@ class Store:
         with self._tx() as s:
             row = s.get(DocumentRow, doc_id)
             return row is not None and row.content_hash == content_hash
+
+    def resolve_document_id(self, doc: Document) -> tuple[str, bool]:
+        """(the id `doc` is stored under, whether it is stored already with this content).
+
+        A file-derived id (`doc.line` is None) that the store holds for a *different* file with
+        different content gets `disambiguated_id` instead of replacing that document; the same file
+        with new content keeps its id (a changed source: save_result replaces it). JSONL records keep
+        their explicit ids: a record with new content replaces the stored one."""
+        chash = doc.content_hash
+        with self._tx() as s:
+            row = s.execute(select(DocumentRow.content_hash, DocumentRow.source_path)
+                            .where(DocumentRow.id == doc.id)).first()
+            if row is None:
+                return doc.id, False
+            if row.content_hash == chash:
+                return doc.id, True
+            if doc.line is not None or same_file(row.source_path, doc.source_path):
+                return doc.id, False
+            alt = disambiguated_id(doc.id, doc.source_path)
+            stored = s.scalar(select(DocumentRow.content_hash).where(DocumentRow.id == alt))
+            return alt, stored == chash
 
     def save_result(
         self, result: DocumentResult, *, region: str | None = None, iso3: str | None = None
