@@ -8,6 +8,7 @@ import csv
 import hashlib
 import io
 import shutil
+from urllib.parse import quote
 from pathlib import Path
 
 import pytest
@@ -685,3 +686,21 @@ def test_review_cli_checks_names(seeded_file, tmp_path):
         assert s.counts() == before and s.tokens() == []
     res = CliRunner().invoke(app, ["token", "create", "--name", "n" * 300, "--db", str(path)])
     assert res.exit_code == 0, res.output
+
+
+def test_a_document_from_a_subfolder_is_served(pipeline, tmp_path):
+    """Files found in sub-folders have ids with a '/' ("other/000_x"): the document route serves them."""
+    corpus = tmp_path / "corpus"
+    (corpus / "other").mkdir(parents=True)
+    text = "Syrian government forces shelled the town of Binnish in Idlib on Monday, killing three civilians."
+    (corpus / "000_x.txt").write_text(text, encoding="utf-8")
+    (corpus / "other" / "000_x.txt").write_text(text.replace("three", "four"), encoding="utf-8")
+    store = Store(tmp_path / "sub.db")
+    process_into_store([str(corpus)], store, pipeline, quiet=True)
+    client = TestClient(create_app(store=store))
+    ids = sorted(d["id"] for d in client.get("/api/documents").json())
+    assert ids == ["000_x", "other/000_x"]
+    for doc_id in ids:
+        r = client.get(f"/api/documents/{quote(doc_id, safe='')}")
+        assert r.status_code == 200 and r.json()["id"] == doc_id
+    store.close()

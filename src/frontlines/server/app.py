@@ -449,7 +449,7 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
     def list_documents() -> list[dict]:
         return S().documents()
 
-    @app.get("/api/documents/{doc_id}", tags=["documents"], responses={404: {"model": Problem}},
+    @app.get("/api/documents/{doc_id:path}", tags=["documents"], responses={404: {"model": Problem}},
              summary="One document: text, removed spans, and the offsets of every event's and relation's evidence")
     def get_document(doc_id: Annotated[str, PathParam(min_length=1, max_length=255)]) -> dict:
         store = S()
