@@ -161,7 +161,9 @@ _BULLET_RE = re.compile(r"^\s*[•·▪‣◦●○■□➤►▸\-*–—]\s+(
 _USERNAME_RE = re.compile(r"^[^\W_][\w.'’\-() @]{0,47}$")
 _MONTH = r"(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|nov(ember)?|dec(ember)?)"
 _MONTH_YEAR_RE = re.compile(rf"^{_MONTH}\.?\s+\d{{4}}$", re.I)
-_QUOTED_RE = re.compile(r"“[^”\n]{0,2000}”|\"[^\"\n]{0,2000}\"")
+# A quote ends at the first closing mark; it cannot hold another opening “ (each “ of a run of
+# unclosed ones otherwise rescans up to 2000 characters: quadratic within a line).
+_QUOTED_RE = re.compile(r"“[^“”\n]{0,2000}”|\"[^\"\n]{0,2000}\"")
 # First/second person, chat words, emoticons: how commenters write and news prose (outside quotes) doesn't.
 _INFORMAL_RE = re.compile(
     r"\b(I|I'm|I’m|I've|I’ve|I'd|I’d|me|my|you|your|you're|you’re|u|ur|lol|lmao|imo|imho|btw|thanks|thx|"

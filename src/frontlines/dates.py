@@ -246,6 +246,7 @@ _DATEPARSER_SETTINGS = {
 METADATA_DATE_MAX_CHARS = 100
 # Only a number: "99999", "1.5e9", a 400-digit id.  Not a date (see parse_metadata_date).
 _NUMERIC_RE = re.compile(r"[+-]?+(?:\d++\.?+\d*+|\.\d++)(?:[eE][+-]?+\d++)?+")
+_DIGIT_RE = re.compile(r"\d")
 _ISO_PREFIX_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]|$)")
 _YMD_SLASH_RE = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})")
 EARLIEST_METADATA_DATE = date(1900, 1, 1)
@@ -266,8 +267,8 @@ def parse_metadata_date(raw: object) -> date | None:
         d = raw
     elif isinstance(raw, str):
         s = raw.strip()
-        if not s or len(s) > METADATA_DATE_MAX_CHARS or _NUMERIC_RE.fullmatch(s):
-            return None
+        if not s or len(s) > METADATA_DATE_MAX_CHARS or _NUMERIC_RE.fullmatch(s) or not _DIGIT_RE.search(s):
+            return None  # (a full date has a day and a year: no digit, no date)
         iso = s[:-1] + "+00:00" if s.endswith(("Z", "z")) else s
         try:
             d = datetime.fromisoformat(iso).date()

@@ -778,7 +778,10 @@ class KnowledgePack:
             return None
         host = None
         if "://" in s or s.startswith("www."):
-            host = urlparse(s if "://" in s else "http://" + s).hostname
+            try:
+                host = urlparse(s if "://" in s else "http://" + s).hostname
+            except ValueError:  # "http://[x": an invalid IPv6 host
+                return None
         elif re.fullmatch(r"[\w\-]+(\.[\w\-]+)+(/.*)?", s) and " " not in s:
             host = s.split("/")[0]
         if host:
