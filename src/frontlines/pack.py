@@ -64,7 +64,7 @@ FUZZY_MARGIN = 5
 FUZZY_MIN_LEN = 6
 # A surface string longer than this is not a name (the longest actor name of the syria pack has 65
 # characters, the longest place name 30): resolve_actor / search_actors / Gazetteer.lookup /
-# resolve_outlet answer "no match" at once instead of running their regexes, the generic-head
+# Gazetteer.search / resolve_outlet answer "no match" at once instead of running their regexes, the generic-head
 # suffix scan (quadratic in the number of words) and rapidfuzz over every key on it (an 8 kB string
 # took 2.35 s).
 MAX_NAME_CHARS = 300
@@ -480,6 +480,8 @@ class Gazetteer:
         return anchors
 
     def search(self, query: str, limit: int = 20) -> list[Place]:
+        if len(query) > MAX_NAME_CHARS and len(query.strip()) > MAX_NAME_CHARS:
+            return []
         k = fold_key(query)
         if not k:
             return []
