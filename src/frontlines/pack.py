@@ -63,10 +63,10 @@ FUZZY_THRESHOLD = 90
 FUZZY_MARGIN = 5
 FUZZY_MIN_LEN = 6
 # A surface string longer than this is not a name (the longest actor name of the syria pack has 65
-# characters, the longest place name 30): resolve_actor / search_actors / Gazetteer.lookup /
-# Gazetteer.search / resolve_outlet answer "no match" at once instead of running their regexes, the generic-head
-# suffix scan (quadratic in the number of words) and rapidfuzz over every key on it (an 8 kB string
-# took 2.35 s).
+# characters, the longest place name 30): resolve_actor, search_actors, Gazetteer.lookup,
+# Gazetteer.search and resolve_outlet answer "no match" at once instead of running their regexes,
+# the generic-head suffix scan (quadratic in the number of words) and rapidfuzz over every key on
+# it (an 8 kB string took 2.35 s).
 MAX_NAME_CHARS = 300
 
 # Priority of the kind of name (lower wins when one key names several actors and dates don't decide).
