@@ -69,6 +69,12 @@ def test_metadata_dates():
     assert parse_metadata_date("2017-04-05T10:00:00Z") == date(2017, 4, 5)
     assert parse_metadata_date("5 April 2017") == date(2017, 4, 5)
     assert parse_metadata_date("") is None
+    assert parse_metadata_date("Feb 5, 2018") == date(2018, 2, 5)
+    assert parse_metadata_date("2018/02/05") == date(2018, 2, 5)
+    # numbers are not dates (a scraper's id or count, not a Unix timestamp); nor is a paragraph
+    assert parse_metadata_date(99999) is None and parse_metadata_date("99999") is None
+    assert parse_metadata_date(int("9" * 400)) is None and parse_metadata_date("9" * 400) is None
+    assert parse_metadata_date("5 April 2017 " * 10) is None
 
 
 def test_events_of_an_undated_text_are_month_precision_at_best():

@@ -30,7 +30,7 @@ linear regexes (long lines skip the short-line checks), so the cost is linear in
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .models import CleanedText, RemovedSpan
 
@@ -59,6 +59,7 @@ class _Line:
     indent: int
     stripped: str
     words: int  # word count (capped estimate for very long lines)
+    spam: list[str] | None = field(default=None, repr=False)  # _spam_signals, computed once
 
     @property
     def blank(self) -> bool:
@@ -160,7 +161,9 @@ _BULLET_RE = re.compile(r"^\s*[•·▪‣◦●○■□➤►▸\-*–—]\s+(
 _USERNAME_RE = re.compile(r"^[^\W_][\w.'’\-() @]{0,47}$")
 _MONTH = r"(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|nov(ember)?|dec(ember)?)"
 _MONTH_YEAR_RE = re.compile(rf"^{_MONTH}\.?\s+\d{{4}}$", re.I)
-_QUOTED_RE = re.compile(r"“[^”\n]{0,2000}”|\"[^\"\n]{0,2000}\"")
+# A quote ends at the first closing mark; it cannot hold another opening “ (each “ of a run of
+# unclosed ones otherwise rescans up to 2000 characters: quadratic within a line).
+_QUOTED_RE = re.compile(r"“[^“”\n]{0,2000}”|\"[^\"\n]{0,2000}\"")
 # First/second person, chat words, emoticons: how commenters write and news prose (outside quotes) doesn't.
 _INFORMAL_RE = re.compile(
     r"\b(I|I'm|I’m|I've|I’ve|I'd|I’d|me|my|you|your|you're|you’re|u|ur|lol|lmao|imo|imho|btw|thanks|thx|"
@@ -233,11 +236,17 @@ def _article_like(ln: _Line) -> bool:
 
 _URL_RE = re.compile(r"(https?://|www\.)\S+", re.I)
 _ODD_URL_RE = re.compile(r"https?://[^\s/]+/\S*[$!:=>]", re.I)
+# An amount is read from the start of its run of digits/separators only ((?<![\d,.]), then the
+# run taken possessively): starting inside "1234567890..." at every digit and backtracking through
+# the rest of the run was quadratic on long digit runs (a 5000-digit line took 0.7 s).  A currency
+# word never starts with a digit, comma or dot, so the possessive run matches what the greedy one did.
 _MONEY_RATE_RE = re.compile(
-    r"([$€£]\s?\d|\d[\d,.]*\s?(\$|€|£|usd|us dollars|dollars|bucks))[^\n]{0,30}?"
-    r"(per\s*/?\s*(hour|hr|h|day|week)|/\s*(hour|hr|h)\b|an hour|a day|hourly|weekly)",
+    r"([$€£]\s?\d|(?<![\d,.])(?>[.,]*)\d[\d,.]*+\s?(\$|€|£|usd|us dollars|dollars|bucks))[^\n]{0,30}?"
+    r"(per\s*+/?+\s*+(hour|hr|h|day|week)|/\s*+(hour|hr|h)\b|an hour|a day|hourly|weekly)",
     re.I,
 )
+# Every rate form of _MONEY_RATE_RE holds one of these: a line without any skips the costlier search.
+_RATE_HINT_RE = re.compile(r"per|/|hour|a day|weekly", re.I)
 _BIG_MONEY_RE = re.compile(r"\b(million|billion|trillion|bn|mn)\b", re.I)  # budgets, not wages
 _SPAM_WORDS_RE = re.compile(
     r"\b(work(ing)? from home|staying at home|easy jobs?|easy money|earn(ed|ing)?|paying|get ?paid|"
@@ -250,11 +259,17 @@ _JUNK_RUN_RE = re.compile(r"([=>:!<*~])\1{3,}|=>>|<<=")
 
 def _spam_signals(ln: _Line) -> list[str]:
     """Weighted spam cues; a line is spam at >= _SPAM_MIN points (two cues, or one strong)."""
+    if ln.spam is None:  # asked by the change-point detector and by the line rules
+        ln.spam = _spam_cues(ln)
+    return ln.spam
+
+
+def _spam_cues(ln: _Line) -> list[str]:
     s = ln.stripped
     if len(s) > _CHECK_CHARS:
         s = s[:_CHECK_CHARS]
     score, why = 0, []
-    m = _MONEY_RATE_RE.search(s)
+    m = _MONEY_RATE_RE.search(s) if _RATE_HINT_RE.search(s) else None
     if m and not _BIG_MONEY_RE.search(m.group(0)):  # "98 US dollars per/hr": paid-to-work spam
         score += 2
         why.append("money per hour")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
@@ -23,19 +23,26 @@ _WEEKDAY_RE = r"(?P<weekday>mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday
 
 # "Tuesday 12 July 2016", "Wed 05 Apr 2017", "July 12, 2016", "Date of publication 24 October 2016"
 _FULL_DATE_RES = [
-    re.compile(rf"\b(?:{_WEEKDAY_RE},?\s+)?{_DAY_RE}\s+{_MONTH_RE},?\s+(?P<year>(?:19|20)\d\d)\b", re.I),
-    re.compile(rf"\b(?:{_WEEKDAY_RE},?\s+)?{_MONTH_RE}\s+{_DAY_RE},?\s+(?P<year>(?:19|20)\d\d)\b", re.I),
+    re.compile(rf"\b(?:{_WEEKDAY_RE},?\s++)?{_DAY_RE}\s++{_MONTH_RE},?\s++(?P<year>(?:19|20)\d\d)\b", re.I),
+    re.compile(rf"\b(?:{_WEEKDAY_RE},?\s++)?{_MONTH_RE}\s++{_DAY_RE},?\s++(?P<year>(?:19|20)\d\d)\b", re.I),
     re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<monthnum>[01]\d)-(?P<day>[0-3]\d)\b"),
 ]
 _PUBLICATION_CUE = re.compile(r"(date of publication|published( on)?|posted( on)?|updated)\s*:?\s*$", re.I)
 
 # day-month with no year, optionally with a weekday: "Friday (February 2nd)", "on February 3", "June 24"
+# Whitespace runs are matched possessively (`\s*+`): two optional `\s*` around an optional
+# separator otherwise try every split of a long run of spaces (quadratic on one match).  Nothing
+# that follows a run can itself be whitespace, so the possessive forms match the same strings.
+_GAP = r"\s*+[,(]?+\s*+"  # "Friday (February", "Friday, 2", "Friday the 2nd"
+_YEAR_AHEAD = r"(?!\s*+,?+\s*+(?:19|20)\d\d)"  # not followed by a year
 _WEEKDAY_DATE_RES = [
-    re.compile(rf"\b{_WEEKDAY_RE}\s*[,(]?\s*(?:the\s+)?{_MONTH_RE}\s+{_DAY_RE}\b", re.I),
-    re.compile(rf"\b{_WEEKDAY_RE}\s*[,(]?\s*(?:the\s+)?{_DAY_RE}\s+(?:of\s+)?{_MONTH_RE}\b", re.I),
+    re.compile(rf"\b{_WEEKDAY_RE}{_GAP}(?:the\s++)?{_MONTH_RE}\s++{_DAY_RE}\b", re.I),
+    re.compile(rf"\b{_WEEKDAY_RE}{_GAP}(?:the\s++)?{_DAY_RE}\s++(?:of\s++)?{_MONTH_RE}\b", re.I),
 ]
-_MONTH_DAY_RE = re.compile(rf"\b{_MONTH_RE}\s+{_DAY_RE}\b(?!\s*,?\s*(?:19|20)\d\d)", re.I)
-_DAY_MONTH_RE = re.compile(rf"\b{_DAY_RE}\s+(?:of\s+)?{_MONTH_RE}\b(?!\s*,?\s*(?:19|20)\d\d)", re.I)
+_MONTH_DAY_RE = re.compile(rf"\b{_MONTH_RE}\s++{_DAY_RE}\b{_YEAR_AHEAD}", re.I)
+_DAY_MONTH_RE = re.compile(rf"\b{_DAY_RE}\s++(?:of\s++)?{_MONTH_RE}\b{_YEAR_AHEAD}", re.I)
+# "announced on Sunday" that is not the weekday of a stated date ("on Sunday, March 4")
+_ON_WEEKDAY_RE = re.compile(rf"\bon\s++{_WEEKDAY_RE}\b(?!{_GAP}(?:the\s++)?{_MONTH_RE})", re.I)
 
 
 @dataclass
@@ -95,18 +102,23 @@ def _weekday_year_ok(year: int, month: int, day: int, weekday: int) -> bool:
 def yearless_mentions(text: str) -> list[tuple[int, int, int | None]]:
     """(month, day, weekday or None) for every day-month mention without a year."""
     out: list[tuple[int, int, int | None]] = []
-    taken: list[tuple[int, int]] = []
+    # Characters already inside a mention: a plain day-month starting there is part of it.  A flag
+    # per character (not a list of spans scanned for every match) keeps this linear; the matches
+    # of one regex never overlap, so each regex marks every character at most once.
+    taken = bytearray(len(text))
     for m in (m for rx in _WEEKDAY_DATE_RES for m in rx.finditer(text)):
         out.append((_month(m), int(m.group("day")), WEEKDAYS[m.group("weekday").lower()[:3]]))
-        taken.append(m.span())
+        a, b = m.span()
+        taken[a:b] = b"\x01" * (b - a)
     for rx in (_MONTH_DAY_RE, _DAY_MONTH_RE):
         for m in rx.finditer(text):
-            if any(a <= m.start() < b for a, b in taken):
+            if taken[m.start()]:
                 continue
             day = int(m.group("day"))
             if 1 <= day <= 31:
                 out.append((_month(m), day, None))
-                taken.append(m.span())
+                a, b = m.span()
+                taken[a:b] = b"\x01" * (b - a)
     return out
 
 
@@ -141,7 +153,7 @@ def infer_published(text: str, earliest: date | None, latest_year: int | None = 
         latest = max(days)
         # a weekday named after the latest date ("announced on Sunday") moves it forward
         guess = latest + timedelta(days=1)
-        for m in re.finditer(rf"\bon\s+{_WEEKDAY_RE}\b(?!\s*[,(]?\s*(?:the\s+)?{_MONTH_RE})", text, re.I):
+        for m in _ON_WEEKDAY_RE.finditer(text):
             wd = WEEKDAYS[m.group("weekday").lower()[:3]]
             delta = (wd - latest.weekday()) % 7
             if 0 < delta < 7:
@@ -229,48 +241,58 @@ _DATEPARSER_SETTINGS = {
 }
 
 
+# A metadata date is a short string: anything longer is text, not a date, and dateparser's cost grows
+# fast with the length of what it is given (20 s on a 28 kB string), so it never sees one.
+METADATA_DATE_MAX_CHARS = 100
+# Only a number: "99999", "1.5e9", a 400-digit id.  Not a date (see parse_metadata_date).
+_NUMERIC_RE = re.compile(r"[+-]?+(?:\d++\.?+\d*+|\.\d++)(?:[eE][+-]?+\d++)?+")
+_DIGIT_RE = re.compile(r"\d")
+_ISO_PREFIX_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]|$)")
+_YMD_SLASH_RE = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})")
+EARLIEST_METADATA_DATE = date(1900, 1, 1)
+
+
 def parse_metadata_date(raw: object) -> date | None:
-    """A metadata date: ISO first, then common written formats. None when it is not a full, plausible date."""
+    """A metadata date: ISO first, then common written formats. None when it is not a full, plausible date.
+
+    Plausible is 1900-01-01 up to tomorrow (time zones).  Numbers are refused, whether given as
+    int/float or as a string of digits: a scraper's `date: 99999` is an id or a count far more often
+    than a Unix timestamp, and read as one it became 1970-01-02 with full confidence (a 400-digit
+    one raised OverflowError).  Strings longer than METADATA_DATE_MAX_CHARS are refused unparsed.
+    """
     d: date | None = None
     if isinstance(raw, datetime):
         d = raw.date()
     elif isinstance(raw, date):
         d = raw
-    elif isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        ts = float(raw)
-        if ts > 1e11:  # milliseconds
-            ts /= 1000
-        try:
-            d = datetime.fromtimestamp(ts, tz=timezone.utc).date()
-        except (OverflowError, OSError, ValueError):
-            return None
     elif isinstance(raw, str):
         s = raw.strip()
-        if not s:
-            return None
+        if not s or len(s) > METADATA_DATE_MAX_CHARS or _NUMERIC_RE.fullmatch(s) or not _DIGIT_RE.search(s):
+            return None  # (a full date has a day and a year: no digit, no date)
         iso = s[:-1] + "+00:00" if s.endswith(("Z", "z")) else s
         try:
             d = datetime.fromisoformat(iso).date()
-        except ValueError:
+        except (ValueError, OverflowError):
             try:
-                d = date.fromisoformat(s[:10]) if re.match(r"^\d{4}-\d{2}-\d{2}(?:[T ]|$)", s) else None
-            except ValueError:
+                d = date.fromisoformat(s[:10]) if _ISO_PREFIX_RE.match(s) else None
+            except (ValueError, OverflowError):
                 d = None
         if d is None:
-            m = re.match(r"^(\d{4})/(\d{1,2})/(\d{1,2})$", s)
+            m = _YMD_SLASH_RE.fullmatch(s)
             if m:
                 try:
                     d = date(int(m[1]), int(m[2]), int(m[3]))
-                except ValueError:
+                except (ValueError, OverflowError):
                     return None
         if d is None:
             import dateparser
 
             try:
                 dt = dateparser.parse(s, settings=_DATEPARSER_SETTINGS)
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001 - dateparser raises all sorts on odd input
                 dt = None
             d = dt.date() if dt else None
-    if d is None or d.year < 1900 or d > date.today() + timedelta(days=1):
+    # anything else - int, float, bool, None, containers - is not a date
+    if d is None or d < EARLIEST_METADATA_DATE or d > date.today() + timedelta(days=1):
         return None
     return d

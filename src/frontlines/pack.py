@@ -62,6 +62,12 @@ PLACE_COLUMNS = [
 FUZZY_THRESHOLD = 90
 FUZZY_MARGIN = 5
 FUZZY_MIN_LEN = 6
+# A surface string longer than this is not a name (the longest actor name of the syria pack has 65
+# characters, the longest place name 30): resolve_actor, search_actors, Gazetteer.lookup,
+# Gazetteer.search and resolve_outlet answer "no match" at once instead of running their regexes,
+# the generic-head suffix scan (quadratic in the number of words) and rapidfuzz over every key on
+# it (an 8 kB string took 2.35 s).
+MAX_NAME_CHARS = 300
 
 # Priority of the kind of name (lower wins when one key names several actors and dates don't decide).
 _PRIO_NAME, _PRIO_ALIAS, _PRIO_ABBR, _PRIO_PHRASE = 0, 1, 2, 3
@@ -366,8 +372,10 @@ class Gazetteer:
 
         `context` (the sentence) decides admin unit vs. city and, for names several places share, which
         one; `doc_context` (the whole article) is the fallback for the latter when the sentence names no
-        other place.
+        other place.  A name longer than MAX_NAME_CHARS is no place name: None.
         """
+        if len(name) > MAX_NAME_CHARS and len(name.strip()) > MAX_NAME_CHARS:
+            return None
         base, hint = self._strip_qualifiers(name)
         if hint is not None and len(name.split()) > 1:
             whole = self.candidates(name)  # "Rural Damascus", "Idlib province": a name of its own
@@ -472,6 +480,8 @@ class Gazetteer:
         return anchors
 
     def search(self, query: str, limit: int = 20) -> list[Place]:
+        if len(query) > MAX_NAME_CHARS and len(query.strip()) > MAX_NAME_CHARS:
+            return []
         k = fold_key(query)
         if not k:
             return []
@@ -633,6 +643,7 @@ class KnowledgePack:
                     add(fold_key(n), a.id, _PRIO_ABBR)
         self._fuzzy_keys = [k for k, v in self._fold.items()
                             if len(k) >= FUZZY_MIN_LEN and any(p < _PRIO_PHRASE for _, p in v)]
+        self._fuzzy_max_len = max(map(len, self._fuzzy_keys), default=0)
         self._phrase_keys = {k for k, v in self._fold.items() if any(p == _PRIO_PHRASE for _, p in v)}
 
     def _follow(self, aid: str, on: date, seen: set[str] | None = None) -> str | None:
@@ -697,6 +708,10 @@ class KnowledgePack:
         k = fold_key(name)
         if len(k) < FUZZY_MIN_LEN:
             return []
+        # fuzz.ratio(a, b) <= 200 * len(b) / (len(a) + len(b)) for len(a) >= len(b): a key more than
+        # 11/9 times longer than every pack key can never reach FUZZY_THRESHOLD (90)
+        if len(k) * FUZZY_THRESHOLD > self._fuzzy_max_len * (200 - FUZZY_THRESHOLD):
+            return []
         hits = process.extract(k, self._fuzzy_keys, scorer=fuzz.ratio, limit=12)
         if not hits or hits[0][1] < FUZZY_THRESHOLD:
             return []
@@ -719,6 +734,8 @@ class KnowledgePack:
         """
         if not name or not name.strip():
             return None
+        if len(name) > MAX_NAME_CHARS and len(name.strip()) > MAX_NAME_CHARS:
+            return None  # not a name: a sentence, a paragraph, a run-on line
         for step in (self._exact, self._generic_head, self._fuzzy):
             cands = step(name)
             if cands:
@@ -726,6 +743,8 @@ class KnowledgePack:
         return None
 
     def search_actors(self, query: str, limit: int = 20) -> list[Actor]:
+        if len(query) > MAX_NAME_CHARS and len(query.strip()) > MAX_NAME_CHARS:
+            return []
         k = fold_key(query)
         if not k:
             return []
@@ -761,7 +780,10 @@ class KnowledgePack:
             return None
         host = None
         if "://" in s or s.startswith("www."):
-            host = urlparse(s if "://" in s else "http://" + s).hostname
+            try:
+                host = urlparse(s if "://" in s else "http://" + s).hostname
+            except ValueError:  # "http://[x": an invalid IPv6 host
+                return None
         elif re.fullmatch(r"[\w\-]+(\.[\w\-]+)+(/.*)?", s) and " " not in s:
             host = s.split("/")[0]
         if host:
@@ -771,6 +793,8 @@ class KnowledgePack:
                 oid = self._outlet_domains.get(".".join(parts[i:]))
                 if oid:
                     return self.outlets[oid]
+            return None
+        if len(s) > MAX_NAME_CHARS:  # a URL may be long; a name may not
             return None
         oid = self._outlet_keys.get(fold_key(s))
         if not oid:
