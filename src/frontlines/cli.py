@@ -222,6 +222,73 @@ def events(
 
 
 @app.command()
+def explain(
+    event_id: Annotated[str, typer.Argument(help="An event's id or its ACLED-style event_id_cnty (SYR1234567).")],
+    db: DbOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the event with its frame and coding as JSON.")] = False,
+):
+    """Why an event was coded as it is: the frame read from the text, the codebook rule, the evidence."""
+    ev = _store(db).event(event_id)
+    if ev is None:
+        fail(f"no event {event_id!r} (see `frontlines events --json` for ids)")
+    if as_json:
+        _print_json(ev)
+        return
+    console.print(_explanation(ev))
+
+
+def _explanation(ev: dict) -> Table:
+    """The frame, the rule and the evidence of one event, as a two-column table."""
+    def who(p: dict | None) -> str:
+        if not p:
+            return "-"
+        out = p["text"] if not p.get("actor") or p["actor"] == p["text"] else f"{p['text']} -> {p['actor']}"
+        return f"{out} ({p['kind']})" if p.get("kind") else out
+
+    table = Table(title=f"event {ev['id']} ({ev['event_id_cnty']}): {ev['event_type']} / {ev['sub_event_type']}",
+                  show_header=False, title_justify="left")
+    table.add_column("", style="bold")
+    table.add_column("", overflow="fold")
+    coded = f"{ev.get('actor1') or '-'} vs {ev.get('actor2') or '-'} at {ev.get('location') or '-'} " \
+            f"({ev.get('admin1') or '-'}; geo_precision {ev.get('geo_precision')}), {ev.get('event_date') or '?'} " \
+            f"(time_precision {ev.get('time_precision')}), {ev.get('fatalities', 0)} killed"
+    table.add_row("coded as", coded)
+    info = ev.get("coding") or {}
+    frame, rule = info.get("frame"), info.get("coding")
+    if not frame:
+        table.add_row("frame", "not recorded (stored before frames were kept: run its document again)")
+    else:
+        place = frame.get("place") or {}
+        time = frame.get("time") or {}
+        claim = frame.get("claim") or {}
+        table.add_row("action", f"{frame['action']} (\"{frame['trigger']}\")")
+        table.add_row("agent", who(frame.get("agent")))
+        table.add_row("targets", ", ".join(who(t) for t in frame.get("targets") or []) or "-")
+        table.add_row("instrument", frame.get("instrument") or "-")
+        table.add_row("place", f"{place.get('text')} -> {place.get('name')} ({place.get('kind')}), "
+                               f"geo_precision {place.get('geo_precision')}" if place else "-")
+        table.add_row("time", f"{time.get('date') or '?'}, precision {time.get('precision')}, from {time.get('from')}")
+        table.add_row("casualties", f"{frame.get('killed', 0)} killed"
+                                    + (f", {frame['injured']} injured" if frame.get("injured") else ""))
+        table.add_row("claim", (f"hedged ({claim.get('cue')!r}), claimed by {claim.get('claimant') or 'unnamed'}"
+                                if claim.get("hedged") else "stated as fact"))
+    if rule:
+        if rule.get("by") == "classifier":
+            text = (f"the sentence classifier chose among {', '.join(rule.get('candidates') or [])} "
+                    f"(p={rule.get('p')}) for trigger '{rule.get('trigger')}'")
+        else:
+            when = "; ".join(f"{k}: {v}" for k, v in (rule.get("when") or {}).items()) or "always"
+            where = f"rule {rule['rule']} of {rule['of']}" if rule.get("rule") else "rule"
+            text = f"lexicons.yaml, trigger '{rule.get('trigger')}', {where} (when {when})"
+        table.add_row("rule", f"{text} -> {rule.get('sub_event_type')} -> {rule.get('event_type')}")
+    table.add_row("review", f"{ev.get('review_state')}; reviewed fields: {', '.join(ev.get('reviewed_fields') or []) or '-'}")
+    for src in ev.get("sources") or []:
+        table.add_row("evidence", f"[{src.get('doc_id')}, chars {src.get('evidence_start')}-{src.get('evidence_end')}] "
+                                  f"{src.get('evidence')}")
+    return table
+
+
+@app.command()
 def export(
     format: Annotated[str, typer.Option("--format", "-f", help="acled-csv | json | geojson")] = "acled-csv",
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="File to write (default: stdout).")] = None,

@@ -18,6 +18,7 @@ from datetime import date
 from spacy.tokens import Doc, Span, Token
 
 from . import dates as dates_mod
+from . import frames
 from .names import provisional_id
 from .models import SUB_EVENT_TYPES, ActorRef, Document, EventRecord, PlaceRef
 from .pack import Actor, KnowledgePack
@@ -881,6 +882,7 @@ class Extractor:
                     continue
                 agent, targets, obj = self.arguments(trig, index, salient)
                 sub = self._choose_rule(rules, trig, agent, targets[0] if targets else None, obj)
+                decision: dict | None = None
                 if sub is None and self.classifier is not None and (agent or targets):
                     target = targets[0] if targets else None
                     # only rules whose wording conditions are not what failed: the classifier weighs roles, not words
@@ -889,8 +891,14 @@ class Extractor:
                     if len(subs) > 1:
                         best, p = self.classifier.rank(sent.text, subs)[0]
                         sub = best if p >= self.CHOOSE_CONFIDENCE else None
+                        decision = {"by": "classifier", "trigger": key, "candidates": subs, "p": round(float(p), 3),
+                                    "sub_event_type": sub}
                 if sub is None:
                     continue
+                if decision is None:  # which of the trigger's rules decided, before default actors fill in
+                    tgt0 = targets[0] if targets else None
+                    decision = frames.rule_of(
+                        rules, lambda r: self._choose_rule([r], trig, agent, tgt0, obj) is not None, key, sub)
                 et = SUB_EVENT_TYPES[sub]
                 agent, targets = self._default_actors(et, sub, agent, targets, sent, index, salient)
                 if agent is None and et == "Explosions/Remote violence" and (targets or self._fatalities(sent)[0]):
@@ -920,10 +928,13 @@ class Extractor:
                     ev_date, precision = pick.date, pick.precision
                     if pick.relative and day_unknown:
                         precision = 3
+                    date_from = f"{'this' if pick is sent_date else 'an earlier'} sentence: {pick.source!r}"
                 elif published:
                     ev_date, precision = published, 3 if day_unknown else 2
+                    date_from = "the publication date"
                 else:
                     ev_date, precision = None, 3
+                    date_from = "nothing"
                 killed, injured = self._fatalities(sent) if et != "Strategic developments" else (0, None)
                 per_target = targets if sub in ("Arrests", "Attack", "Abduction/forced disappearance") and targets else [targets[0] if targets else None]
                 for tgt in per_target:
@@ -939,6 +950,11 @@ class Extractor:
                         evidence_end=sent.end_char - (len(sent.text) - len(sent.text.rstrip())),
                         hedged=hedged, claimant=claimant if hedged else None, hedge_cue=cue, trigger=trig.text,
                         confidence=0.6 if agent and tgt else 0.45,
+                        coding=frames.frame(
+                            trig=trig, action=key, agent=agent, targets=[tgt] if tgt else [], place=place,
+                            event_date=ev_date, time_precision=precision, date_from=date_from,
+                            killed=killed, injured=injured, hedged=hedged,
+                            claimant=claimant if hedged else None, hedge_cue=cue, event_type=et, decision=decision),
                     )
                     events.append(ev)
                     lemma_of[id(ev)] = _lemma(trig)

@@ -248,6 +248,8 @@ class EventRecord:
     hedge_cue: str | None = None
     trigger: str = ""
     confidence: float = 0.5
+    # the frame and the codebook rule behind the coding (see frames.py); `frontlines explain` prints it
+    coding: dict = field(default_factory=dict)
 
     def key(self) -> str:
         """Stable identity within a document: re-running never creates a second row.

@@ -749,6 +749,7 @@ class Store:
             "claimant": ev.claimant,
             "hedge_cue": ev.hedge_cue,
             "confidence": ev.confidence,
+            "coding": dict(ev.coding) if ev.coding else None,
         }
 
     # ------------------------------------------------------------------ failures and runs
@@ -1064,15 +1065,21 @@ class Store:
     # ------------------------------------------------------------------ review (the workbench)
 
     def event(self, event_id: str) -> dict | None:
-        """One event as `events()` gives it, plus `reviewed_fields` and its `reviews` (oldest first)."""
+        """One event as `events()` gives it, plus `reviewed_fields`, `coding` and its `reviews` (oldest first).
+
+        `event_id` is the event's id or its ACLED-style `event_id_cnty` ("SYR1234567")."""
         with self._read() as s:
             r = s.get(EventRow, event_id)
             if r is None:
+                r = s.scalar(select(EventRow).where(EventRow.event_id_cnty == event_id).order_by(EventRow.id).limit(1))
+            if r is None:
                 return None
+            event_id = r.id
             ids = {i for i in (r.actor1_id, r.actor2_id, *(r.assoc_actor_1_ids or []), *(r.assoc_actor_2_ids or [])) if i}
             d = self._event_dict(r, self._aliases(s, ids), self._sources(s, [r.id]).get(r.id, []),
                                  self._cluster_ids(s, [r.id]).get(r.id))
             d["reviewed_fields"] = list(r.reviewed_fields or [])
+            d["coding"] = r.coding
         d["reviews"] = self.reviews(entity="event", entity_id=event_id)
         return d
 

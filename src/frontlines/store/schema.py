@@ -163,6 +163,8 @@ class EventRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     # Columns a person has set (0002): `Store.save_result` never overwrites them on a re-run.
     reviewed_fields: Mapped[list | None] = mapped_column(JSON)
+    # How the event was coded (0006): the frame read from the text and the rule that typed it.
+    coding: Mapped[dict | None] = mapped_column(JSON)
 
 
 class EventSourceRow(Base):
