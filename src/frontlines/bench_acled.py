@@ -46,7 +46,6 @@ from datetime import date
 from pathlib import Path
 from typing import Iterator
 
-from rapidfuzz import fuzz, process
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -54,6 +53,7 @@ from rich.table import Table
 from .geo import haversine_km
 from .models import Document, EventRecord
 from .names import fold_key
+from .bench_fakes import GovernorateNormaliser
 from .pack import KnowledgePack
 
 WITHIN_KM = 25.0
@@ -63,7 +63,6 @@ EVENT_TYPE_ORDER = ("Battles", "Explosions/Remote violence", "Violence against c
 
 _ERA_RE = re.compile(r"\(\s*\d{4}\s*-\s*(?:\d{4})?\s*\)")
 _PREFIX_RE = re.compile(r"^\s*[A-Za-z0-9'\-]{2,12}\s*(?::|\s-)\s+(?=\S)")
-_QUALIFIER_RE = re.compile(r"(?i)\s+(?:province|governorate|gov\.?|countryside)$|^(?:province of|governorate of)\s+")
 
 
 # ------------------------------------------------------------------------------------------------ names
@@ -119,38 +118,9 @@ class ActorMatcher:
         return any(g & self.keys_of(ref) for ref in (event.actor1, event.actor2))
 
 
-class Admin1Normaliser:
-    """Any spelling of a governorate of the pack -> that governorate's admin1 name."""
-
-    def __init__(self, pack: KnowledgePack):
-        self._map: dict[str, str] = {}
-        for p in pack.places.values():
-            if p.kind != "governorate":
-                continue
-            canon = p.admin1 or p.name
-            for n in [canon, *p.all_names()]:
-                self._map.setdefault(self._key(n), canon)
-        self._map.pop("", None)
-        self._keys = list(self._map)
-
-    @staticmethod
-    def _key(name: str) -> str:
-        s, prev = name.strip(), None
-        while prev != s:
-            prev, s = s, _QUALIFIER_RE.sub("", s).strip()
-        return fold_key(s)
-
-    def __call__(self, name: str | None) -> str | None:
-        if not name or not str(name).strip():
-            return None
-        k = self._key(str(name))
-        if k in self._map:
-            return self._map[k]
-        if len(k) >= 4 and self._keys:
-            hit = process.extractOne(k, self._keys, scorer=fuzz.ratio, score_cutoff=85)
-            if hit:
-                return self._map[hit[0]]
-        return k
+def Admin1Normaliser(pack: KnowledgePack) -> GovernorateNormaliser:  # noqa: N802 - used like the class it returns
+    """Any spelling of a governorate of the pack -> its admin1 name; ACLED keeps Rural Damascus apart."""
+    return GovernorateNormaliser(pack, with_aliases=False)
 
 
 # ------------------------------------------------------------------------------------------------ notes

@@ -29,13 +29,15 @@ from .names import fold_key
 from .pack import KnowledgePack
 
 LABEL_FIELD = "location_governorate"
-_QUALIFIER_RE = re.compile(r"(?i)\s+(?:province|governorate|gov\.?|region|muhafazat)$|^(?:muhafazat|province of|governorate of)\s+")
+_QUALIFIER_RE = re.compile(r"(?i)\s+(?:province|governorate|gov\.?|region|muhafazat|countryside)$|^(?:muhafazat|province of|governorate of)\s+")
 
 
 class GovernorateNormaliser:
     """Map any spelling of an admin1 unit of the pack to one canonical admin1 name."""
 
-    def __init__(self, pack: KnowledgePack):
+    def __init__(self, pack: KnowledgePack, with_aliases: bool = True):
+        """`with_aliases`: also the manifest's `governorate_aliases`, which file a unit under another
+        (FA-KES labels Rural Damascus "Damascus"); a dataset that keeps them apart (ACLED) goes without."""
         self._map: dict[str, str] = {}
         for p in pack.places.values():
             if p.kind != "governorate":
@@ -43,7 +45,8 @@ class GovernorateNormaliser:
             canon = p.admin1 or p.name
             for n in [canon, *p.all_names()]:
                 self._add(n, canon, override=False)
-        aliases = pack.manifest.get("governorate_aliases") or {}
+        self._map.pop("", None)
+        aliases = (pack.manifest.get("governorate_aliases") or {}) if with_aliases else {}
         if not isinstance(aliases, dict):
             raise ValueError("manifest: governorate_aliases must be a mapping alias -> admin1 name")
         for alias, target in aliases.items():
