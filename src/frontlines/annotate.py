@@ -82,6 +82,27 @@ class ActorSpans:
     def _words_at(doc, i: int, words: list[str]) -> bool:
         return i + len(words) <= len(doc) and all(doc[i + k].lower_ == w for k, w in enumerate(words))
 
+    @staticmethod
+    def _coordinated_start(doc, end: int, fallback: int) -> int:
+        """Start of a list of actor mentions ending at token `end` ("Turkish forces and pro-Turkey rebel
+        factions"): it must end in an entity; words of the list are entities, modifiers, "and", ","."""
+        if end < 1 or (doc[end - 1].ent_type_ == "" and doc[end - 1].pos_ not in ("NOUN", "PROPN")):
+            return fallback
+        i = end
+        sent_start = doc[end - 1].sent.start if doc.has_annotation("SENT_START") else 0
+        while i - 1 >= sent_start and end - i < 12:
+            t = doc[i - 1]
+            if t.ent_type_ in ("ORG", "NORP", "GPE") or t.lower_ in ("and", "&", "-") or \
+                    (t.text == "," and i - 2 >= sent_start and doc[i - 2].ent_type_ in ("ORG", "NORP")) or \
+                    t.pos_ in ("ADJ", "NOUN", "PROPN") or t.tag_ == "VBN":
+                i -= 1
+                continue
+            break
+        while i < end and (doc[i].lower_ in ("and", "&", "-", ",") or doc[i].ent_type_ == ""
+                           and doc[i].pos_ not in ("ADJ", "NOUN", "PROPN") and doc[i].tag_ != "VBN"):
+            i += 1
+        return i if i < end else fallback
+
     def __call__(self, doc):
         ents = list(doc.ents)
         out = []
@@ -94,11 +115,15 @@ class ActorSpans:
                     if self._words_at(doc, j, h):
                         end = j + len(h)
                         break
-                for c in self.cues:  # "<factions> <operating under> ENT"
+                for c in self.cues:  # "<factions> <operating under> ENT", "A and B, operating under ENT"
                     b = start - len(c)
-                    if b >= 1 and self._words_at(doc, b, c) and doc[b - 1].lower_ in self.under_heads:
+                    if b < 1 or not self._words_at(doc, b, c):
+                        continue
+                    if doc[b - 1].lower_ in self.under_heads:
                         start = b - 1
                         break
+                    start = self._coordinated_start(doc, b - 1 if doc[b - 1].text == "," else b, start)
+                    break
                 if (start, end) != (ent.start, ent.end):
                     ent = Span(doc, start, end, label=ent.label_, span_id=ent.ent_id_)
                     changed = True
