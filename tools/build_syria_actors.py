@@ -166,9 +166,10 @@ def main(argv: list[str] | None = None) -> int:
                      "kind": kind_of(name, inter), "country": "Syria"}
         if m:
             rec["abbreviations"] = [m.group(1)]
-        if r["first_date"] > CENSOR_FIRST:
+        few = int(r["n_events"]) < 3  # one or two sightings say little about when an actor was active
+        if r["first_date"] > CENSOR_FIRST and not few:
             rec["active_from"] = r["first_date"]
-        if r["last_date"] < CENSOR_LAST:
+        if r["last_date"] < CENSOR_LAST and not few:
             rec["active_to"] = r["last_date"]
         rec["note"] = (f"ACLED actor (Syria list): {r['n_events']} events, {r['first_date']} .. {r['last_date']}"
                        f", inter codes seen {r['inter_codes_seen']}")

@@ -94,12 +94,13 @@ class ActorSpans:
             t = doc[i - 1]
             if t.ent_type_ in ("ORG", "NORP", "GPE") or t.lower_ in ("and", "&", "-") or \
                     (t.text == "," and i - 2 >= sent_start and doc[i - 2].ent_type_ in ("ORG", "NORP")) or \
-                    t.pos_ in ("ADJ", "NOUN", "PROPN") or t.tag_ == "VBN":
+                    t.pos_ in ("ADJ", "NOUN", "PROPN") or \
+                    (t.tag_ in ("VBN", "VBD") and (doc[i].ent_type_ or doc[i].pos_ in ("ADJ", "NOUN", "PROPN"))):
                 i -= 1
                 continue
             break
         while i < end and (doc[i].lower_ in ("and", "&", "-", ",") or doc[i].ent_type_ == ""
-                           and doc[i].pos_ not in ("ADJ", "NOUN", "PROPN") and doc[i].tag_ != "VBN"):
+                           and doc[i].pos_ not in ("ADJ", "NOUN", "PROPN") and doc[i].tag_ not in ("VBN", "VBD")):
             i += 1
         return i if i < end else fallback
 

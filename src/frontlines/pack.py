@@ -768,8 +768,8 @@ class KnowledgePack:
         if not units or re.search(r"\d|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b",
                                   name, re.I):
             return None
-        toks = fold_key(name).split()
-        rest = [t for t in toks if t not in units and t != "al"]
+        toks = [k for k in (fold_key(w) for w in re.split(r"[\s\-]+", name)) if k]  # fold_key drops spaces
+        rest = [t for t in toks if t not in units and t not in ("al", "el", "ad", "ash", "as", "ar", "at", "az")]
         if len(rest) == len(toks) or not rest:
             return None
         key = " ".join(sorted(rest))
