@@ -101,7 +101,7 @@ def test_unit_words_not_interchangeable_with_numbers(syria):
     ("regime snipers", "mf-syria"), ("Regime sniper", "mf-syria"), ("government soldiers", "mf-syria"),
     ("Assad artillery", "mf-syria"), ("regime checkpoint", "mf-syria"), ("Syrian government troops", "mf-syria"),
     ("regime security forces", "police-syria"), ("government security personnel", "police-syria"),
-    ("Syrian security forces", "police-syria"), ("regime police", "police-syria"),
+    ("Syrian security forces", "police-syria"), ("regime police", "police-syria"), ("regime fighters", "mf-syria"),
     ("Turkish soldiers", "mf-turkey"), ("Russian military police", "mf-russia"),
 ])
 def test_state_prefix_and_force_noun(syria, name, aid):
@@ -173,6 +173,12 @@ def test_group_security_forces_are_one_mention(nlp):
 def test_actors_operating_under_an_operation(nlp):
     ents = _ents(nlp, "Turkish troops and allied Syrian rebel factions, operating under OPS, bombarded a farm near Zirgan.")
     assert any(eid == "operation-peace-spring" and text.startswith("Turkish troops") for text, eid in ents)
+
+
+def test_a_named_faction_part_of_a_coalition_stays_itself(nlp):
+    # only an operation (ACLED: "Operation Peace Spring") absorbs the actors listed as operating under it
+    ents = _ents(nlp, "The Hamza Division, part of the Syrian National Army, stormed a hill near Afrin.")
+    assert ("Hamza Division", "hamza-division") in ents
 
 
 def test_unknown_group_in_text_becomes_provisional(syria):

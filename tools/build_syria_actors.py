@@ -81,6 +81,9 @@ TRANSLATIONS = {
     "JTS: Syrian Revolutionaries Front": "srf",
 }
 
+# ACLED names that are no distinct actor (a bare noun phrase every council or unit could carry)
+NOT_ACTORS = {"Military Council"}
+
 # the CSV's own date bounds (2017-01-01 .. 2023-06-02): a first/last date this close to them is censored
 CENSOR_FIRST = "2017-03-01"
 CENSOR_LAST = "2022-12-01"
@@ -143,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     new_ids: set[str] = set()
     for r in rows:
         name = r["actor"].strip()
-        if not name or re.match(r"(?:Former|Mutiny of) ", name):
+        if not name or re.match(r"(?:Former|Mutiny of) ", name) or name in NOT_ACTORS:
             skipped.append(name)
             continue
         aid = match(pack, name)

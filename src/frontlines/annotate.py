@@ -72,11 +72,13 @@ class ActorSpans:
     Component contract (spaCy): reads doc.ents and token text; assigns doc.ents (ent_id_ kept).
     """
 
-    def __init__(self, member_heads: list[str], under_heads: list[str], under_cues: list[str], named: list[str]):
+    def __init__(self, member_heads: list[str], under_heads: list[str], under_cues: list[str], named: list[str],
+                 operations: list[str] | None = None):
         self.heads = sorted((h.lower().split() for h in member_heads), key=len, reverse=True)
         self.under_heads = {h.lower() for h in under_heads}
         self.cues = sorted((c.lower().split() for c in under_cues), key=len, reverse=True)
         self.named = set(named)
+        self.operations = set(operations or [])  # a list of actors "operating under" these is coded as them
 
     @staticmethod
     def _words_at(doc, i: int, words: list[str]) -> bool:
@@ -117,13 +119,13 @@ class ActorSpans:
                         end = j + len(h)
                         break
                 for c in self.cues:  # "<factions> <operating under> ENT", "A and B, operating under ENT"
-                    b = start - len(c)
+                    b = start - len(c) - (1 if start >= 1 and doc[start - 1].lower_ == "the" else 0)
                     if b < 1 or not self._words_at(doc, b, c):
                         continue
                     if doc[b - 1].lower_ in self.under_heads:
                         start = b - 1
-                        break
-                    start = self._coordinated_start(doc, b - 1 if doc[b - 1].text == "," else b, start)
+                    elif ent.ent_id_ in self.operations:
+                        start = self._coordinated_start(doc, b - 1 if doc[b - 1].text == "," else b, start)
                     break
                 if (start, end) != (ent.start, ent.end):
                     ent = Span(doc, start, end, label=ent.label_, span_id=ent.ent_id_)
@@ -141,10 +143,10 @@ class ActorSpans:
 
 
 @Language.factory("pack_actor_spans", default_config={"member_heads": [], "under_heads": [], "under_cues": [],
-                                                      "named": []})
+                                                      "named": [], "operations": []})
 def make_actor_spans(nlp: Language, name: str, member_heads: list, under_heads: list, under_cues: list,
-                     named: list) -> ActorSpans:
-    return ActorSpans(member_heads, under_heads, under_cues, named)
+                     named: list, operations: list) -> ActorSpans:
+    return ActorSpans(member_heads, under_heads, under_cues, named, operations)
 
 
 def add_pack_rulers(nlp: Language, pack: KnowledgePack) -> Language:
@@ -163,7 +165,8 @@ def add_pack_rulers(nlp: Language, pack: KnowledgePack) -> Language:
         nlp.add_pipe("pack_actor_spans", after="pack_exact", config={
             "member_heads": naming.get("member_heads") or [], "under_heads": naming.get("under_heads") or [],
             "under_cues": naming.get("under_cues") or [],
-            "named": sorted(a.id for a in pack.actors.values() if a.kind != "generic")})
+            "named": sorted(a.id for a in pack.actors.values() if a.kind != "generic"),
+            "operations": sorted(a.id for a in pack.actors.values() if a.kind == "operation")})
     return nlp
 
 
