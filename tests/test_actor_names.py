@@ -195,3 +195,16 @@ def test_unknown_group_in_text_becomes_provisional(syria):
     refs = [r for ev in result.events for r in (ev.actor1, ev.actor2) if r is not None]
     assert any(r.provisional for r in refs) or not result.events
     assert all(r.actor_id != "unidentified-armed-group-syria" or r.provisional for r in refs)
+
+
+def test_events_carry_the_coded_actor_with_the_original_as_associate(syria):
+    from frontlines.extract import Extractor
+
+    ex = Extractor(syria)
+    us = ex.actor_ref(syria.actors["mf-usa"], "American troops")
+    actor, assoc = ex.coded(us)
+    assert actor.actor_id == "coalition" and actor.label == "Global Coalition Against Daesh"
+    assert [a.actor_id for a in assoc] == ["mf-usa"]
+    sdf = ex.actor_ref(syria.actors["sdf"], "SDF")
+    assert ex.coded(sdf) == (sdf, [])
+    assert ex.coded(None) == (None, [])
