@@ -22,7 +22,12 @@ from frontlines.server import create_app
 from frontlines.store import Store
 from frontlines.store.schema import DocumentRow
 
+from frontlines.pack import load_pack
 from shared_paths import SEEDS
+
+# the labels events and store rows carry: the pack's ACLED names ("HTS: Hayat Tahrir al Sham")
+HTS = load_pack("syria").actors["hts"].acled_name
+HAD = load_pack("syria").actors["hurras-al-din"].acled_name
 
 WRITE_ENDPOINTS = [
     ("patch", "/api/events/{eid}", {"fatalities": 3}),
@@ -156,7 +161,7 @@ def test_events_filters(client):
     battles = client.get("/api/events", params={"type": "Battles"}).json()["events"]
     assert battles and all(e["event_type"] == "Battles" for e in battles)
     hts = client.get("/api/events", params={"actor": "HTS"}).json()["events"]
-    assert hts and all("Hayat Tahrir al-Sham" in (e["actor1"], e["actor2"], *e["assoc_actor_1"], *e["assoc_actor_2"]) for e in hts)
+    assert hts and all(HTS in (e["actor1"], e["actor2"], *e["assoc_actor_1"], *e["assoc_actor_2"]) for e in hts)
     binnish = client.get("/api/events", params={"place": "binnish"}).json()["events"]
     assert binnish and all(e["location"] == "Binnish" for e in binnish)
     box = client.get("/api/events", params={"bbox": "36.6,35.9,36.8,36.0"}).json()["events"]
@@ -305,7 +310,7 @@ def test_edit_type_actors_place_date(w, pipeline):
     assert r.status_code == 200, r.text
     out = r.json()
     assert out["event_type"] == "Battles" and out["sub_event_type"] == "Armed clash" and out["event_date"] == "2018-02-10"
-    assert out["actor1"] == "Hayat Tahrir al-Sham"  # resolved through the stored aliases
+    assert out["actor1"] == HTS  # resolved through the stored aliases
     assert out["actor2_id"] == "prov:jaysh-al-mahdi-test"  # unknown: a provisional actor
     assert out["location"] == "Sarmada" and out["admin1"] == "Idleb" and 36.1 < out["latitude"] < 36.3
     assert {"event_type", "actor1", "actor1_id", "location", "latitude", "event_date"} <= set(out["reviewed_fields"])
@@ -383,7 +388,7 @@ def test_confirm_and_reject(w, pipeline):
 
 def test_actors_read(client):
     actors = client.get("/api/actors").json()
-    hts = next(a for a in actors if a["name"] == "Hayat Tahrir al-Sham")
+    hts = next(a for a in actors if a["name"] == HTS)
     assert hts["n_events"] > 0 and "HTS" in hts["aliases"]
     assert client.get("/api/actors", params={"q": "tahrir"}).json()[0]["id"] == hts["id"]
     one = client.get(f"/api/actors/{hts['id']}").json()
@@ -393,7 +398,7 @@ def test_actors_read(client):
 
 
 def test_add_alias(w):
-    aid = next(a["id"] for a in w.client.get("/api/actors").json() if a["name"] == "Hayat Tahrir al-Sham")
+    aid = next(a["id"] for a in w.client.get("/api/actors").json() if a["name"] == HTS)
     r = w.client.post(f"/api/actors/{aid}/aliases", json={"alias": "Tahrir al-Sham Committee"}, headers=w.auth)
     assert r.status_code == 201 and "Tahrir al-Sham Committee" in r.json()["aliases"]
     assert w.events(actor="Tahrir al-Sham Committee")  # the new alias finds its events
@@ -408,13 +413,13 @@ def test_add_alias(w):
 
 def test_merge_actors_sticks_across_runs(w, pipeline):
     actors = {a["name"]: a for a in w.client.get("/api/actors").json()}
-    keep, other = actors["Hayat Tahrir al-Sham"], actors["Hurras al-Din"]
+    keep, other = actors[HTS], actors[HAD]
     other_events = [e for e in w.events() if other["id"] in (e["actor1_id"], e["actor2_id"])]
     assert other_events
     r = w.client.post(f"/api/actors/{keep['id']}/merge", json={"other_id": other["id"]}, headers=w.auth)
     assert r.status_code == 200, r.text
     merged = r.json()
-    assert merged["merged_from"] == [other["id"]] and "Hurras al-Din" in merged["aliases"]
+    assert merged["merged_from"] == [other["id"]] and HAD in merged["aliases"]
     assert w.client.get(f"/api/actors/{other['id']}").status_code == 404
     ids = {e["id"] for e in w.events() if keep["id"] in (e["actor1_id"], e["actor2_id"])}
     assert {e["id"] for e in other_events} <= ids
@@ -430,7 +435,7 @@ def test_merge_actors_sticks_across_runs(w, pipeline):
 
 def test_split_actor(w):
     actors = w.client.get("/api/actors").json()
-    hts = next(a for a in actors if a["name"] == "Hayat Tahrir al-Sham")
+    hts = next(a for a in actors if a["name"] == HTS)
     alias = "HTS"
     r = w.client.post(f"/api/actors/{hts['id']}/split", json={"name": "HTS splinter", "aliases": [alias]}, headers=w.auth)
     assert r.status_code == 201, r.text
@@ -568,7 +573,7 @@ def test_bounds_are_inclusive(w):
 
 def test_actor_and_note_bounds(w):
     actors = w.client.get("/api/actors").json()
-    hts = next(a for a in actors if a["name"] == "Hayat Tahrir al-Sham")
+    hts = next(a for a in actors if a["name"] == HTS)
     ev = w.events()[0]
     before = _sizes(w.store)
     n_reviews = len(w.client.get("/api/reviews").json())

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Span
 
 from .pack import KnowledgePack
 
@@ -62,6 +63,92 @@ def build_nlp(pack: KnowledgePack, model: str = DEFAULT_MODEL) -> Language:
     return add_pack_rulers(nlp, pack)
 
 
+class ActorSpans:
+    """Widen a named actor's entity over the words that make it a group mention (pack naming conventions).
+
+    "HTS security forces" -> one entity with HTS's id (not "HTS" + "security forces", which names the
+    state's forces); "factions operating under OPS" -> one entity with the operation's id.
+
+    Component contract (spaCy): reads doc.ents and token text; assigns doc.ents (ent_id_ kept).
+    """
+
+    def __init__(self, member_heads: list[str], under_heads: list[str], under_cues: list[str], named: list[str],
+                 operations: list[str] | None = None):
+        self.heads = sorted((h.lower().split() for h in member_heads), key=len, reverse=True)
+        self.under_heads = {h.lower() for h in under_heads}
+        self.cues = sorted((c.lower().split() for c in under_cues), key=len, reverse=True)
+        self.named = set(named)
+        self.operations = set(operations or [])  # a list of actors "operating under" these is coded as them
+
+    @staticmethod
+    def _words_at(doc, i: int, words: list[str]) -> bool:
+        return i + len(words) <= len(doc) and all(doc[i + k].lower_ == w for k, w in enumerate(words))
+
+    @staticmethod
+    def _coordinated_start(doc, end: int, fallback: int) -> int:
+        """Start of a list of actor mentions ending at token `end` ("Turkish forces and pro-Turkey rebel
+        factions"): it must end in an entity; words of the list are entities, modifiers, "and", ","."""
+        if end < 1 or (doc[end - 1].ent_type_ == "" and doc[end - 1].pos_ not in ("NOUN", "PROPN")):
+            return fallback
+        i = end
+        sent_start = doc[end - 1].sent.start if doc.has_annotation("SENT_START") else 0
+        while i - 1 >= sent_start and end - i < 12:
+            t = doc[i - 1]
+            if t.ent_type_ in ("ORG", "NORP", "GPE") or t.lower_ in ("and", "&", "-") or \
+                    (t.text == "," and i - 2 >= sent_start and doc[i - 2].ent_type_ in ("ORG", "NORP")) or \
+                    t.pos_ in ("ADJ", "NOUN", "PROPN") or \
+                    (t.tag_ in ("VBN", "VBD") and (doc[i].ent_type_ or doc[i].pos_ in ("ADJ", "NOUN", "PROPN"))):
+                i -= 1
+                continue
+            break
+        while i < end and (doc[i].lower_ in ("and", "&", "-", ",") or doc[i].ent_type_ == ""
+                           and doc[i].pos_ not in ("ADJ", "NOUN", "PROPN") and doc[i].tag_ not in ("VBN", "VBD")):
+            i += 1
+        return i if i < end else fallback
+
+    def __call__(self, doc):
+        ents = list(doc.ents)
+        out = []
+        changed = False
+        for ent in ents:
+            if ent.label_ == "ORG" and ent.ent_id_ in self.named:
+                start, end = ent.start, ent.end
+                j = end + 1 if end < len(doc) and doc[end].lower_ in ("'s", "’s") else end
+                for h in self.heads:
+                    if self._words_at(doc, j, h):
+                        end = j + len(h)
+                        break
+                for c in self.cues:  # "<factions> <operating under> ENT", "A and B, operating under ENT"
+                    b = start - len(c) - (1 if start >= 1 and doc[start - 1].lower_ == "the" else 0)
+                    if b < 1 or not self._words_at(doc, b, c):
+                        continue
+                    if doc[b - 1].lower_ in self.under_heads:
+                        start = b - 1
+                    elif ent.ent_id_ in self.operations:
+                        start = self._coordinated_start(doc, b - 1 if doc[b - 1].text == "," else b, start)
+                    break
+                if (start, end) != (ent.start, ent.end):
+                    ent = Span(doc, start, end, label=ent.label_, span_id=ent.ent_id_)
+                    changed = True
+            out.append(ent)
+        if changed:
+            keep = []
+            taken: set[int] = set()
+            for e in sorted(out, key=lambda e: (-(e.end - e.start), e.start)):
+                if taken.isdisjoint(range(e.start, e.end)):
+                    keep.append(e)
+                    taken.update(range(e.start, e.end))
+            doc.ents = sorted(keep, key=lambda e: e.start)
+        return doc
+
+
+@Language.factory("pack_actor_spans", default_config={"member_heads": [], "under_heads": [], "under_cues": [],
+                                                      "named": [], "operations": []})
+def make_actor_spans(nlp: Language, name: str, member_heads: list, under_heads: list, under_cues: list,
+                     named: list, operations: list) -> ActorSpans:
+    return ActorSpans(member_heads, under_heads, under_cues, named, operations)
+
+
 def add_pack_rulers(nlp: Language, pack: KnowledgePack) -> Language:
     """Add the pack's names to any pipeline (before its statistical NER, if it has one)."""
     # Two phrase rulers: names match case-insensitively, abbreviations and word-like names as written.
@@ -73,6 +160,13 @@ def add_pack_rulers(nlp: Language, pack: KnowledgePack) -> Language:
         with nlp.select_pipes(enable=[]):  # pattern strings need only the tokenizer
             ruler.add_patterns([{k: v for k, v in p.items() if k != "case_sensitive"}
                                 for p in patterns if p["case_sensitive"] == case_sensitive])
+    naming = getattr(pack, "naming", None) or {}
+    if naming.get("member_heads") or naming.get("under_cues"):
+        nlp.add_pipe("pack_actor_spans", after="pack_exact", config={
+            "member_heads": naming.get("member_heads") or [], "under_heads": naming.get("under_heads") or [],
+            "under_cues": naming.get("under_cues") or [],
+            "named": sorted(a.id for a in pack.actors.values() if a.kind != "generic"),
+            "operations": sorted(a.id for a in pack.actors.values() if a.kind == "operation")})
     return nlp
 
 

@@ -138,6 +138,15 @@ class Extractor:
         return ActorRef(surface=surface, actor_id=actor.id, name=actor.acled_name or actor.name,
                         aliases=actor.all_names(), inter=actor.inter)
 
+    def coded(self, ref: ActorRef | None) -> tuple[ActorRef | None, list[ActorRef]]:
+        """ACLED's coding of an actor (pack `coded_as`): US forces in Syria act as the Global Coalition
+        Against Daesh, with the US military as an associated actor. -> (actor, associates)"""
+        actor = self.pack.actors.get(ref.actor_id) if ref is not None and ref.actor_id else None
+        coded = self.pack.actors.get(actor.coded_as) if actor is not None and actor.coded_as else None
+        if coded is None:
+            return ref, []
+        return self.actor_ref(coded, ref.surface), [ref]
+
     def _resolve_actor(self, text: str, ent_id: str, on: date | None) -> Actor | None:
         actor = self.pack.resolve_actor(text, on=on) if text else None
         if actor is None and ent_id in self.pack.actors:
@@ -939,11 +948,13 @@ class Extractor:
                 per_target = targets if sub in ("Arrests", "Attack", "Abduction/forced disappearance") and targets else [targets[0] if targets else None]
                 for tgt in per_target:
                     assoc2 = [t.actor for t in targets if t is not tgt and t.actor] if sub not in ("Arrests",) else []
+                    a1, assoc1 = self.coded(agent.actor if agent else None)
+                    a2, coded2 = self.coded(tgt.actor if tgt else None)
                     ev = EventRecord(
                         doc_id=document.id, event_type=et, sub_event_type=sub,
-                        actor1=agent.actor if agent else None,
-                        actor2=tgt.actor if tgt else None,
-                        assoc_actor_2=assoc2,
+                        actor1=a1, assoc_actor_1=assoc1,
+                        actor2=a2,
+                        assoc_actor_2=coded2 + assoc2,
                         location=place, event_date=ev_date, time_precision=precision,
                         fatalities=killed, injured=injured,
                         evidence=sent.text.strip(), evidence_start=sent.start_char + (len(sent.text) - len(sent.text.lstrip())),

@@ -115,6 +115,9 @@ class Actor:
     # for a government or authority: the actor that fights in its name (ACLED codes violence by a
     # government as its military forces)
     forces: str | None = None
+    # ACLED codes what this actor does in the pack's theatre under another actor (with this one as an
+    # associate): US forces in Syria appear as the Global Coalition Against Daesh (actor_naming.yaml)
+    coded_as: str | None = None
 
     def all_names(self) -> list[str]:
         """name, acled_name, aliases, abbreviations, phrases: deduplicated, order kept."""
@@ -575,8 +578,10 @@ class AdminIndex:
 class KnowledgePack:
     def __init__(self, root: Path, manifest: dict, actors: dict[str, Actor], affiliations: list[Affiliation],
                  places: dict[str, Place], outlets: dict[str, Outlet], lexicons: dict,
-                 boundaries: dict[str, Path], anchors: list[Anchor] | None = None):
+                 boundaries: dict[str, Path], anchors: list[Anchor] | None = None, naming: dict | None = None):
         self.root = root
+        # actor naming conventions (actor_naming.yaml): unit words, member heads, "operating under" cues
+        self.naming: dict = naming or {}
         self.manifest = manifest
         self.name: str = manifest["name"]
         self.version: str = str(manifest["version"])
@@ -645,6 +650,13 @@ class KnowledgePack:
                             if len(k) >= FUZZY_MIN_LEN and any(p < _PRIO_PHRASE for _, p in v)]
         self._fuzzy_max_len = max(map(len, self._fuzzy_keys), default=0)
         self._phrase_keys = {k for k, v in self._fold.items() if any(p == _PRIO_PHRASE for _, p in v)}
+        self._unit_words = {fold_key(w) for w in self.naming.get("unit_words") or []}
+        self._unit_index: dict[str, set[str]] = {}
+        for a in self.actors.values():
+            for n in (a.name, a.acled_name, *a.aliases):
+                k = self._unit_key(_ERA_RE.sub(" ", _ABBR_PREFIX_RE.sub(r"\2", n)))
+                if k:
+                    self._unit_index.setdefault(k, set()).add(a.id)
 
     def _follow(self, aid: str, on: date, seen: set[str] | None = None) -> str | None:
         """The actor of aid's predecessor/successor chain that was active on `on` (or None)."""
@@ -685,11 +697,83 @@ class KnowledgePack:
             return list(self._fold[k])
         if s in self._fold:  # Arabic
             return list(self._fold[s])
+        # ACLED: "QSD: Syrian Democratic Forces" -> the full name, else the abbreviation
+        m = _ABBR_PREFIX_RE.fullmatch(s)
+        if m:
+            return self._exact(m.group(2)) or self._exact(m.group(1))
+        # ACLED's era: "Military Forces of Syria (2000-)", "Military Forces of Syria (2000-) 4th Armored
+        # Division" -> the unit if the pack knows it, else the force
+        m = _ERA_RE.search(s)
+        if m:
+            force, unit = s[: m.start()].strip(), s[m.end():].strip()
+            if unit:
+                return self._exact(f"{force} {unit}") or self._exact(unit) or self._exact(force)
+            return self._exact(force)
         # "Nusra [HTS]", "Hay'at Tahrir al-Sham (HTS)"
         m = re.fullmatch(r"(.+?)\s*[\(\[]([^\)\]]+)[\)\]]", s)
         if m:
             return self._exact(m.group(1)) or self._exact(m.group(2))
+        # "Hamza Division - Aleppo", "SDF - Syrian Democratic Forces": the name before the dash, else after
+        m = re.fullmatch(r"(.{2,}?)\s+[-\u2013\u2014]\s+(.{2,})", s)
+        if m:
+            return self._exact(m.group(1)) or self._exact(m.group(2))
         return []
+
+    def _named(self, name: str) -> list[tuple[str, int]]:
+        """Exact matches on a name, alias or abbreviation (not on an everyday phrase)."""
+        return [c for c in self._exact(name) if c[1] < _PRIO_PHRASE]
+
+    def _convention(self, name: str) -> list[tuple[str, int]]:
+        """Naming conventions of the pack (actor_naming.yaml), tried after exact names.
+
+        - "<group> security forces / members / fighters ..." -> the group ("HTS security forces");
+        - "<factions> operating under <group>" -> the group;
+        - unit-size words as interchangeable heads of a faction's name ("X Brigade" = "X Division",
+          "Liwa X" = "X Brigade"), when exactly one actor's name matches and the name has no number.
+        """
+        s = re.sub(r"(?i)^(?:the|some|several|many|local|unidentified)\s+", "", name.strip())
+        low = s.lower()
+        for head in sorted(self.naming.get("member_heads") or [], key=len, reverse=True):
+            if low.endswith(" " + head.lower()):
+                rest = s[: len(s) - len(head)].strip()
+                rest = re.sub(r"(?i)(?:'s|’s)$", "", rest).strip()
+                hit = self._named(rest) if rest else []
+                # "the SNA's Hamza Division fighters": the unit, else the group that owns it
+                m = re.fullmatch(r"(.+?)(?:'s|’s)\s+(.+)", rest) if rest and not hit else None
+                if m:
+                    hit = self._named(m.group(2)) or self._named(m.group(1))
+                if hit:
+                    return hit
+        cues = self.naming.get("under_cues") or []
+        heads = self.naming.get("under_heads") or []
+        if cues and heads:
+            m = re.fullmatch(r"(?i)(?:%s)\s+(?:%s)\s+(?:the\s+)?(.+)" % (
+                "|".join(re.escape(h) for h in heads),
+                "|".join(re.escape(c) for c in sorted(cues, key=len, reverse=True))), s)
+            if m:
+                hit = self._exact(m.group(1))
+                if hit:
+                    return hit
+        ukey = self._unit_key(s)
+        if ukey and ukey in self._unit_index:
+            ids = self._unit_index[ukey]
+            if len(ids) == 1:
+                return [(next(iter(ids)), _PRIO_ALIAS)]
+        return []
+
+    def _unit_key(self, name: str) -> str | None:
+        """The words of a faction's name other than its unit-size words, sorted ("quds"), or None when
+        the name has no unit word, carries a number, or nothing distinctive is left."""
+        units = self._unit_words
+        if not units or re.search(r"\d|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b",
+                                  name, re.I):
+            return None
+        toks = [k for k in (fold_key(w) for w in re.split(r"[\s\-]+", name)) if k]  # fold_key drops spaces
+        rest = [t for t in toks if t not in units and t not in ("al", "el", "ad", "ash", "as", "ar", "at", "az")]
+        if len(rest) == len(toks) or not rest:
+            return None
+        key = " ".join(sorted(rest))
+        return key if len(key.replace(" ", "")) >= 4 else None
 
     def _generic_head(self, name: str) -> list[tuple[str, int]]:
         """'residents of Binnish' / 'Binnish residents' / 'Idlib militants' -> the generic phrase."""
@@ -727,7 +811,8 @@ class KnowledgePack:
     def resolve_actor(self, name: str, on: date | None = None) -> Actor | None:
         """The pack actor a surface name denotes (None when it denotes none).
 
-        Order: exact abbreviation (case-sensitive) -> fold_key of names/aliases/phrases -> generic
+        Order: exact abbreviation (case-sensitive) -> fold_key of names/aliases/phrases (with ACLED's
+        "ABBR: Name" and "(2000-)" era forms) -> the pack's naming conventions (`_convention`) -> generic
         head noun ('residents of X') -> fuzzy (ratio >= FUZZY_THRESHOLD). When one key names several
         actors, or the actor named was not active on `on`, predecessor/successor chains pick the
         actor active on `on`.
@@ -736,7 +821,7 @@ class KnowledgePack:
             return None
         if len(name) > MAX_NAME_CHARS and len(name.strip()) > MAX_NAME_CHARS:
             return None  # not a name: a sentence, a paragraph, a run-on line
-        for step in (self._exact, self._generic_head, self._fuzzy):
+        for step in (self._exact, self._convention, self._generic_head, self._fuzzy):
             cands = step(name)
             if cands:
                 return self._pick(cands, on)
@@ -908,14 +993,18 @@ _ACTOR_FIELDS = {
 }
 
 
-def _load_actors(root: Path, fname: str) -> tuple[dict[str, Actor], list[dict]]:
+def _load_actors(root: Path, fname: str,
+                 extra: list[tuple[str, list[dict]]] | None = None) -> tuple[dict[str, Actor], list[dict]]:
     label = _rel(root, fname)
     rows = _records(_read_yaml(root / fname, label), "actors", label)
+    labelled = [(label, i, r) for i, r in enumerate(rows)]
+    for xlabel, xrows in extra or []:
+        labelled += [(xlabel, i, r) for i, r in enumerate(xrows)]
     actors: dict[str, Actor] = {}
     inline_affs: list[dict] = []
-    for i, r in enumerate(rows):
+    for rlabel, i, r in labelled:
         aid = r.get("id")
-        where = f"{label}: actor {aid!r}" if aid else f"{label}: actor #{i + 1}"
+        where = f"{rlabel}: actor {aid!r}" if aid else f"{rlabel}: actor #{i + 1}"
         for req in ("id", "name", "inter", "kind"):
             if r.get(req) in (None, ""):
                 raise PackError(f"{where}: missing field '{req}'")
@@ -1102,7 +1191,21 @@ def _load(root: Path) -> KnowledgePack:
     if manifest.get("iso") is not None and not str(manifest["iso"]).isdigit():
         raise PackError(f"{mlabel}: iso must be the numeric ISO 3166 code")
 
-    actors, inline = _load_actors(root, files["actors"])
+    extra: list[tuple[str, list[dict]]] = []
+    acled: dict = {}
+    if files.get("acled_actors"):
+        alabel = _rel(root, files["acled_actors"])
+        acled = _read_yaml(root / files["acled_actors"], alabel) or {}
+        if not isinstance(acled, dict):
+            raise PackError(f"{alabel}: expected a mapping")
+        extra.append((alabel, _records(acled.get("actors"), "actors", alabel)))
+    actors, inline = _load_actors(root, files["actors"], extra)
+    if files.get("acled_actors"):
+        _apply_acled_names(actors, acled.get("acled_names") or {}, _rel(root, files["acled_actors"]))
+    naming: dict = {}
+    if files.get("actor_naming"):
+        # without the ACLED join (tools/build_syria_actors.py builds it) phrases of its actors are skipped
+        naming = _load_naming(root, files["actor_naming"], actors, strict=bool(files.get("acled_actors")))
     affiliations = _load_affiliations(root, files.get("affiliations"), actors, inline)
     places = read_places_csv(root / files["places"], _rel(root, files["places"]), bbox)
     outlets = _load_outlets(root, files.get("outlets"))
@@ -1119,7 +1222,99 @@ def _load(root: Path) -> KnowledgePack:
         if not p.exists():
             raise PackError(f"{mlabel}: boundaries: {lvl}: {rel} not found")
         boundaries[lvl] = p
-    return KnowledgePack(root, manifest, actors, affiliations, places, outlets, lexicons, boundaries, anchors)
+    return KnowledgePack(root, manifest, actors, affiliations, places, outlets, lexicons, boundaries, anchors,
+                         naming=naming)
+
+
+# "QSD: Syrian Democratic Forces" (ACLED writes an abbreviation, a colon and the full name)
+_ABBR_PREFIX_RE = re.compile(r"([A-Za-z][A-Za-z0-9'\-]{1,11})\s*:\s+(\S.*)")
+# ACLED's era of a state's forces: "(2000-)", "(2017-2021)"
+_ERA_RE = re.compile(r"\(\s*\d{4}\s*-\s*(?:\d{4})?\s*\)")
+
+
+def _apply_acled_names(actors: dict[str, Actor], table: Any, label: str) -> None:
+    """acled_actors.yaml `acled_names`: actor id -> the ACLED names that denote it, output label first.
+
+    The first becomes the actor's `acled_name` (the label events carry); every one, and the pack's former
+    acled_name, stays a name of the actor (alias), and an "ABBR: " prefix becomes an abbreviation.
+    """
+    if not isinstance(table, dict):
+        raise PackError(f"{label}: acled_names must map actor ids to lists of names")
+    for aid, names in table.items():
+        if aid not in actors:
+            raise PackError(f"{label}: acled_names: {aid!r} is not a known actor")
+        names = _str_list(names, f"{label}: acled_names: {aid!r}", "names")
+        if not names:
+            continue
+        a = actors[aid]
+        old = a.acled_name
+        a.acled_name = names[0]
+        for n in [old, *names]:
+            if n and n != a.name and n not in a.aliases:
+                a.aliases.append(n)
+            m = _ABBR_PREFIX_RE.fullmatch(n or "")
+            if m and m.group(1) not in a.abbreviations:
+                a.abbreviations.append(m.group(1))
+
+
+def _load_naming(root: Path, fname: str, actors: dict[str, Actor], strict: bool = True) -> dict:
+    """actor_naming.yaml: naming conventions (unit words, member heads, compounds, coded_as, phrases).
+
+    Applied to the actors at load: `compounds` (prefix x head) and `phrases` become phrases of their actor
+    (a phrase listed here is taken over from any other actor that held it), `coded_as` sets
+    Actor.coded_as. The word lists drive KnowledgePack._convention.
+    """
+    label = _rel(root, fname)
+    data = _read_yaml(root / fname, label) or {}
+    if not isinstance(data, dict):
+        raise PackError(f"{label}: expected a mapping")
+    known = {"unit_words", "member_heads", "under_cues", "under_heads", "compounds", "coded_as", "phrases",
+             "abbreviations"}
+    unknown = set(data) - known
+    if unknown:
+        raise PackError(f"{label}: unknown field(s) {sorted(unknown)}")
+
+    def ref(aid: Any, where: str) -> Actor:
+        if aid not in actors:
+            raise PackError(f"{label}: {where}: {aid!r} is not a known actor")
+        return actors[aid]
+
+    def give(a: Actor, phrases: Iterable[str]) -> None:
+        keys = {fold_key(p) for p in phrases}
+        for other in actors.values():
+            if other is not a and other.phrases:
+                other.phrases = [p for p in other.phrases if fold_key(p) not in keys]
+        for p in phrases:
+            if p not in a.phrases:
+                a.phrases.append(p)
+
+    for i, c in enumerate(data.get("compounds") or []):
+        if not isinstance(c, dict):
+            raise PackError(f"{label}: compounds #{i + 1}: expected a mapping")
+        a = ref(c.get("actor"), f"compounds #{i + 1}")
+        prefixes = _str_list(c.get("prefixes"), f"{label}: compounds #{i + 1}", "prefixes")
+        heads = _str_list(c.get("heads"), f"{label}: compounds #{i + 1}", "heads")
+        made = [f"{p} {h}" for p in prefixes for h in heads]
+        # a compound never takes a name, alias or phrase away from another actor
+        taken = {fold_key(n) for o in actors.values() if o is not a for n in o.all_names()}
+        a.phrases += [m for m in made if fold_key(m) not in taken and m not in a.phrases]
+    for aid, phrases in (data.get("phrases") or {}).items():
+        if not strict and aid not in actors:
+            continue
+        give(ref(aid, "phrases"), _str_list(phrases, f"{label}: phrases: {aid!r}", "phrases"))
+    for aid, abbrs in (data.get("abbreviations") or {}).items():
+        if not strict and aid not in actors:
+            continue
+        a = ref(aid, "abbreviations")
+        a.abbreviations += [x for x in _str_list(abbrs, f"{label}: abbreviations: {aid!r}", "abbreviations")
+                            if x not in a.abbreviations]
+    for aid, target in (data.get("coded_as") or {}).items():
+        ref(target, f"coded_as: {aid!r}")
+        ref(aid, "coded_as").coded_as = target
+    out = {}
+    for key in ("unit_words", "member_heads", "under_cues", "under_heads"):
+        out[key] = _str_list(data.get(key), label, key)
+    return out
 
 
 def _load_anchors(root: Path, fname: str | None) -> list[Anchor]:
