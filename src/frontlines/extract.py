@@ -17,6 +17,7 @@ from datetime import date
 
 from spacy.tokens import Doc, Span, Token
 
+from . import casualties, coding
 from . import dates as dates_mod
 from .names import provisional_id
 from .models import SUB_EVENT_TYPES, ActorRef, Document, EventRecord, PlaceRef
@@ -117,6 +118,7 @@ class Extractor:
         self.fatality_verbs = self.lex.words("fatality_verbs")
         self.fatality_nouns = self.lex.words("fatality_nouns")
         self.injury_verbs = self.lex.words("injury_verbs")
+        self.remains_nouns = self.lex.words("remains_nouns")
         self.riot_escalation = self.lex.words("riot_escalation")
         self.territory_nouns = self.lex.words("territory_nouns")
         self.civilian_nouns = self.lex.words("civilian_nouns")
@@ -296,6 +298,14 @@ class Extractor:
                 out.extend(self._conjuncts(c))
         return out
 
+    def _sides(self, tok: Token) -> list[Token]:
+        """The parties of "between X and Y", also in ACLED's "between X against Y"."""
+        out = self._conjuncts(tok)
+        for c in tok.children:
+            if c.dep_ == "prep" and c.lower_ in ("against", "versus", "vs"):
+                out.extend(g for p in c.children if p.dep_ == "pobj" for g in self._conjuncts(p))
+        return out
+
     def anaphor(self, tok: Token, salient: list[Mention], exclude: set[str]) -> Mention | None:
         """'the group', 'the alliance', 'its elements', 'they' -> the last armed actor named before."""
         is_anaphor = False
@@ -467,14 +477,24 @@ class Extractor:
         def read_by_head(t: Token) -> bool:
             head_rules = rules_at.get(t.head.i) if t.dep_ in ("compound", "amod") and t.head.i != t.i else None
             lem = _lemma(t)
-            return bool(head_rules) and any(lem in (r.get("when") or {}).get(key, ())
-                                            for r in head_rules for key in ("modifier_lemma", "context_lemma"))
+            if bool(head_rules) and any(lem in (r.get("when") or {}).get(key, ())
+                                        for r in head_rules for key in ("modifier_lemma", "context_lemma")):
+                return True
+            # "exchanged artillery shelling", "an exchange of fire": the object a trigger's rule names is
+            # part of that one event (the rule's object_lemma), not a second one
+            gov = t.head if t.dep_ == "dobj" else (t.head.head if t.dep_ == "pobj" and t.head.lower_ == "of" else None)
+            gov_rules = rules_at.get(gov.i) if gov is not None and gov.i != t.i else None
+            return bool(gov_rules) and any(lem in (r.get("when") or {}).get("object_lemma", ()) and r.get("absorbs_object")
+                                           for r in gov_rules)
 
         return [f for f in found if not read_by_head(f[0])]
 
     def _context_lemmas(self, trig: Token) -> set[str]:
         out = {_lemma(trig)}
-        for t in [trig.head, *trig.children, *trig.head.children]:
+        around = [trig.head, *trig.children, *trig.head.children]
+        if trig.head.pos_ == "ADP" and trig.head.head != trig.head:  # "hit X with a guided missile": the verb
+            around.append(trig.head.head)
+        for t in around:
             out.add(_lemma(t))
             for c in t.children:
                 if c.dep_ in ("compound", "amod", "pobj", "nmod"):
@@ -499,6 +519,10 @@ class Extractor:
         return None
 
     def _choose_rule(self, rules, trig, agent, target, obj) -> str | None:
+        rule = self._choose(rules, trig, agent, target, obj)
+        return rule["sub"] if rule else None
+
+    def _choose(self, rules, trig, agent, target, obj) -> dict | None:
         ctx = None
         for rule in rules:
             when = rule.get("when") or {}
@@ -512,8 +536,16 @@ class Extractor:
                     ok = target is not None and target.inter in want
                 elif key == "agent_armed":
                     ok = agent is not None and agent.armed == want
-                elif key == "target_armed":
-                    ok = target is not None and target.armed == want
+                elif key == "target_armed":  # false: no armed target ("HTS arrested a man", "arrested two")
+                    ok = (target is not None and target.armed) == want
+                elif key == "has_agent":
+                    ok = (agent is not None) == want
+                elif key == "subject_lemma":  # "a drone attacked ...": the instrument is the subject
+                    subj, _ = self.subject_of(trig) if trig.pos_ in ("VERB", "AUX") else (None, False)
+                    ok = subj is not None and (_lemma(subj) in want
+                                               or any(_lemma(c) in want for c in subj.children if c.dep_ in ("compound", "amod")))
+                elif key == "complement_lemma":  # "was found dead", "found killed", "found shot"
+                    ok = any(_lemma(c) in want for c in trig.children if c.dep_ in ("oprd", "xcomp", "acomp", "ccomp", "advcl", "conj"))
                 elif key == "has_object":
                     ok = (obj is not None or any(c.dep_ in ("ccomp", "xcomp") for c in trig.children)) == want
                 elif key == "has_target":
@@ -533,7 +565,7 @@ class Extractor:
                 if not ok:
                     break
             if ok:
-                return rule["sub"]
+                return rule
         return None
 
     # ------------------------------------------------------------------ arguments
@@ -552,6 +584,9 @@ class Extractor:
         if trig.pos_ == "VERB" or trig.pos_ == "AUX":
             subj, passive = self.subject_of(trig)
             obj = self._object(trig)
+            if obj is None:  # "shot and wounded a man": coordinated verbs share the object
+                obj = next((o for c in trig.children if c.dep_ == "conj" and c.pos_ == "VERB"
+                            for o in [self._object(c)] if o is not None), None)
             if passive:
                 for c in trig.children:
                     if c.dep_ == "agent":
@@ -580,7 +615,7 @@ class Extractor:
                     pobjs = [p for p in c.children if p.dep_ == "pobj"]
                     for p in pobjs:
                         if c.lower_ == "between":
-                            parties = [self._phrase_actor(index, x, salient, exclude) for x in self._conjuncts(p)]
+                            parties = [self._phrase_actor(index, x, salient, exclude) for x in self._sides(p)]
                             parties = [x for x in parties if x]
                             if parties and agent is None:
                                 agent = parties[0]
@@ -589,10 +624,14 @@ class Extractor:
                             agent = self._phrase_actor(index, p, salient, exclude)
                         elif c.lower_ in ("against", "on", "with", "targeting") or (c.lower_ == "from" and _lemma(trig) in self.departures):
                             add_target(p)
+                            if obj is None and c.lower_ in ("against", "on", "targeting"):
+                                obj = p  # "an attack on the HTS-held town of X": what was attacked
                         elif c.lower_ in ("at", "near", "outside") and _lemma(p) in self.territory_nouns:
                             add_target(p)  # "a blast near the headquarters of X": X was hit
                         elif c.lower_ == "of" and obj is None:
                             obj = p
+                            if _lemma(trig) in self.remains_nouns:
+                                add_target(p)  # "the body of a QSD member": the dead is the victim
                 if c.dep_ in ("compound", "amod") and c.i in index and index[c.i].kind == "actor" and agent is None:
                     agent = index[c.i]
             for c in trig.children:  # "a bomb planted by X", "an attack carried out by X"
@@ -602,12 +641,18 @@ class Extractor:
                             for p in a.children:
                                 if p.dep_ == "pobj":
                                     agent = self._phrase_actor(index, p, salient, exclude)
-            if trig.dep_ == "pobj" and trig.head.lower_ in ("in", "by") and not targets:
+            if trig.dep_ == "pobj" and trig.head.lower_ in ("in", "by", "during"):
                 verb = trig.head.head
                 if verb.pos_ == "VERB" and _lemma(verb) in self.fatality_verbs | self.injury_verbs:
-                    for c in verb.children:
-                        if c.dep_ == "nsubjpass":
-                            add_target(c)
+                    victims = [self._phrase_actor(index, c, salient, exclude) for c in verb.children if c.dep_ == "nsubjpass"]
+                    victims = [v for v in victims if v is not None]
+                    if victims and targets and agent is None and victims[0] not in targets:
+                        # "3 X fighters were killed in clashes with Y": the dead's side fought the other
+                        agent, targets = targets[0], [victims[0], *targets[1:]]
+                    elif not targets:
+                        for c in verb.children:
+                            if c.dep_ == "nsubjpass":
+                                add_target(c)
             if trig.dep_ == "nsubj" and trig.head.pos_ == "VERB" and not targets:
                 # "a roadside bomb struck a vehicle of the SDF": the verb's object is the target
                 o = self._object(trig.head)
@@ -616,7 +661,7 @@ class Extractor:
             if agent is None and trig.dep_ in ("nsubj", "nsubjpass") and not targets:
                 for c in trig.head.children:
                     if c.dep_ == "prep" and c.lower_ == "between":
-                        parties = [self._phrase_actor(index, x, salient, exclude) for p in c.children if p.dep_ == "pobj" for x in self._conjuncts(p)]
+                        parties = [self._phrase_actor(index, x, salient, exclude) for p in c.children if p.dep_ == "pobj" for x in self._sides(p)]
                         parties = [x for x in parties if x]
                         if parties:
                             agent, targets = parties[0], [x for x in parties[1:] if x is not parties[0]]
@@ -679,6 +724,8 @@ class Extractor:
             lem = _lemma(t)
             if lem in self.fatality_verbs or lem in self.fatality_nouns:
                 n = self._count_for(t, require_people=(lem == "lose"))
+                if n is None and lem in self.remains_nouns:
+                    n = casualties.remains_count(t, self._count_for_noun)
                 if n:
                     killed_seen.add((lem, n))
             elif lem in ("claim", "take") and t.pos_ == "VERB":
@@ -771,8 +818,8 @@ class Extractor:
             # "left 10 people dead" (parsed either way)
             if verb.dep_ == "amod" and verb.head.dep_ == "dobj" and _lemma(verb.head.head) == "leave":
                 cands = [verb.head]
-            elif verb.dep_ in ("oprd", "acomp", "xcomp", "ccomp") and _lemma(verb.head) == "leave":
-                cands = [c for c in verb.head.children if c.dep_ == "dobj"]
+            elif verb.dep_ in ("oprd", "acomp", "xcomp", "ccomp") and _lemma(verb.head) in ("leave", "find"):
+                cands = [c for c in verb.head.children if c.dep_ in ("dobj", "nsubjpass")]  # "was found dead"
         if _lemma(verb) == "lose":  # "five members lost their lives" / "lost 13 of its fighters"
             objs = [c for c in verb.children if c.dep_ == "dobj"]
             if objs and objs[0].lemma_.lower() == "life":
@@ -880,7 +927,8 @@ class Extractor:
                 if not day_named and self._is_tally(trig):
                     continue
                 agent, targets, obj = self.arguments(trig, index, salient)
-                sub = self._choose_rule(rules, trig, agent, targets[0] if targets else None, obj)
+                rule = self._choose(rules, trig, agent, targets[0] if targets else None, obj)
+                sub = rule["sub"] if rule else None
                 if sub is None and self.classifier is not None and (agent or targets):
                     target = targets[0] if targets else None
                     # only rules whose wording conditions are not what failed: the classifier weighs roles, not words
@@ -895,6 +943,10 @@ class Extractor:
                 agent, targets = self._default_actors(et, sub, agent, targets, sent, index, salient)
                 if agent is None and et == "Explosions/Remote violence" and (targets or self._fatalities(sent)[0]):
                     agent = self._default_agent(sub, sent)
+                if agent is None and rule and rule.get("unnamed_agent"):
+                    # a wording that reports the deed, not the doer ("a body was found", "an IED exploded"):
+                    # ACLED's unidentified actor of that kind is actor1
+                    agent = self._default_agent(sub, sent, unnamed=True)
                 if agent is None and not targets:
                     if et == "Explosions/Remote violence":
                         orphans.append(sub)  # may still type the killing it caused (see _fold_consequences)
@@ -907,8 +959,7 @@ class Extractor:
                     other = self._other_armed(sent, agent, mentions)
                     if other is not None:
                         targets = [other]
-                    elif not (obj is not None and (_lemma(obj) in self.territory_nouns
-                                                   or (obj.i in index and index[obj.i].kind == "place"))):
+                    elif not self._names_ground(obj, index):
                         continue  # a battle needs a second side, or ground taken ("recaptured Kafr Nabl")
                 if et == "Battles" and agent is None:
                     continue
@@ -947,15 +998,19 @@ class Extractor:
                 specific = sorted(sent_places, key=lambda m: PLACE_SPECIFICITY.get(m.place.kind or "", 2))
                 last_place = specific[0].place
             self._fold_consequences(events, n_before, lemma_of, orphans)
+            coding.fold_clashes_into_territory(events, n_before)
             self._count_once(events[n_before:], trig_at, sent)
             # a date carries over to the next sentences only when it dated an event here
             if sent_date and n_before != len(events):
                 last_date = sent_date
         return merge_within_document(events), mentions
 
-    def _default_agent(self, sub: str, sent: Span) -> Mention | None:
-        """ACLED's 'unidentified' actor when a strike or blast is reported without its perpetrator."""
+    def _default_agent(self, sub: str, sent: Span, unnamed: bool = False) -> Mention | None:
+        """ACLED's 'unidentified' actor when a strike or blast is reported without its perpetrator
+        (`unnamed`: for any type, when the lexicon's rule says its wording names no perpetrator)."""
         actor = self.default_actors.get(sub) or self.default_actors.get(SUB_EVENT_TYPES[sub])
+        if actor is None and unnamed:
+            actor = self.default_actors.get("unnamed")
         if actor is None:
             return None
         return Mention(sent.start, sent.start, actor.name, "actor", self.actor_ref(actor, actor.name), inter=actor.inter, generic=True)
@@ -1012,6 +1067,15 @@ class Extractor:
                 for e in group:
                     if e is not keep:
                         setattr(e, field, 0 if field == "fatalities" else None)
+
+    def _names_ground(self, obj: Token | None, index) -> bool:
+        """A town, a position, a named place, or control of one ("regained control of X")."""
+        if obj is None:
+            return False
+        if _lemma(obj) in self.territory_nouns or (obj.i in index and index[obj.i].kind == "place"):
+            return True
+        return any(self._names_ground(p, index) for c in obj.children if c.dep_ == "prep" and c.lower_ in ("of", "over")
+                   for p in c.children if p.dep_ == "pobj")
 
     def _other_armed(self, sent: Span, agent: Mention, mentions: list[Mention]) -> Mention | None:
         """The other armed side named in the sentence: 'X lost 13 fighters in the clashes and five members of Y died'."""
@@ -1101,7 +1165,8 @@ _ONGOING_RE = re.compile(rf"\blast year\b|\bsince (?:(?:last|early|late|mid)[- ]
                          r"|\b(?:two|three|four|five|six|seven|several|\d+) (?:days|weeks|months) of\b", re.I)
 
 
-_WORDING_CONDITIONS = {"pos", "object_lemma", "object_civilian", "object_person", "modifier_lemma", "context_lemma", "has_object"}
+_WORDING_CONDITIONS = {"pos", "object_lemma", "object_civilian", "object_person", "modifier_lemma", "context_lemma", "has_object",
+                       "subject_lemma", "complement_lemma"}
 
 
 def _roles_fit(sub: str, agent: "Mention | None", target: "Mention | None") -> bool:
