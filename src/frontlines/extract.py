@@ -538,6 +538,11 @@ class Extractor:
                     ok = agent is not None and agent.armed == want
                 elif key == "target_armed":  # false: no armed target ("HTS arrested a man", "arrested two")
                     ok = (target is not None and target.armed) == want
+                elif key == "head_lemma":  # "a drone targeted X": the verb the trigger is the subject of
+                    ok = trig.dep_ in ("nsubj", "nsubjpass") and _lemma(trig.head) in want
+                elif key == "object_count_min":  # "arrested dozens of civilians": a mass arrest
+                    n = self._count_for_noun(obj) if obj is not None else None
+                    ok = n is not None and n >= want
                 elif key == "has_agent":
                     ok = (agent is not None) == want
                 elif key == "subject_lemma":  # "a drone attacked ...": the instrument is the subject
@@ -1166,7 +1171,7 @@ _ONGOING_RE = re.compile(rf"\blast year\b|\bsince (?:(?:last|early|late|mid)[- ]
 
 
 _WORDING_CONDITIONS = {"pos", "object_lemma", "object_civilian", "object_person", "modifier_lemma", "context_lemma", "has_object",
-                       "subject_lemma", "complement_lemma"}
+                       "subject_lemma", "complement_lemma", "head_lemma", "object_count_min"}
 
 
 def _roles_fit(sub: str, agent: "Mention | None", target: "Mention | None") -> bool:
