@@ -119,6 +119,7 @@ class Extractor:
         self.fatality_nouns = self.lex.words("fatality_nouns")
         self.injury_verbs = self.lex.words("injury_verbs")
         self.remains_nouns = self.lex.words("remains_nouns")
+        self.reciprocal = self.lex.words("reciprocal_triggers")
         self.riot_escalation = self.lex.words("riot_escalation")
         self.territory_nouns = self.lex.words("territory_nouns")
         self.civilian_nouns = self.lex.words("civilian_nouns")
@@ -267,7 +268,11 @@ class Extractor:
         """The first actor mention inside tok's phrase (its subtree, conjuncts excluded)."""
         m = index.get(tok.i)
         if m and m.kind == "actor" and not m.generic:
-            return m
+            # "HTS security forces", "Turkish military police": a named group before a state-forces noun owns them
+            owner = next((index[c.i] for c in tok.children if c.dep_ in ("compound", "amod", "nmod") and c.i in index
+                          and index[c.i] is not m and index[c.i].kind == "actor" and not index[c.i].generic
+                          and index[c.i].end <= m.start and m.inter == 1 and index[c.i].inter != 1), None)
+            return owner or m
         # "the police station affiliated with HTS", "a checkpoint belonging to X": the owner, not the kind
         for c in tok.children:
             if c.dep_ in ("acl", "relcl") and c.lemma_.lower() in _OWNER_VERBS:
@@ -465,7 +470,7 @@ class Extractor:
                 continue
             rules = self.lex.single.get(lem) or self.lex.single.get(low)
             # "battle tanks", "combat drones": a noun modifying another noun names equipment, not an event
-            if (rules and t.dep_ in ("compound", "amod") and t.head.pos_ in ("NOUN", "PROPN") and t.head.i > t.i
+            if (rules and t.dep_ in ("compound", "amod") and t.pos_ != "VERB" and t.head.pos_ in ("NOUN", "PROPN") and t.head.i > t.i
                     and _lemma(t.head) not in self.weapon_heads):
                 continue
             if rules and t.pos_ in ("VERB", "NOUN", "PROPN", "ADJ"):
@@ -605,6 +610,18 @@ class Extractor:
                     agent = self._phrase_actor(index, subj, salient, exclude)
                 if obj is not None:
                     add_target(obj)
+            if _lemma(trig) in self.reciprocal:
+                # "X and Y clashed", "X and Y exchanged fire": the conjoined subjects fought each other;
+                # "exchanged shelling with Y": the other side hangs from the object
+                if subj is not None and not passive:
+                    for c in self._conjuncts(subj)[1:]:
+                        add_target(c)
+                if obj is not None:
+                    for c in obj.children:
+                        if c.dep_ == "prep" and c.lower_ in ("with", "against"):
+                            for p in c.children:
+                                if p.dep_ == "pobj":
+                                    add_target(p)
             for c in trig.children:
                 if c.dep_ == "prep" and (c.lower_ in ("against", "with", "on", "at", "targeting")
                                          or (c.lower_ == "from" and _lemma(trig) in self.departures)):
@@ -637,7 +654,8 @@ class Extractor:
                             obj = p
                             if _lemma(trig) in self.remains_nouns:
                                 add_target(p)  # "the body of a QSD member": the dead is the victim
-                if c.dep_ in ("compound", "amod") and c.i in index and index[c.i].kind == "actor" and agent is None:
+                if (c.dep_ in ("compound", "amod") and c.i in index and index[c.i].kind == "actor" and agent is None
+                        and not _opposed(c, index[c.i])):
                     agent = index[c.i]
             for c in trig.children:  # "a bomb planted by X", "an attack carried out by X"
                 if c.dep_ in ("acl", "relcl") and agent is None:
@@ -1034,15 +1052,16 @@ class Extractor:
                     lemma_of[id(e)] = "strike"
                     break
         main = [e for e in sentence_events if e.event_type in ("Battles", "Explosions/Remote violence")
-                and lemma_of.get(id(e)) not in self.fatality_verbs]
+                and lemma_of.get(id(e)) not in self.fatality_verbs | self.injury_verbs]
         if not main:
             return
         strikes = [e for e in main if e.event_type == "Explosions/Remote violence"]
         for e in sentence_events:
             # "a missile attack killed eleven fighters": the killing of armed men is the strike's outcome,
             # not a battle of its own
-            outcome_of_strike = (strikes and e.event_type == "Battles" and lemma_of.get(id(e)) in self.fatality_verbs)
-            if outcome_of_strike or (e.event_type == "Violence against civilians" and lemma_of.get(id(e)) in self.fatality_verbs):
+            harm = self.fatality_verbs | self.injury_verbs
+            outcome_of_strike = (strikes and e.event_type == "Battles" and lemma_of.get(id(e)) in harm)
+            if outcome_of_strike or (e.event_type == "Violence against civilians" and lemma_of.get(id(e)) in harm):
                 # the dead of "air strikes killed 85 civilians as fighting raged" are the strikes'
                 target = strikes[0] if strikes else main[0]
                 if target.actor2 is None and e.actor2 is not None:
@@ -1136,6 +1155,13 @@ def _group_name_regex(spec: dict) -> re.Pattern | None:
     if suffixes:
         alts.append(rf"\b{word}(?:\s+{word}){{0,3}}\s+(?:{'|'.join(suffixes)})\b")
     return re.compile("|".join(alts)) if alts else None
+
+
+def _opposed(tok: Token, m: "Mention") -> bool:
+    """"an anti-IS raid", "anti-regime protests": the modifier names the side opposed."""
+    doc = tok.doc
+    before = doc[max(0, m.start - 2): m.start].text.lower().replace(" ", "")
+    return before.endswith("anti-") or before.endswith("anti") or before.endswith("counter-")
 
 
 _TERRITORY_SUFFIXES = {"held", "controlled", "run", "occupied", "dominated", "besieged"}
