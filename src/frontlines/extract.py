@@ -120,6 +120,8 @@ class Extractor:
         self.injury_verbs = self.lex.words("injury_verbs")
         self.remains_nouns = self.lex.words("remains_nouns")
         self.reciprocal = self.lex.words("reciprocal_triggers")
+        self.force_heads = self.lex.words("force_heads")
+        self.carried_agents = self.lex.words("passive_agent_carryover")
         self.riot_escalation = self.lex.words("riot_escalation")
         self.territory_nouns = self.lex.words("territory_nouns")
         self.civilian_nouns = self.lex.words("civilian_nouns")
@@ -167,6 +169,9 @@ class Extractor:
                 if _describes_territory(ent):  # "rebel-held Idlib": the area, not the actor
                     continue
                 actor = self._resolve_actor(text, ent.ent_id_, published)
+                if actor is None and ent.label_ == "NORP" and _lemma(ent.root.head) in self.force_heads and ent.root.dep_ in ("amod", "compound"):
+                    # "a Turkish drone", "Russian military police": a nationality on a weapon or unit names its forces
+                    actor = self.pack.resolve_actor(f"{text} forces", on=published)
                 if actor:
                     out.append(Mention(ent.start, ent.end, text, "actor", self.actor_ref(actor, text), inter=actor.inter,
                                        generic=actor.kind == "generic"))
@@ -916,6 +921,7 @@ class Extractor:
         day_unknown = (document.published_source == "inferred"
                        and (document.published_confidence or 0) <= dates_mod.BOUND_ONLY_CONFIDENCE)
         para_start = 0
+        para_first_token = 0
         prev_hedged = False
         lemma_of: dict[int, str] = {}
         trig_at: dict[int, int] = {}
@@ -928,6 +934,7 @@ class Extractor:
             content_start = sent.start_char + len(sent.text) - len(sent.text.lstrip())
             if _PARA_BREAK.search(text, para_start, content_start) if para_start < content_start else False:
                 last_date = None
+                para_first_token = sent.start
             para_start = sent.start_char + len(sent.text.rstrip())
             salient = [m for m in mentions if m.kind == "actor" and m.start < sent.end and not self._is_backer(m, doc)]
             sent_date = dates_mod.resolve_date(sent.text, published) if published else None
@@ -950,6 +957,10 @@ class Extractor:
                 if not day_named and self._is_tally(trig):
                     continue
                 agent, targets, obj = self.arguments(trig, index, salient)
+                if agent is None and _lemma(trig) in self.carried_agents and any(c.dep_ == "auxpass" for c in trig.children):
+                    # "X raided the town. Ten men were arrested": the passive's agent is the force just named
+                    agent = next((m for m in reversed(salient) if m.start < trig.i and m.armed and not m.generic
+                                  and m.start >= para_first_token), None)
                 rule = self._choose(rules, trig, agent, targets[0] if targets else None, obj)
                 sub = rule["sub"] if rule else None
                 if sub is None and self.classifier is not None and (agent or targets):
