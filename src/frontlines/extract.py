@@ -1072,9 +1072,12 @@ class Extractor:
             # not a battle of its own
             harm = self.fatality_verbs | self.injury_verbs
             outcome_of_strike = (strikes and e.event_type == "Battles" and lemma_of.get(id(e)) in harm)
-            if outcome_of_strike or (e.event_type == "Violence against civilians" and lemma_of.get(id(e)) in harm):
+            # "X attacked a post of Y, killing a fighter": the killing is the attack's outcome, not a second battle
+            same_side = [m for m in main if m.event_type == "Battles" and m is not e and e.event_type == "Battles"
+                         and lemma_of.get(id(e)) in harm and _actor_key(m.actor1) == _actor_key(e.actor1)]
+            if outcome_of_strike or same_side or (e.event_type == "Violence against civilians" and lemma_of.get(id(e)) in harm):
                 # the dead of "air strikes killed 85 civilians as fighting raged" are the strikes'
-                target = strikes[0] if strikes else main[0]
+                target = strikes[0] if strikes else (same_side[0] if same_side else main[0])
                 if target.actor2 is None and e.actor2 is not None:
                     target.actor2 = e.actor2
                 if target.actor1 is None and e.actor1 is not None:
