@@ -274,9 +274,12 @@ class Extractor:
         m = index.get(tok.i)
         if m and m.kind == "actor" and not m.generic:
             # "HTS security forces", "Turkish military police": a named group before a state-forces noun owns them
+            # "Turkish and Russian forces": the first of coordinated nationalities is actor1
             owner = next((index[c.i] for c in tok.children if c.dep_ in ("compound", "amod", "nmod") and c.i in index
                           and index[c.i] is not m and index[c.i].kind == "actor" and not index[c.i].generic
-                          and index[c.i].end <= m.start and m.inter == 1 and index[c.i].inter != 1), None)
+                          and index[c.i].end <= m.start
+                          and ((m.inter == 1 and index[c.i].inter != 1)
+                               or any(g.dep_ == "conj" and m.start <= g.i < m.end for g in c.children))), None)
             return owner or m
         # "the police station affiliated with HTS", "a checkpoint belonging to X": the owner, not the kind
         for c in tok.children:
@@ -526,6 +529,8 @@ class Extractor:
                 for p in c.children:
                     if p.dep_ == "pobj":
                         return p
+        if trig.pos_ == "VERB" and trig.dep_ == "amod" and trig.head.i > trig.i:
+            return trig.head  # "tightened security", parsed as a noun phrase: the participle's noun is its object
         return None
 
     def _choose_rule(self, rules, trig, agent, target, obj) -> str | None:
@@ -1119,7 +1124,9 @@ class Extractor:
         """The other armed side named in the sentence: 'X lost 13 fighters in the clashes and five members of Y died'."""
         aid = agent.actor.actor_id if agent.actor else None
         for m in mentions:
-            if sent.start <= m.start < sent.end and m.kind == "actor" and m.armed and not m.generic:
+            # a generic side ("rebels") counts when it is a party, not a qualifier ("pro-militant sources")
+            if (sent.start <= m.start < sent.end and m.kind == "actor" and m.armed
+                    and (not m.generic or sent.doc[m.end - 1].dep_ not in ("compound", "amod", "poss", "nmod"))):
                 if m.actor and m.actor.actor_id != aid:
                     return m
         return None
