@@ -10,6 +10,11 @@ from typing import Callable
 
 from spacy.tokens import Token
 
+# verbs whose resultative "dead" counts their object: "left 10 people dead", "shot dead a civilian"
+DEAD_GOVERNORS = {"leave", "find", "shoot", "gun", "stab", "beat", "hack", "burn"}
+# a pronoun for one person: "..., killing him"
+ONE_PERSON_PRONOUNS = {"him", "her", "he", "she"}
+
 # verbs that report remains being come upon, not a weapon or a count of bodies in a tally
 _FOUND = {"find", "discover", "recover", "retrieve", "dump", "pull", "exhume", "locate", "wash", "throw", "leave"}
 

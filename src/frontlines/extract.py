@@ -288,6 +288,9 @@ class Extractor:
                     owner = self._first_actor_in(index, p)
                     if owner is not None:
                         return owner
+        umbrella = self._umbrella(index, tok)
+        if umbrella is not None:
+            return umbrella
         stack = [tok]
         seen = []
         while stack:
@@ -303,6 +306,24 @@ class Extractor:
         # "gunmen of the Islamic State": the named group, not the generic noun
         named = [m for m in found if not m.generic]
         return (named or found or [None])[0]
+
+    _UNDER_VERBS = {"operate", "fight", "act", "work", "serve", "participate", "take"}
+
+    def _umbrella(self, index, tok: Token) -> Mention | None:
+        """"X and Y factions, operating under Z, shelled ...", "rebels under Z looted ...": ACLED codes the
+        operation or coalition Z the fighters act under as the actor."""
+        sides = set(t.i for t in self._conjuncts(tok))
+        for t in tok.subtree:
+            if t.dep_ != "prep" or t.lower_ != "under":
+                continue
+            if not (t.head.i in sides or (t.head.lemma_.lower() in self._UNDER_VERBS and t.head.head.i in sides)):
+                continue
+            for p in t.children:
+                m = index.get(p.i) if p.dep_ == "pobj" else None
+                if m and m.kind == "actor" and m.actor and m.actor.actor_id in self.pack.actors \
+                        and self.pack.actors[m.actor.actor_id].kind in ("operations_room", "coalition"):
+                    return m
+        return None
 
     def _conjuncts(self, tok: Token) -> list[Token]:
         out = [tok]
@@ -851,8 +872,11 @@ class Extractor:
             # "left 10 people dead" (parsed either way)
             if verb.dep_ == "amod" and verb.head.dep_ == "dobj" and _lemma(verb.head.head) == "leave":
                 cands = [verb.head]
-            elif verb.dep_ in ("oprd", "acomp", "xcomp", "ccomp") and _lemma(verb.head) in ("leave", "find"):
-                cands = [c for c in verb.head.children if c.dep_ in ("dobj", "nsubjpass")]  # "was found dead"
+            elif verb.dep_ in ("oprd", "acomp", "xcomp", "ccomp") and _lemma(verb.head) in casualties.DEAD_GOVERNORS:
+                # "was found dead", "shot dead a civilian"
+                cands = [c for c in verb.head.children if c.dep_ in ("dobj", "nsubjpass")]
+        if not cands and verb.pos_ == "NOUN":  # "the killing of a person"
+            cands = [p for c in verb.children if c.dep_ == "prep" and c.lower_ == "of" for p in c.children if p.dep_ == "pobj"]
         if _lemma(verb) == "lose":  # "five members lost their lives" / "lost 13 of its fighters"
             objs = [c for c in verb.children if c.dep_ == "dobj"]
             if objs and objs[0].lemma_.lower() == "life":
@@ -875,6 +899,8 @@ class Extractor:
                 return 1
             if c.tag_ == "NNP" and c.ent_type_ == "PERSON":
                 return 1
+            if c.dep_ in ("dobj", "nsubjpass") and c.lower_ in casualties.ONE_PERSON_PRONOUNS:
+                return 1  # "..., killing him"
             if c.dep_ == "dobj" and c.lower_ in self.vague:
                 return self.vague[c.lower_]
         return None
@@ -1141,7 +1167,8 @@ class Extractor:
             targets, agent = [agent], None  # ACLED: the protesters are actor1, those who intervened actor2
         elif et in ("Protests", "Riots") and agent is not None and agent.armed and not agent.generic:
             return None, []
-        if et in VIOLENT_TYPES and agent is not None and agent.actor and agent.actor.actor_id in self.pack.actors:
+        if (et in VIOLENT_TYPES or (et == "Strategic developments" and sub != "Agreement")) \
+                and agent is not None and agent.actor and agent.actor.actor_id in self.pack.actors:
             forces = self.pack.actors[agent.actor.actor_id].forces
             if forces:  # "the Assad regime bombed ...": the government's forces did
                 agent = replace_actor(agent, self.actor_ref(self.pack.actors[forces], agent.text), self.pack.actors[forces].inter)
