@@ -435,3 +435,12 @@ def test_a_strike_on_the_opposed_side_is_not_by_it(pipe):
 
 def test_a_drone_named_with_other_weapons_in_a_campaign_is_not_an_event(pipe):
     assert events(pipe, "Combat drones of the coalition conducted several strikes on militants in the region.") == []
+
+
+@pytest.mark.parametrize("text,sub", [
+    ("On 12 May 2019, gunmen believed to belong to the Islamic State shot and killed a shepherd near Hajin.", "Attack"),
+    ("Unknown gunmen, presumably IS, opened fire on an SDF patrol near Hajin on Sunday, killing two SDF fighters.", "Armed clash"),
+])
+def test_attackers_attributed_to_a_group_are_coded_as_it(pipe, text, sub):
+    e = one(pipe, text)
+    assert e.sub_event_type == sub and e.actor1.actor_id == "islamic-state"

@@ -122,6 +122,8 @@ class Extractor:
         self.reciprocal = self.lex.words("reciprocal_triggers")
         self.force_heads = self.lex.words("force_heads")
         self.carried_agents = self.lex.words("passive_agent_carryover")
+        self.attribution_cues = {" ".join(c.lower().split()) for c in self.lex.raw.get("attribution_cues", [])}
+        self.opinion_verbs = self.lex.words("opinion_verbs")
         self.riot_escalation = self.lex.words("riot_escalation")
         self.territory_nouns = self.lex.words("territory_nouns")
         self.civilian_nouns = self.lex.words("civilian_nouns")
@@ -182,7 +184,24 @@ class Extractor:
                 if m:
                     out.append(m)
         out.extend(self._named_like_armed_groups(doc, out))
-        return self._dedupe_mentions(out)
+        return self._attributed(doc, self._dedupe_mentions(out))
+
+    def _attributed(self, doc: Doc, ms: list[Mention]) -> list[Mention]:
+        """"unknown gunmen presumably IS", "gunmen believed to belong to IS": ACLED codes the group the
+        unnamed attackers are attributed to. The generic mention takes the named group's identity."""
+        if not self.attribution_cues:
+            return ms
+        for i, m in enumerate(ms):
+            if not (m.kind == "actor" and m.generic and m.armed) or i + 1 >= len(ms):
+                continue
+            nxt = ms[i + 1]
+            if nxt.kind != "actor" or nxt.generic or not nxt.armed or nxt.start - m.end > 5:
+                continue
+            between = " ".join(t.lower_ for t in doc[m.end: nxt.start])
+            if between.strip(" ,") in self.attribution_cues:
+                ms[i] = replace_actor(m, nxt.actor, nxt.inter)
+                ms[i].generic = False
+        return ms
 
     def _named_like_armed_groups(self, doc: Doc, known: list[Mention]) -> list[Mention]:
         if self._group_name_re is None:
@@ -381,13 +400,19 @@ class Extractor:
         t = verb
         # "a rebel opened fire before being executed": a passive verb with no subject of its own takes
         # the clause's subject as its patient, not its agent
-        passive = any(c.dep_ == "auxpass" for c in verb.children)
+        # "gunmen presumably IS opened fire": an actor's name read as an auxiliary does not make it passive
+        passive = any(c.dep_ == "auxpass" and not c.ent_type_ for c in verb.children)
         for _ in range(4):
             for c in t.children:
                 if c.dep_ in ("nsubj", "csubj"):
                     return c, passive and t != verb
                 if c.dep_ == "nsubjpass":
-                    return c, True
+                    return c, passive or t != verb or any(a.dep_ == "auxpass" and not a.ent_type_ for a in t.children)
+            if t.dep_ == "ccomp" and _lemma(t.head) in self.opinion_verbs and t.head != t \
+                    and not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children):
+                # "gunmen believed to belong to X shot a man": the clause's subject hangs from "believed"
+                t = t.head
+                continue
             if t.dep_ == "xcomp" and t.head != t:
                 # object control: "prompting their comrades to set up checkpoints", "forced X to withdraw"
                 controller = next((c for c in t.head.children if c.dep_ == "dobj"), None)
