@@ -667,11 +667,7 @@ class Extractor:
                 if obj is not None:
                     add_target(obj)
             if _lemma(trig) in self.reciprocal:
-                # "X and Y clashed", "X and Y exchanged fire": the conjoined subjects fought each other;
                 # "exchanged shelling with Y": the other side hangs from the object
-                if subj is not None and not passive:
-                    for c in self._conjuncts(subj)[1:]:
-                        add_target(c)
                 if obj is not None:
                     for c in obj.children:
                         if c.dep_ == "prep" and c.lower_ in ("with", "against"):
@@ -685,6 +681,10 @@ class Extractor:
                         # "fighting with support from the coalition": an ally, not an enemy
                         if p.dep_ == "pobj" and not (c.lower_ == "with" and _lemma(p) in self.support_nouns):
                             add_target(p)
+            if _lemma(trig) in self.reciprocal and not targets and subj is not None and not passive:
+                # "X and Y clashed", "X and Y exchanged fire" (no "with Z"): the conjoined subjects fought each other
+                for c in self._conjuncts(subj)[1:]:
+                    add_target(c)
         else:  # nominal trigger: "clashes between X and Y", "drone attack by X on Y", "X's attack"
             for c in trig.children:
                 if c.dep_ == "poss":
