@@ -444,3 +444,22 @@ def test_a_drone_named_with_other_weapons_in_a_campaign_is_not_an_event(pipe):
 def test_attackers_attributed_to_a_group_are_coded_as_it(pipe, text, sub):
     e = one(pipe, text)
     assert e.sub_event_type == sub and e.actor1.actor_id == "islamic-state"
+
+
+@pytest.mark.parametrize("text,sub,actor1,actor2", [
+    ("Regime forces advanced towards the town of Kafranbel on Sunday.", "Government regains territory", "mf-syria", None),
+    ("Hayat Tahrir al-Sham controlled the village of Kafr Nabudah after clashes with Jaysh al-Izza on Sunday.",
+     "Non-state actor overtakes territory", "hts", "jaysh-al-izza"),
+    ("On 12 May 2019, clashes took place between members of Ahrar al-Sharqiya in the town of Afrin.", "Armed clash",
+     "ahrar-al-sharqiya", "ahrar-al-sharqiya"),
+    ("On 12 May 2019, detainees in an SDF prison in Hasakah rioted and broke down the doors.", "Mob violence",
+     "rioters-syria", None),
+])
+def test_ground_taken_infighting_and_prison_riots(pipe, text, sub, actor1, actor2):
+    e = one(pipe, text)
+    assert e.sub_event_type == sub and e.actor1.actor_id == actor1
+    assert (e.actor2.actor_id if e.actor2 else None) == actor2
+
+
+def test_a_state_of_control_is_no_event(pipe):
+    assert events(pipe, "Hayat Tahrir al-Sham controls most of the town of Kafranbel.") == []

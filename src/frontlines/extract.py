@@ -36,6 +36,7 @@ _ARMED_NAME_RE = re.compile(
     r"|.*\b(?:brigade|brigades|battalion|division|regiment|operations?\s+room|front|army|movement|legion|forces|militia|group)$)",
     re.I,
 )
+_LOCATIVE_PREPS = {"in", "at", "near", "inside", "outside", "around"}
 _OWNER_VERBS = {"affiliate", "belong", "run", "control", "operate", "hold", "man", "own", "use"}
 _PARA_BREAK = re.compile(r"\n[ \t]*\n")
 _LED_BY_HEADS = {"faction", "group", "brigade", "unit", "militia", "battalion"}
@@ -318,6 +319,8 @@ class Extractor:
             for c in t.children:
                 if skip_conj and c.dep_ in ("conj", "cc", "appos", "relcl", "acl") and t == tok:
                     continue
+                if c.dep_ == "prep" and c.lower_ in _LOCATIVE_PREPS:
+                    continue  # "detainees in an SDF prison": where they are, not who they are
                 stack.append(c)
         found = [index[t.i] for t in sorted(seen, key=lambda t: t.i) if t.i in index and index[t.i].kind == "actor"]
         # "US-backed Syrian fighters": the backer qualifies the fighters, it is not them
@@ -548,6 +551,16 @@ class Extractor:
 
         return [f for f in found if not read_by_head(f[0])]
 
+    @staticmethod
+    def _own_subtree(trig: Token) -> list[Token]:
+        """The trigger's phrase without coordinated clauses ("advanced ... and reached ...")."""
+        out, stack = [], [trig]
+        while stack:
+            t = stack.pop()
+            out.append(t)
+            stack.extend(c for c in t.children if not (t == trig and c.dep_ in ("conj", "cc")))
+        return out
+
     def _context_lemmas(self, trig: Token) -> set[str]:
         out = {_lemma(trig)}
         around = [trig.head, *trig.children, *trig.head.children]
@@ -604,6 +617,10 @@ class Extractor:
                 elif key == "object_count_min":  # "arrested dozens of civilians": a mass arrest
                     n = self._count_for_noun(obj) if obj is not None else None
                     ok = n is not None and n >= want
+                elif key == "subtree_lemma":  # "advanced in the area towards X": anywhere in the trigger's own phrase
+                    ok = any(_lemma(t) in want for t in self._own_subtree(trig))
+                elif key == "sentence_lemma":  # "detainees in a prison rioted": the setting the sentence names
+                    ok = any(_lemma(t) in want for t in trig.sent)
                 elif key == "has_agent":
                     ok = (agent is not None) == want
                 elif key == "subject_lemma":  # "a drone attacked ...": the instrument is the subject
@@ -640,6 +657,7 @@ class Extractor:
         targets: list[Mention] = []
         obj: Token | None = None
         exclude: set[str] = set()
+        infighting = False
 
         def add_target(tok: Token):
             for c in self._conjuncts(tok):
@@ -698,6 +716,8 @@ class Extractor:
                             if parties and agent is None:
                                 agent = parties[0]
                                 targets.extend(x for x in parties[1:] if x is not agent)
+                                if len(parties) == 1 and self._members_of_one(p):
+                                    infighting = True  # "clashes between members of X": X fought itself
                         elif c.lower_ == "by":
                             agent = self._phrase_actor(index, p, salient, exclude)
                         elif c.lower_ in ("against", "on", "with", "targeting") or (c.lower_ == "from" and _lemma(trig) in self.departures):
@@ -740,10 +760,13 @@ class Extractor:
             if agent is None and trig.dep_ in ("nsubj", "nsubjpass") and not targets:
                 for c in trig.head.children:
                     if c.dep_ == "prep" and c.lower_ == "between":
-                        parties = [self._phrase_actor(index, x, salient, exclude) for p in c.children if p.dep_ == "pobj" for x in self._sides(p)]
+                        pobjs = [p for p in c.children if p.dep_ == "pobj"]
+                        parties = [self._phrase_actor(index, x, salient, exclude) for p in pobjs for x in self._sides(p)]
                         parties = [x for x in parties if x]
                         if parties:
                             agent, targets = parties[0], [x for x in parties[1:] if x is not parties[0]]
+                            if len(parties) == 1 and pobjs and self._members_of_one(pobjs[0]):
+                                infighting = True
             if agent is None:
                 # the verb that governs the noun: "staged demonstrations", "locked in combat", "lost ... in the clashes"
                 # (through prepositions only: "decries the silence of X over the massacre" does not make
@@ -764,7 +787,15 @@ class Extractor:
                         agent = self._phrase_actor(index, subj, salient, exclude)
         if agent is not None:
             targets = [t for t in targets if not (t.actor and agent.actor and t.actor.actor_id == agent.actor.actor_id)]
+            if infighting and not targets:
+                targets = [agent]  # ACLED codes infighting with the group on both sides
         return agent, targets, obj
+
+    def _members_of_one(self, tok: Token) -> bool:
+        """"members of X", "fighters of X": plural people of a single group (no second party named)."""
+        return (tok.tag_ in ("NNS", "NNPS") and _lemma(tok) in self._PEOPLE | {"faction", "rank", "element"}
+                and not any(c.dep_ == "conj" for c in tok.children)
+                and any(c.dep_ == "prep" and c.lower_ in ("of", "from", "in") for c in tok.children))
 
     # ------------------------------------------------------------------ the rest of an event
     def _place_for(self, trig: Token, sent: Span, index, last_place: PlaceRef | None) -> PlaceRef | None:
@@ -1049,8 +1080,10 @@ class Extractor:
                     other = self._other_armed(sent, agent, mentions)
                     if other is not None:
                         targets = [other]
-                    elif not self._names_ground(obj, index):
-                        continue  # a battle needs a second side, or ground taken ("recaptured Kafr Nabl")
+                    elif not (self._names_ground(obj, index) or any(
+                            self._names_ground(p, index) for t in self._own_subtree(trig) if t.dep_ == "prep"
+                            and t.lower_ in ("towards", "toward", "into") for p in t.children if p.dep_ == "pobj")):
+                        continue  # a battle needs a second side, or ground taken ("recaptured Kafr Nabl", "advanced into X")
                 if et == "Battles" and agent is None:
                     continue
                 place = self._place_for(trig, sent, index, last_place)
@@ -1270,7 +1303,8 @@ _ONGOING_RE = re.compile(rf"\blast year\b|\bsince (?:(?:last|early|late|mid)[- ]
 
 
 _WORDING_CONDITIONS = {"pos", "object_lemma", "object_civilian", "object_person", "modifier_lemma", "context_lemma", "has_object",
-                       "subject_lemma", "complement_lemma", "head_lemma", "object_count_min"}
+                       "subject_lemma", "complement_lemma", "head_lemma", "object_count_min", "subtree_lemma",
+                       "sentence_lemma"}
 
 
 def _roles_fit(sub: str, agent: "Mention | None", target: "Mention | None") -> bool:
