@@ -463,3 +463,17 @@ def test_ground_taken_infighting_and_prison_riots(pipe, text, sub, actor1, actor
 
 def test_a_state_of_control_is_no_event(pipe):
     assert events(pipe, "Hayat Tahrir al-Sham controls most of the town of Kafranbel.") == []
+
+
+def test_a_range_of_dead_is_coded_as_its_lower_bound(pipe):
+    e = one(pipe, "On 12 May 2019, gunmen opened fire on an SDF vehicle near Hajin, killing between 2 to 4 SDF fighters.")
+    assert e.fatalities == 2
+
+
+@pytest.mark.parametrize("text", [
+    "On 12 May 2019, Turkish forces and SNA factions, operating under OPS, shelled the village of Munbatah near Ras al-Ain.",
+    "Looting: On 12 May 2019, opposition rebels under OPS looted crops of farmers near Ras al-Ain.",
+])
+def test_fighters_under_an_operation_are_coded_as_the_operation(pipe, text):
+    e = one(pipe, text)
+    assert e.actor1.actor_id == "operation-peace-spring"

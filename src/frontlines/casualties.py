@@ -43,3 +43,21 @@ def remains_count(noun: Token, count_for_noun: Callable[[Token], int | None]) ->
         if n:
             return n
     return 1 if noun.tag_ in ("NN", "NNP") else None
+
+
+def range_low(tok: Token, number: Callable[[Token], int | None]) -> int | None:
+    """"between 2 to 4 fighters", "2-4 fighters", "from 5 to 7": ACLED takes the most conservative figure,
+    the lower bound. `tok` is the upper figure as the parser attached it; None when it is no range's end."""
+    doc = tok.doc
+    i = tok.i
+    if i < 2 or doc[i - 1].lower_ not in ("to", "-", "–", "or", "and"):
+        return None
+    first = doc[i - 2]
+    if not first.like_num:
+        return None
+    if doc[i - 1].lower_ == "and" and (i < 3 or doc[i - 3].lower_ != "between"):
+        return None  # "2 and 4" is a range only after "between"
+    lo, hi = number(first), number(tok)
+    if lo is None or hi is None:
+        return None
+    return min(lo, hi)

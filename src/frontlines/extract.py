@@ -291,6 +291,9 @@ class Extractor:
 
     def _first_actor_in(self, index: dict[int, Mention], tok: Token, skip_conj: bool = True) -> Mention | None:
         """The first actor mention inside tok's phrase (its subtree, conjuncts excluded)."""
+        umbrella = self._umbrella(index, tok)
+        if umbrella is not None:
+            return umbrella
         m = index.get(tok.i)
         if m and m.kind == "actor" and not m.generic:
             # "HTS security forces", "Turkish military police": a named group before a state-forces noun owns them
@@ -308,9 +311,6 @@ class Extractor:
                     owner = self._first_actor_in(index, p)
                     if owner is not None:
                         return owner
-        umbrella = self._umbrella(index, tok)
-        if umbrella is not None:
-            return umbrella
         stack = [tok]
         seen = []
         while stack:
@@ -882,6 +882,10 @@ class Extractor:
         return counts[0] if counts else None
 
     def _number(self, tok: Token) -> int | None:
+        low = casualties.range_low(tok, self._number_of)
+        return low if low is not None else self._number_of(tok)
+
+    def _number_of(self, tok: Token) -> int | None:
         if tok.like_num:
             txt = tok.text.replace(",", "")
             try:
