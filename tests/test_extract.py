@@ -477,3 +477,14 @@ def test_a_range_of_dead_is_coded_as_its_lower_bound(pipe):
 def test_fighters_under_an_operation_are_coded_as_the_operation(pipe, text):
     e = one(pipe, text)
     assert e.actor1.actor_id == "operation-peace-spring"
+
+
+@pytest.mark.parametrize("text,sub,actor1", [
+    ("On 12 May 2019, a regime sniper shot and killed a shepherd near Kafranbel.", "Attack", "mf-syria"),
+    ("On 12 May 2019, Hayat Tahrir al-Sham evicted a family from its house in Sarmada.", "Looting/property destruction", "hts"),
+    ("Regime forces demolished houses of displaced residents in the town of Kafranbel on Sunday.",
+     "Looting/property destruction", "mf-syria"),
+])
+def test_owners_of_snipers_and_property_taken(pipe, text, sub, actor1):
+    e = one(pipe, text)
+    assert e.sub_event_type == sub and e.actor1.actor_id == actor1

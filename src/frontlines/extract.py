@@ -185,7 +185,23 @@ class Extractor:
                 if m:
                     out.append(m)
         out.extend(self._named_like_armed_groups(doc, out))
+        out.extend(self._owners_of_forces(doc, out, published))
         return self._attributed(doc, self._dedupe_mentions(out))
+
+    def _owners_of_forces(self, doc: Doc, known: list[Mention], published: date | None) -> list[Mention]:
+        """"a regime sniper", "government soldiers": a bare modifier the pack knows, on a weapon or unit noun,
+        names whose forces they are (the phrase rulers only tag such words as whole names)."""
+        taken = {i for m in known for i in range(m.start, m.end)}
+        found = []
+        for tok in doc:
+            if (tok.i in taken or tok.dep_ not in ("compound", "amod") or tok.pos_ not in ("NOUN", "PROPN", "ADJ")
+                    or _lemma(tok.head) not in self.force_heads or tok.head.i <= tok.i):
+                continue
+            actor = self.pack.resolve_actor(tok.text, on=published)
+            if actor is None or actor.kind == "generic" or actor.inter not in ARMED_INTER:
+                continue
+            found.append(Mention(tok.i, tok.i + 1, tok.text, "actor", self.actor_ref(actor, tok.text), inter=actor.inter))
+        return found
 
     def _attributed(self, doc: Doc, ms: list[Mention]) -> list[Mention]:
         """"unknown gunmen presumably IS", "gunmen believed to belong to IS": ACLED codes the group the
@@ -667,6 +683,8 @@ class Extractor:
 
         if trig.pos_ == "VERB" or trig.pos_ == "AUX":
             subj, passive = self.subject_of(trig)
+            if subj is None:  # "a regime sniper shot ...", parsed with the subject as a compound of the verb
+                subj = next((c for c in trig.children if c.dep_ == "compound" and c.i < trig.i and c.pos_ in ("NOUN", "PROPN")), None)
             obj = self._object(trig)
             if obj is None:  # "shot and wounded a man": coordinated verbs share the object
                 obj = next((o for c in trig.children if c.dep_ == "conj" and c.pos_ == "VERB"
