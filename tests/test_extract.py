@@ -488,3 +488,8 @@ def test_fighters_under_an_operation_are_coded_as_the_operation(pipe, text):
 def test_owners_of_snipers_and_property_taken(pipe, text, sub, actor1):
     e = one(pipe, text)
     assert e.sub_event_type == sub and e.actor1.actor_id == actor1
+
+
+def test_clashes_with_shelling_are_one_armed_clash(pipe):
+    evs = events(pipe, "On 12 May 2019, clashes took place between regime forces and rebels near Kafranbel amid shelling by regime forces.")
+    assert [e.sub_event_type for e in evs] == ["Armed clash"]

@@ -133,6 +133,7 @@ class Extractor:
         self.departures = self.lex.words("departure_triggers")
         self.default_actors = {k: pack.actors[v] for k, v in (self.lex.raw.get("default_actors") or {}).items()
                                if v in pack.actors}
+        self._unnamed_ids = {a.id for a in self.default_actors.values()}
         self.vague = {k.lower(): v for k, v in (self.lex.raw.get("vague_numbers") or {}).items()}
         self._group_name_re = _group_name_regex(self.lex.raw.get("armed_group_names") or {})
         self._generic_by_inter: dict[int, Actor] = {}
@@ -1144,6 +1145,7 @@ class Extractor:
                 last_place = specific[0].place
             self._fold_consequences(events, n_before, lemma_of, orphans)
             coding.fold_clashes_into_territory(events, n_before)
+            coding.fold_shelling_into_clashes(events, n_before, self._unnamed_ids)
             self._count_once(events[n_before:], trig_at, sent)
             # a date carries over to the next sentences only when it dated an event here
             if sent_date and n_before != len(events):
