@@ -493,3 +493,12 @@ def test_owners_of_snipers_and_property_taken(pipe, text, sub, actor1):
 def test_clashes_with_shelling_are_one_armed_clash(pipe):
     evs = events(pipe, "On 12 May 2019, clashes took place between regime forces and rebels near Kafranbel amid shelling by regime forces.")
     assert [e.sub_event_type for e in evs] == ["Armed clash"]
+
+
+@pytest.mark.parametrize("text,sub", [
+    ("On 12 May 2019, Turkish forces set up a new observation point near Saraqib.", "Headquarters or base established"),
+    ("On 12 May 2019, Turkish forces withdrew from their observation point near Saraqib.", "Change to group/activity"),
+])
+def test_posts_set_up_and_left(pipe, text, sub):
+    e = one(pipe, text)
+    assert e.sub_event_type == sub and e.actor1.actor_id == "mf-turkey"
