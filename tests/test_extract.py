@@ -502,3 +502,14 @@ def test_clashes_with_shelling_are_one_armed_clash(pipe):
 def test_posts_set_up_and_left(pipe, text, sub):
     e = one(pipe, text)
     assert e.sub_event_type == sub and e.actor1.actor_id == "mf-turkey"
+
+
+@pytest.mark.parametrize("text,actor1,actor2", [
+    ("Clashes took place in the west of Aleppo on the outskirts of the city between regime forces and Hayat Tahrir al-Sham.",
+     "mf-syria", "hts"),
+    ("Clashes took place between regime forces, allied militias and Russian forces against Islamic State fighters near Kafranbel.",
+     "mf-syria", "islamic-state"),
+])
+def test_between_deep_in_the_clause_and_allies_against_one_side(pipe, text, actor1, actor2):
+    e = one(pipe, text)
+    assert (e.sub_event_type, e.actor1.actor_id, e.actor2.actor_id) == ("Armed clash", actor1, actor2)

@@ -373,11 +373,41 @@ class Extractor:
 
     def _sides(self, tok: Token) -> list[Token]:
         """The parties of "between X and Y", also in ACLED's "between X against Y"."""
-        out = self._conjuncts(tok)
-        for c in tok.children:
-            if c.dep_ == "prep" and c.lower_ in ("against", "versus", "vs"):
-                out.extend(g for p in c.children if p.dep_ == "pobj" for g in self._conjuncts(p))
-        return out
+        left, right = self._two_sides(tok)
+        return left + right
+
+    def _two_sides(self, tok: Token) -> tuple[list[Token], list[Token]]:
+        """"between A, B and C against D": (A, B, C) fought D; without "against", every party is a side."""
+        left = self._conjuncts(tok)
+        right = [g for t in left for c in t.children if c.dep_ == "prep" and c.lower_ in ("against", "versus", "vs")
+                 for p in c.children if p.dep_ == "pobj" for g in self._conjuncts(p)]
+        return left, right
+
+    def _between(self, index, pobjs: list[Token], salient, exclude) -> tuple[Mention | None, list[Mention], bool]:
+        """(first party, the others, infighting?) of "between ..."; with "X and Y against Z", Z is the other side."""
+        left, right = [], []
+        for p in pobjs:
+            lt, rt = self._two_sides(p)
+            left += [m for m in (self._phrase_actor(index, x, salient, exclude) for x in lt) if m]
+            right += [m for m in (self._phrase_actor(index, x, salient, exclude) for x in rt) if m]
+        if not left:
+            left, right = right, []
+        if not left:
+            return None, [], False
+        agent = left[0]
+        others = right if right else left[1:]
+        targets = [x for x in others if x is not agent]
+        alone = len(left) == 1 and not right and bool(pobjs) and self._members_of_one(pobjs[0])
+        return agent, targets, alone
+
+    @staticmethod
+    def _same_clause(tok: Token, verb: Token) -> bool:
+        t = tok
+        while t != verb and t.head != t:
+            t = t.head
+            if t != verb and t.pos_ in ("VERB", "AUX"):
+                return False
+        return t == verb
 
     def anaphor(self, tok: Token, salient: list[Mention], exclude: set[str]) -> Mention | None:
         """'the group', 'the alliance', 'its elements', 'they' -> the last armed actor named before."""
@@ -730,13 +760,11 @@ class Extractor:
                     pobjs = [p for p in c.children if p.dep_ == "pobj"]
                     for p in pobjs:
                         if c.lower_ == "between":
-                            parties = [self._phrase_actor(index, x, salient, exclude) for x in self._sides(p)]
-                            parties = [x for x in parties if x]
-                            if parties and agent is None:
-                                agent = parties[0]
-                                targets.extend(x for x in parties[1:] if x is not agent)
-                                if len(parties) == 1 and self._members_of_one(p):
-                                    infighting = True  # "clashes between members of X": X fought itself
+                            a, ts, alone = self._between(index, [p], salient, exclude)
+                            if a is not None and agent is None:
+                                agent = a
+                                targets.extend(ts)
+                                infighting = alone  # "clashes between members of X": X fought itself
                         elif c.lower_ == "by":
                             agent = self._phrase_actor(index, p, salient, exclude)
                         elif c.lower_ in ("against", "on", "with", "targeting") or (c.lower_ == "from" and _lemma(trig) in self.departures):
@@ -777,15 +805,18 @@ class Extractor:
                 if o is not None:
                     add_target(o)
             if agent is None and trig.dep_ in ("nsubj", "nsubjpass") and not targets:
-                for c in trig.head.children:
-                    if c.dep_ == "prep" and c.lower_ == "between":
-                        pobjs = [p for p in c.children if p.dep_ == "pobj"]
-                        parties = [self._phrase_actor(index, x, salient, exclude) for p in pobjs for x in self._sides(p)]
-                        parties = [x for x in parties if x]
-                        if parties:
-                            agent, targets = parties[0], [x for x in parties[1:] if x is not parties[0]]
-                            if len(parties) == 1 and pobjs and self._members_of_one(pobjs[0]):
-                                infighting = True
+                # "clashes took place [in the west of X] between A and B": the clause's "between", however deep
+                # the parser hung it (not inside another clause)
+                betweens = [c for c in trig.head.children if c.dep_ == "prep" and c.lower_ == "between"]
+                if not betweens:
+                    betweens = [t for t in trig.head.subtree if t.dep_ == "prep" and t.lower_ == "between"
+                                and self._same_clause(t, trig.head)][:1]
+                for c in betweens:
+                    pobjs = [p for p in c.children if p.dep_ == "pobj"]
+                    a, ts, alone = self._between(index, pobjs, salient, exclude)
+                    if a is not None:
+                        agent, targets, infighting = a, ts, alone
+                        break
             if agent is None:
                 # the verb that governs the noun: "staged demonstrations", "locked in combat", "lost ... in the clashes"
                 # (through prepositions only: "decries the silence of X over the massacre" does not make
