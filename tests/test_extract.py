@@ -513,3 +513,8 @@ def test_posts_set_up_and_left(pipe, text, sub):
 def test_between_deep_in_the_clause_and_allies_against_one_side(pipe, text, actor1, actor2):
     e = one(pipe, text)
     assert (e.sub_event_type, e.actor1.actor_id, e.actor2.actor_id) == ("Armed clash", actor1, actor2)
+
+
+def test_an_explosion_with_no_cause_or_victim(pipe):
+    e = one(pipe, "On 12 May 2019, an explosion occurred in the town of Sarmada. No casualties were reported.")
+    assert e.sub_event_type == "Remote explosive/landmine/IED" and e.actor1.actor_id == "unidentified-armed-group-syria"
