@@ -17,7 +17,7 @@ from datetime import date
 
 from spacy.tokens import Doc, Span, Token
 
-from . import casualties, coding
+from . import attribution, casualties, coding
 from . import dates as dates_mod
 from .names import provisional_id
 from .models import SUB_EVENT_TYPES, ActorRef, Document, EventRecord, PlaceRef
@@ -173,9 +173,8 @@ class Extractor:
                 if _describes_territory(ent):  # "rebel-held Idlib": the area, not the actor
                     continue
                 actor = self._resolve_actor(text, ent.ent_id_, published)
-                if actor is None and ent.label_ == "NORP" and _lemma(ent.root.head) in self.force_heads and ent.root.dep_ in ("amod", "compound"):
-                    # "a Turkish drone", "Russian military police": a nationality on a weapon or unit names its forces
-                    actor = self.pack.resolve_actor(f"{text} forces", on=published)
+                if actor is None and ent.label_ == "NORP":
+                    actor = attribution.nationality_forces(ent, self.pack, self.force_heads, published)
                 if actor:
                     out.append(Mention(ent.start, ent.end, text, "actor", self.actor_ref(actor, text), inter=actor.inter,
                                        generic=actor.kind == "generic"))
@@ -186,40 +185,12 @@ class Extractor:
                 if m:
                     out.append(m)
         out.extend(self._named_like_armed_groups(doc, out))
-        out.extend(self._owners_of_forces(doc, out, published))
-        return self._attributed(doc, self._dedupe_mentions(out))
+        out.extend(attribution.owners_of_forces(doc, out, self.pack, self.force_heads, published, self._make_mention))
+        return attribution.attributed(doc, self._dedupe_mentions(out), self.attribution_cues)
 
-    def _owners_of_forces(self, doc: Doc, known: list[Mention], published: date | None) -> list[Mention]:
-        """"a regime sniper", "government soldiers": a bare modifier the pack knows, on a weapon or unit noun,
-        names whose forces they are (the phrase rulers only tag such words as whole names)."""
-        taken = {i for m in known for i in range(m.start, m.end)}
-        found = []
-        for tok in doc:
-            if (tok.i in taken or tok.dep_ not in ("compound", "amod") or tok.pos_ not in ("NOUN", "PROPN", "ADJ")
-                    or _lemma(tok.head) not in self.force_heads or tok.head.i <= tok.i):
-                continue
-            actor = self.pack.resolve_actor(tok.text, on=published)
-            if actor is None or actor.kind == "generic" or actor.inter not in ARMED_INTER:
-                continue
-            found.append(Mention(tok.i, tok.i + 1, tok.text, "actor", self.actor_ref(actor, tok.text), inter=actor.inter))
-        return found
-
-    def _attributed(self, doc: Doc, ms: list[Mention]) -> list[Mention]:
-        """"unknown gunmen presumably IS", "gunmen believed to belong to IS": ACLED codes the group the
-        unnamed attackers are attributed to. The generic mention takes the named group's identity."""
-        if not self.attribution_cues:
-            return ms
-        for i, m in enumerate(ms):
-            if not (m.kind == "actor" and m.generic and m.armed) or i + 1 >= len(ms):
-                continue
-            nxt = ms[i + 1]
-            if nxt.kind != "actor" or nxt.generic or not nxt.armed or nxt.start - m.end > 5:
-                continue
-            between = " ".join(t.lower_ for t in doc[m.end: nxt.start])
-            if between.strip(" ,") in self.attribution_cues:
-                ms[i] = replace_actor(m, nxt.actor, nxt.inter)
-                ms[i].generic = False
-        return ms
+    def _make_mention(self, start: int, end: int, text: str, actor: Actor) -> Mention:
+        return Mention(start, end, text, "actor", self.actor_ref(actor, text), inter=actor.inter,
+                       generic=actor.kind == "generic")
 
     def _named_like_armed_groups(self, doc: Doc, known: list[Mention]) -> list[Mention]:
         if self._group_name_re is None:
@@ -308,7 +279,7 @@ class Extractor:
 
     def _first_actor_in(self, index: dict[int, Mention], tok: Token, skip_conj: bool = True) -> Mention | None:
         """The first actor mention inside tok's phrase (its subtree, conjuncts excluded)."""
-        umbrella = self._umbrella(index, tok)
+        umbrella = attribution.umbrella(index, tok, self.pack, self._conjuncts(tok))
         if umbrella is not None:
             return umbrella
         m = index.get(tok.i)
@@ -345,24 +316,6 @@ class Extractor:
         # "gunmen of the Islamic State": the named group, not the generic noun
         named = [m for m in found if not m.generic]
         return (named or found or [None])[0]
-
-    _UNDER_VERBS = {"operate", "fight", "act", "work", "serve", "participate", "take"}
-
-    def _umbrella(self, index, tok: Token) -> Mention | None:
-        """"X and Y factions, operating under Z, shelled ...", "rebels under Z looted ...": ACLED codes the
-        operation or coalition Z the fighters act under as the actor."""
-        sides = set(t.i for t in self._conjuncts(tok))
-        for t in tok.subtree:
-            if t.dep_ != "prep" or t.lower_ != "under":
-                continue
-            if not (t.head.i in sides or (t.head.lemma_.lower() in self._UNDER_VERBS and t.head.head.i in sides)):
-                continue
-            for p in t.children:
-                m = index.get(p.i) if p.dep_ == "pobj" else None
-                if m and m.kind == "actor" and m.actor and m.actor.actor_id in self.pack.actors \
-                        and self.pack.actors[m.actor.actor_id].kind in ("operations_room", "coalition"):
-                    return m
-        return None
 
     def _conjuncts(self, tok: Token) -> list[Token]:
         out = [tok]
