@@ -342,3 +342,179 @@ def test_a_sentences_dead_are_counted_once(pipe):
     evs = events(pipe, "At least 25 civilians were killed in government air strikes on Kafr Nabl on Thursday "
                        "after Hurras al-Din launched an offensive against Ahrar al-Sham.")
     assert sum(e.fatalities for e in evs) == 25
+
+
+# ACLED's note style (a leading "Label:", "On <date>," openers, generic lowercase actors) and news style:
+# the wordings ACLED codes, written here for the tests (none is taken from an ACLED note).
+# (text, sub-event type, actor1 id or None for "any", fatalities)
+NOTE_STYLE = [
+    # movement of forces, security measures, leaving a coalition: change to group/activity
+    ("Movement of forces: On 12 May 2019, Turkish forces sent military reinforcements to their posts near Saraqib.",
+     "Change to group/activity", "mf-turkey", 0),
+    ("Russian military police conducted a patrol near the town of Manbij on Sunday.", "Change to group/activity", "mf-russia", 0),
+    ("On 12 May 2019, a joint patrol by Turkish and Russian forces took place near Manbij.", "Change to group/activity", "mf-turkey", 0),
+    ("Security measures: On 12 May 2019, Hayat Tahrir al-Sham tightened security in the town of Sarmada.",
+     "Change to group/activity", "hts", 0),
+    ("On 12 May 2019, the SDF conducted an anti-IS raid in the village of Hajin. No arrests were reported.",
+     "Change to group/activity", "sdf", 0),
+    # remains found, found dead: attack by an unidentified group, one dead
+    ("On 12 May 2019, the body of a young shepherd was found near Tafas in Daraa.", "Attack", "unidentified-armed-group-syria", 1),
+    ("A farmer was found dead with gunshot wounds near the town of Sarmada on Sunday.", "Attack", "unidentified-armed-group-syria", 1),
+    ("On 12 May 2019, the bodies of 3 civilians were found on a road near Tafas.", "Attack", "unidentified-armed-group-syria", 3),
+    # weapons: ATGMs, drones as the subject, IEDs with no perpetrator
+    ("On 12 May 2019, rebels destroyed a regime tank near Kafranbel using an ATGM. No casualties were reported.",
+     "Shelling/artillery/missile attack", "rebels-syria", 0),
+    ("Hayat Tahrir al-Sham targeted a regime position near Kafranbel with a guided missile on Sunday.",
+     "Shelling/artillery/missile attack", "hts", 0),
+    ("On 12 May 2019, a Turkish drone targeted an SDF vehicle near Manbij.", "Air/drone strike", "mf-turkey", 0),
+    ("A Turkish drone attacked a checkpoint of the YPG near Manbij on Sunday.", "Air/drone strike", "mf-turkey", 0),
+    ("On 12 May 2019, an IED exploded near a vehicle in the town of Hajin. No casualties were reported.",
+     "Remote explosive/landmine/IED", "unidentified-armed-group-syria", 0),
+    ("A boy was killed when an old bomb exploded in a house in Tafas on Sunday.", "Remote explosive/landmine/IED", None, 1),
+    # clashes: exchanges of fire, "between X against Y", passive dead, coordinated sides
+    ("Regime forces and rebels exchanged fire near the town of Kafranbel on Sunday.", "Armed clash", None, 0),
+    ("On 12 May 2019, clashes took place between Hayat Tahrir al-Sham against regime forces near Kafranbel.", "Armed clash", "hts", 0),
+    ("Four rebel fighters were killed in clashes with regime forces near Kafranbel on Sunday.", "Armed clash", "mf-syria", 4),
+    ("Regime forces and Hayat Tahrir al-Sham clashed near the town of Kafranbel on Sunday.", "Armed clash", "mf-syria", 0),
+    # territory: regained / gained control (after clashes: the change, not the clash)
+    ("Regime forces regained control of the village of Kafr Nabudah following clashes with rebels on Sunday.",
+     "Government regains territory", "mf-syria", 0),
+    ("Hayat Tahrir al-Sham gained control of the town of Kafranbel after clashes with Jaysh al-Izza on Sunday.",
+     "Non-state actor overtakes territory", "hts", 0),
+    # ACLED's coding rules: arrests by a non-state group are abductions; an attack on a soldier is a battle
+    ("On 12 May 2019, Hayat Tahrir al-Sham arrested a media activist in Sarmada.", "Abduction/forced disappearance", "hts", 0),
+    ("Arrests: On 12 May 2019, regime forces arrested five young men in Douma.", "Arrests", "mf-syria", 0),
+    ("Unidentified gunmen assassinated a soldier of the regime forces in Tafas on Sunday.", "Armed clash",
+     "unidentified-armed-group-syria", 1),
+    ("Fighters of Ahrar al-Sharqiya assaulted a civilian in the market of Sarmada on Sunday.", "Attack", None, 0),
+    ("On 12 May 2019, unidentified gunmen shot and wounded a teacher in Tafas.", "Attack", "unidentified-armed-group-syria", 0),
+    # property: levies, setting fire
+    ("Looting: On 12 May 2019, rebels looted the crops of farmers in the village of Kafr Nabudah.",
+     "Looting/property destruction", "rebels-syria", 0),
+    ("Hayat Tahrir al-Sham imposed new levies on traders in the town of Sarmada on Sunday.", "Looting/property destruction", "hts", 0),
+    ("Unidentified gunmen set fire to a car of a local official in Tafas on Sunday.", "Looting/property destruction", None, 0),
+    # protests in a participle
+    ("On 12 May 2019, dozens of residents gathered in the main square of Sarmada protesting Hayat Tahrir al-Sham policies.",
+     "Peaceful protest", None, 0),
+]
+
+
+@pytest.mark.parametrize("text,sub,actor1,killed", NOTE_STYLE, ids=[f"{i}-{c[1]}" for i, c in enumerate(NOTE_STYLE)])
+def test_note_style_and_news_style_wordings(pipe, text, sub, actor1, killed):
+    evs = events(pipe, text)
+    best = [e for e in evs if e.sub_event_type == sub]
+    assert best, [(e.sub_event_type, e.actor1 and e.actor1.actor_id) for e in evs]
+    e = best[0]
+    if actor1 is not None:
+        assert actor1 in {e.actor1 and e.actor1.actor_id, e.actor2 and e.actor2.actor_id}, (e.actor1, e.actor2)
+    assert e.fatalities == killed
+
+
+
+def test_a_note_label_is_its_own_sentence(pipe):
+    # the label swallows the clause's subject when parsed with it
+    e = one(pipe, "Movement of forces: On 12 May 2019, Turkish forces sent reinforcements to Saraqib.")
+    assert e.actor1.actor_id == "mf-turkey" and e.sub_event_type == "Change to group/activity"
+
+
+def test_a_clash_that_won_ground_is_coded_as_the_territory_change(pipe):
+    evs = events(pipe, "Regime forces regained control of the village of Kafr Nabudah following clashes with rebels on Sunday.")
+    assert [e.sub_event_type for e in evs] == ["Government regains territory"]
+    assert evs[0].actor2.actor_id == "rebels-syria"
+
+
+def test_a_mass_arrest_by_a_group_holding_the_ground_stays_an_arrest(pipe):
+    e = one(pipe, "Hayat Tahrir al-Sham arrested dozens of young men in the town of Sarmada on Sunday.")
+    assert e.sub_event_type == "Arrests"
+
+
+def test_a_strike_on_the_opposed_side_is_not_by_it(pipe):
+    e = one(pipe, "The SDF carried out an anti-IS security raid in the village of Hajin on Sunday.")
+    assert e.actor1.actor_id == "sdf"
+
+
+def test_a_drone_named_with_other_weapons_in_a_campaign_is_not_an_event(pipe):
+    assert events(pipe, "Combat drones of the coalition conducted several strikes on militants in the region.") == []
+
+
+@pytest.mark.parametrize("text,sub", [
+    ("On 12 May 2019, gunmen believed to belong to the Islamic State shot and killed a shepherd near Hajin.", "Attack"),
+    ("Unknown gunmen, presumably IS, opened fire on an SDF patrol near Hajin on Sunday, killing two SDF fighters.", "Armed clash"),
+])
+def test_attackers_attributed_to_a_group_are_coded_as_it(pipe, text, sub):
+    e = one(pipe, text)
+    assert e.sub_event_type == sub and e.actor1.actor_id == "islamic-state"
+
+
+@pytest.mark.parametrize("text,sub,actor1,actor2", [
+    ("Regime forces advanced towards the town of Kafranbel on Sunday.", "Government regains territory", "mf-syria", None),
+    ("Hayat Tahrir al-Sham controlled the village of Kafr Nabudah after clashes with Jaysh al-Izza on Sunday.",
+     "Non-state actor overtakes territory", "hts", "jaysh-al-izza"),
+    ("On 12 May 2019, clashes took place between members of Ahrar al-Sharqiya in the town of Afrin.", "Armed clash",
+     "ahrar-al-sharqiya", "ahrar-al-sharqiya"),
+    ("On 12 May 2019, detainees in an SDF prison in Hasakah rioted and broke down the doors.", "Mob violence",
+     "rioters-syria", None),
+])
+def test_ground_taken_infighting_and_prison_riots(pipe, text, sub, actor1, actor2):
+    e = one(pipe, text)
+    assert e.sub_event_type == sub and e.actor1.actor_id == actor1
+    assert (e.actor2.actor_id if e.actor2 else None) == actor2
+
+
+def test_a_state_of_control_is_no_event(pipe):
+    assert events(pipe, "Hayat Tahrir al-Sham controls most of the town of Kafranbel.") == []
+
+
+def test_a_range_of_dead_is_coded_as_its_lower_bound(pipe):
+    e = one(pipe, "On 12 May 2019, gunmen opened fire on an SDF vehicle near Hajin, killing between 2 to 4 SDF fighters.")
+    assert e.fatalities == 2
+
+
+@pytest.mark.parametrize("text", [
+    "On 12 May 2019, Turkish forces and SNA factions, operating under OPS, shelled the village of Munbatah near Ras al-Ain.",
+    "Looting: On 12 May 2019, opposition rebels under OPS looted crops of farmers near Ras al-Ain.",
+])
+def test_fighters_under_an_operation_are_coded_as_the_operation(pipe, text):
+    e = one(pipe, text)
+    assert e.actor1.actor_id == "operation-peace-spring"
+
+
+@pytest.mark.parametrize("text,sub,actor1", [
+    ("On 12 May 2019, a regime sniper shot and killed a shepherd near Kafranbel.", "Attack", "mf-syria"),
+    ("On 12 May 2019, Hayat Tahrir al-Sham evicted a family from its house in Sarmada.", "Looting/property destruction", "hts"),
+    ("Regime forces demolished houses of displaced residents in the town of Kafranbel on Sunday.",
+     "Looting/property destruction", "mf-syria"),
+])
+def test_owners_of_snipers_and_property_taken(pipe, text, sub, actor1):
+    e = one(pipe, text)
+    assert e.sub_event_type == sub and e.actor1.actor_id == actor1
+
+
+def test_clashes_with_shelling_are_one_armed_clash(pipe):
+    evs = events(pipe, "On 12 May 2019, clashes took place between regime forces and rebels near Kafranbel amid shelling by regime forces.")
+    assert [e.sub_event_type for e in evs] == ["Armed clash"]
+
+
+@pytest.mark.parametrize("text,sub", [
+    ("On 12 May 2019, Turkish forces set up a new observation point near Saraqib.", "Headquarters or base established"),
+    ("On 12 May 2019, Turkish forces withdrew from their observation point near Saraqib.", "Change to group/activity"),
+])
+def test_posts_set_up_and_left(pipe, text, sub):
+    e = one(pipe, text)
+    assert e.sub_event_type == sub and e.actor1.actor_id == "mf-turkey"
+
+
+@pytest.mark.parametrize("text,actor1,actor2", [
+    ("Clashes took place in the west of Aleppo on the outskirts of the city between regime forces and Hayat Tahrir al-Sham.",
+     "mf-syria", "hts"),
+    ("Clashes took place between regime forces, allied militias and Russian forces against Islamic State fighters near Kafranbel.",
+     "mf-syria", "islamic-state"),
+])
+def test_between_deep_in_the_clause_and_allies_against_one_side(pipe, text, actor1, actor2):
+    e = one(pipe, text)
+    assert (e.sub_event_type, e.actor1.actor_id, e.actor2.actor_id) == ("Armed clash", actor1, actor2)
+
+
+def test_an_explosion_with_no_cause_or_victim(pipe):
+    e = one(pipe, "On 12 May 2019, an explosion occurred in the town of Sarmada. No casualties were reported.")
+    assert e.sub_event_type == "Remote explosive/landmine/IED" and e.actor1.actor_id == "unidentified-armed-group-syria"

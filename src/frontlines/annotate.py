@@ -56,10 +56,37 @@ def line_boundaries(doc):
     return doc
 
 
+_LABEL_MAX_WORDS = 4
+
+
+@Language.component("label_boundaries")
+def label_boundaries(doc):
+    """A short leading label ends where its colon does: "Looting: On 2 May, rebels looted ...",
+    "Movement of forces: ..." (the style of event notes). Parsed as one sentence, the label swallows the
+    clause's subject; on its own it is a sentence with no event.
+
+    Contract: reads token text; assigns is_sent_start after a colon that closes a label of at most four
+    capitalised-first words at the start of the text or of a line.
+    """
+    starts = [0] + [t.i + 1 for t in doc if t.is_space and "\n" in t.text and t.i + 1 < len(doc)]
+    for s in starts:
+        words = []
+        for tok in doc[s: s + _LABEL_MAX_WORDS + 1]:
+            if tok.text == ":":
+                if words and words[0][:1].isupper() and tok.i + 1 < len(doc):
+                    doc[tok.i + 1].is_sent_start = True
+                break
+            if not tok.is_alpha and tok.text not in ("-", "/", "&"):
+                break
+            words.append(tok.text)
+    return doc
+
+
 def build_nlp(pack: KnowledgePack, model: str = DEFAULT_MODEL) -> Language:
     nlp = load_spacy(model)
     if "parser" in nlp.pipe_names:
         nlp.add_pipe("line_boundaries", before="parser")
+        nlp.add_pipe("label_boundaries", before="parser")
     return add_pack_rulers(nlp, pack)
 
 

@@ -17,6 +17,7 @@ from datetime import date
 
 from spacy.tokens import Doc, Span, Token
 
+from . import attribution, casualties, coding
 from . import dates as dates_mod
 from . import frames
 from .names import provisional_id
@@ -36,6 +37,7 @@ _ARMED_NAME_RE = re.compile(
     r"|.*\b(?:brigade|brigades|battalion|division|regiment|operations?\s+room|front|army|movement|legion|forces|militia|group)$)",
     re.I,
 )
+_LOCATIVE_PREPS = {"in", "at", "near", "inside", "outside", "around"}
 _OWNER_VERBS = {"affiliate", "belong", "run", "control", "operate", "hold", "man", "own", "use"}
 _PARA_BREAK = re.compile(r"\n[ \t]*\n")
 _LED_BY_HEADS = {"faction", "group", "brigade", "unit", "militia", "battalion"}
@@ -118,6 +120,12 @@ class Extractor:
         self.fatality_verbs = self.lex.words("fatality_verbs")
         self.fatality_nouns = self.lex.words("fatality_nouns")
         self.injury_verbs = self.lex.words("injury_verbs")
+        self.remains_nouns = self.lex.words("remains_nouns")
+        self.reciprocal = self.lex.words("reciprocal_triggers")
+        self.force_heads = self.lex.words("force_heads")
+        self.carried_agents = self.lex.words("passive_agent_carryover")
+        self.attribution_cues = {" ".join(c.lower().split()) for c in self.lex.raw.get("attribution_cues", [])}
+        self.opinion_verbs = self.lex.words("opinion_verbs")
         self.riot_escalation = self.lex.words("riot_escalation")
         self.territory_nouns = self.lex.words("territory_nouns")
         self.civilian_nouns = self.lex.words("civilian_nouns")
@@ -126,6 +134,7 @@ class Extractor:
         self.departures = self.lex.words("departure_triggers")
         self.default_actors = {k: pack.actors[v] for k, v in (self.lex.raw.get("default_actors") or {}).items()
                                if v in pack.actors}
+        self._unnamed_ids = {a.id for a in self.default_actors.values()}
         self.vague = {k.lower(): v for k, v in (self.lex.raw.get("vague_numbers") or {}).items()}
         self._group_name_re = _group_name_regex(self.lex.raw.get("armed_group_names") or {})
         self._generic_by_inter: dict[int, Actor] = {}
@@ -174,6 +183,8 @@ class Extractor:
                 if _describes_territory(ent):  # "rebel-held Idlib": the area, not the actor
                     continue
                 actor = self._resolve_actor(text, ent.ent_id_, published)
+                if actor is None and ent.label_ == "NORP":
+                    actor = attribution.nationality_forces(ent, self.pack, self.force_heads, published)
                 if actor:
                     out.append(Mention(ent.start, ent.end, text, "actor", self.actor_ref(actor, text), inter=actor.inter,
                                        generic=actor.kind == "generic"))
@@ -184,7 +195,12 @@ class Extractor:
                 if m:
                     out.append(m)
         out.extend(self._named_like_armed_groups(doc, out))
-        return self._dedupe_mentions(out)
+        out.extend(attribution.owners_of_forces(doc, out, self.pack, self.force_heads, published, self._make_mention))
+        return attribution.attributed(doc, self._dedupe_mentions(out), self.attribution_cues)
+
+    def _make_mention(self, start: int, end: int, text: str, actor: Actor) -> Mention:
+        return Mention(start, end, text, "actor", self.actor_ref(actor, text), inter=actor.inter,
+                       generic=actor.kind == "generic")
 
     def _named_like_armed_groups(self, doc: Doc, known: list[Mention]) -> list[Mention]:
         if self._group_name_re is None:
@@ -273,9 +289,19 @@ class Extractor:
 
     def _first_actor_in(self, index: dict[int, Mention], tok: Token, skip_conj: bool = True) -> Mention | None:
         """The first actor mention inside tok's phrase (its subtree, conjuncts excluded)."""
+        umbrella = attribution.umbrella(index, tok, self.pack, self._conjuncts(tok))
+        if umbrella is not None:
+            return umbrella
         m = index.get(tok.i)
         if m and m.kind == "actor" and not m.generic:
-            return m
+            # "HTS security forces", "Turkish military police": a named group before a state-forces noun owns them
+            # "Turkish and Russian forces": the first of coordinated nationalities is actor1
+            owner = next((index[c.i] for c in tok.children if c.dep_ in ("compound", "amod", "nmod") and c.i in index
+                          and index[c.i] is not m and index[c.i].kind == "actor" and not index[c.i].generic
+                          and index[c.i].end <= m.start
+                          and ((m.inter == 1 and index[c.i].inter != 1)
+                               or any(g.dep_ == "conj" and m.start <= g.i < m.end for g in c.children))), None)
+            return owner or m
         # "the police station affiliated with HTS", "a checkpoint belonging to X": the owner, not the kind
         for c in tok.children:
             if c.dep_ in ("acl", "relcl") and c.lemma_.lower() in _OWNER_VERBS:
@@ -291,6 +317,8 @@ class Extractor:
             for c in t.children:
                 if skip_conj and c.dep_ in ("conj", "cc", "appos", "relcl", "acl") and t == tok:
                     continue
+                if c.dep_ == "prep" and c.lower_ in _LOCATIVE_PREPS:
+                    continue  # "detainees in an SDF prison": where they are, not who they are
                 stack.append(c)
         found = [index[t.i] for t in sorted(seen, key=lambda t: t.i) if t.i in index and index[t.i].kind == "actor"]
         # "US-backed Syrian fighters": the backer qualifies the fighters, it is not them
@@ -305,6 +333,44 @@ class Extractor:
             if c.dep_ == "conj":
                 out.extend(self._conjuncts(c))
         return out
+
+    def _sides(self, tok: Token) -> list[Token]:
+        """The parties of "between X and Y", also in ACLED's "between X against Y"."""
+        left, right = self._two_sides(tok)
+        return left + right
+
+    def _two_sides(self, tok: Token) -> tuple[list[Token], list[Token]]:
+        """"between A, B and C against D": (A, B, C) fought D; without "against", every party is a side."""
+        left = self._conjuncts(tok)
+        right = [g for t in left for c in t.children if c.dep_ == "prep" and c.lower_ in ("against", "versus", "vs")
+                 for p in c.children if p.dep_ == "pobj" for g in self._conjuncts(p)]
+        return left, right
+
+    def _between(self, index, pobjs: list[Token], salient, exclude) -> tuple[Mention | None, list[Mention], bool]:
+        """(first party, the others, infighting?) of "between ..."; with "X and Y against Z", Z is the other side."""
+        left, right = [], []
+        for p in pobjs:
+            lt, rt = self._two_sides(p)
+            left += [m for m in (self._phrase_actor(index, x, salient, exclude) for x in lt) if m]
+            right += [m for m in (self._phrase_actor(index, x, salient, exclude) for x in rt) if m]
+        if not left:
+            left, right = right, []
+        if not left:
+            return None, [], False
+        agent = left[0]
+        others = right if right else left[1:]
+        targets = [x for x in others if x is not agent]
+        alone = len(left) == 1 and not right and bool(pobjs) and self._members_of_one(pobjs[0])
+        return agent, targets, alone
+
+    @staticmethod
+    def _same_clause(tok: Token, verb: Token) -> bool:
+        t = tok
+        while t != verb and t.head != t:
+            t = t.head
+            if t != verb and t.pos_ in ("VERB", "AUX"):
+                return False
+        return t == verb
 
     def anaphor(self, tok: Token, salient: list[Mention], exclude: set[str]) -> Mention | None:
         """'the group', 'the alliance', 'its elements', 'they' -> the last armed actor named before."""
@@ -347,13 +413,19 @@ class Extractor:
         t = verb
         # "a rebel opened fire before being executed": a passive verb with no subject of its own takes
         # the clause's subject as its patient, not its agent
-        passive = any(c.dep_ == "auxpass" for c in verb.children)
+        # "gunmen presumably IS opened fire": an actor's name read as an auxiliary does not make it passive
+        passive = any(c.dep_ == "auxpass" and not c.ent_type_ for c in verb.children)
         for _ in range(4):
             for c in t.children:
                 if c.dep_ in ("nsubj", "csubj"):
                     return c, passive and t != verb
                 if c.dep_ == "nsubjpass":
-                    return c, True
+                    return c, passive or t != verb or any(a.dep_ == "auxpass" and not a.ent_type_ for a in t.children)
+            if t.dep_ == "ccomp" and _lemma(t.head) in self.opinion_verbs and t.head != t \
+                    and not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children):
+                # "gunmen believed to belong to X shot a man": the clause's subject hangs from "believed"
+                t = t.head
+                continue
             if t.dep_ == "xcomp" and t.head != t:
                 # object control: "prompting their comrades to set up checkpoints", "forced X to withdraw"
                 controller = next((c for c in t.head.children if c.dep_ == "dobj"), None)
@@ -465,7 +537,7 @@ class Extractor:
                 continue
             rules = self.lex.single.get(lem) or self.lex.single.get(low)
             # "battle tanks", "combat drones": a noun modifying another noun names equipment, not an event
-            if (rules and t.dep_ in ("compound", "amod") and t.head.pos_ in ("NOUN", "PROPN") and t.head.i > t.i
+            if (rules and t.dep_ in ("compound", "amod") and t.pos_ != "VERB" and t.head.pos_ in ("NOUN", "PROPN") and t.head.i > t.i
                     and _lemma(t.head) not in self.weapon_heads):
                 continue
             if rules and t.pos_ in ("VERB", "NOUN", "PROPN", "ADJ"):
@@ -477,14 +549,34 @@ class Extractor:
         def read_by_head(t: Token) -> bool:
             head_rules = rules_at.get(t.head.i) if t.dep_ in ("compound", "amod") and t.head.i != t.i else None
             lem = _lemma(t)
-            return bool(head_rules) and any(lem in (r.get("when") or {}).get(key, ())
-                                            for r in head_rules for key in ("modifier_lemma", "context_lemma"))
+            if bool(head_rules) and any(lem in (r.get("when") or {}).get(key, ())
+                                        for r in head_rules for key in ("modifier_lemma", "context_lemma")):
+                return True
+            # "exchanged artillery shelling", "an exchange of fire": the object a trigger's rule names is
+            # part of that one event (the rule's object_lemma), not a second one
+            gov = t.head if t.dep_ == "dobj" else (t.head.head if t.dep_ == "pobj" and t.head.lower_ == "of" else None)
+            gov_rules = rules_at.get(gov.i) if gov is not None and gov.i != t.i else None
+            return bool(gov_rules) and any(lem in (r.get("when") or {}).get("object_lemma", ()) and r.get("absorbs_object")
+                                           for r in gov_rules)
 
         return [f for f in found if not read_by_head(f[0])]
 
+    @staticmethod
+    def _own_subtree(trig: Token) -> list[Token]:
+        """The trigger's phrase without coordinated clauses ("advanced ... and reached ...")."""
+        out, stack = [], [trig]
+        while stack:
+            t = stack.pop()
+            out.append(t)
+            stack.extend(c for c in t.children if not (t == trig and c.dep_ in ("conj", "cc")))
+        return out
+
     def _context_lemmas(self, trig: Token) -> set[str]:
         out = {_lemma(trig)}
-        for t in [trig.head, *trig.children, *trig.head.children]:
+        around = [trig.head, *trig.children, *trig.head.children]
+        if trig.head.pos_ == "ADP" and trig.head.head != trig.head:  # "hit X with a guided missile": the verb
+            around.append(trig.head.head)
+        for t in around:
             out.add(_lemma(t))
             for c in t.children:
                 if c.dep_ in ("compound", "amod", "pobj", "nmod"):
@@ -506,9 +598,11 @@ class Extractor:
                 for p in c.children:
                     if p.dep_ == "pobj":
                         return p
+        if trig.pos_ == "VERB" and trig.dep_ == "amod" and trig.head.i > trig.i:
+            return trig.head  # "tightened security", parsed as a noun phrase: the participle's noun is its object
         return None
 
-    def _choose_rule(self, rules, trig, agent, target, obj) -> str | None:
+    def _choose(self, rules, trig, agent, target, obj) -> dict | None:
         ctx = None
         for rule in rules:
             when = rule.get("when") or {}
@@ -522,8 +616,25 @@ class Extractor:
                     ok = target is not None and target.inter in want
                 elif key == "agent_armed":
                     ok = agent is not None and agent.armed == want
-                elif key == "target_armed":
-                    ok = target is not None and target.armed == want
+                elif key == "target_armed":  # false: no armed target ("HTS arrested a man", "arrested two")
+                    ok = (target is not None and target.armed) == want
+                elif key == "head_lemma":  # "a drone targeted X": the verb the trigger is the subject of
+                    ok = trig.dep_ in ("nsubj", "nsubjpass") and _lemma(trig.head) in want
+                elif key == "object_count_min":  # "arrested dozens of civilians": a mass arrest
+                    n = self._count_for_noun(obj) if obj is not None else None
+                    ok = n is not None and n >= want
+                elif key == "subtree_lemma":  # "advanced in the area towards X": anywhere in the trigger's own phrase
+                    ok = any(_lemma(t) in want for t in self._own_subtree(trig))
+                elif key == "sentence_lemma":  # "detainees in a prison rioted": the setting the sentence names
+                    ok = any(_lemma(t) in want for t in trig.sent)
+                elif key == "has_agent":
+                    ok = (agent is not None) == want
+                elif key == "subject_lemma":  # "a drone attacked ...": the instrument is the subject
+                    subj, _ = self.subject_of(trig) if trig.pos_ in ("VERB", "AUX") else (None, False)
+                    ok = subj is not None and (_lemma(subj) in want
+                                               or any(_lemma(c) in want for c in subj.children if c.dep_ in ("compound", "amod")))
+                elif key == "complement_lemma":  # "was found dead", "found killed", "found shot"
+                    ok = any(_lemma(c) in want for c in trig.children if c.dep_ in ("oprd", "xcomp", "acomp", "ccomp", "advcl", "conj"))
                 elif key == "has_object":
                     ok = (obj is not None or any(c.dep_ in ("ccomp", "xcomp") for c in trig.children)) == want
                 elif key == "has_target":
@@ -543,7 +654,7 @@ class Extractor:
                 if not ok:
                     break
             if ok:
-                return rule["sub"]
+                return rule
         return None
 
     # ------------------------------------------------------------------ arguments
@@ -552,6 +663,7 @@ class Extractor:
         targets: list[Mention] = []
         obj: Token | None = None
         exclude: set[str] = set()
+        infighting = False
 
         def add_target(tok: Token):
             for c in self._conjuncts(tok):
@@ -561,7 +673,12 @@ class Extractor:
 
         if trig.pos_ == "VERB" or trig.pos_ == "AUX":
             subj, passive = self.subject_of(trig)
+            if subj is None:  # "a regime sniper shot ...", parsed with the subject as a compound of the verb
+                subj = next((c for c in trig.children if c.dep_ == "compound" and c.i < trig.i and c.pos_ in ("NOUN", "PROPN")), None)
             obj = self._object(trig)
+            if obj is None:  # "shot and wounded a man": coordinated verbs share the object
+                obj = next((o for c in trig.children if c.dep_ == "conj" and c.pos_ == "VERB"
+                            for o in [self._object(c)] if o is not None), None)
             if passive:
                 for c in trig.children:
                     if c.dep_ == "agent":
@@ -575,6 +692,14 @@ class Extractor:
                     agent = self._phrase_actor(index, subj, salient, exclude)
                 if obj is not None:
                     add_target(obj)
+            if _lemma(trig) in self.reciprocal:
+                # "exchanged shelling with Y": the other side hangs from the object
+                if obj is not None:
+                    for c in obj.children:
+                        if c.dep_ == "prep" and c.lower_ in ("with", "against"):
+                            for p in c.children:
+                                if p.dep_ == "pobj":
+                                    add_target(p)
             for c in trig.children:
                 if c.dep_ == "prep" and (c.lower_ in ("against", "with", "on", "at", "targeting")
                                          or (c.lower_ == "from" and _lemma(trig) in self.departures)):
@@ -582,6 +707,10 @@ class Extractor:
                         # "fighting with support from the coalition": an ally, not an enemy
                         if p.dep_ == "pobj" and not (c.lower_ == "with" and _lemma(p) in self.support_nouns):
                             add_target(p)
+            if _lemma(trig) in self.reciprocal and not targets and subj is not None and not passive:
+                # "X and Y clashed", "X and Y exchanged fire" (no "with Z"): the conjoined subjects fought each other
+                for c in self._conjuncts(subj)[1:]:
+                    add_target(c)
         else:  # nominal trigger: "clashes between X and Y", "drone attack by X on Y", "X's attack"
             for c in trig.children:
                 if c.dep_ == "poss":
@@ -590,20 +719,25 @@ class Extractor:
                     pobjs = [p for p in c.children if p.dep_ == "pobj"]
                     for p in pobjs:
                         if c.lower_ == "between":
-                            parties = [self._phrase_actor(index, x, salient, exclude) for x in self._conjuncts(p)]
-                            parties = [x for x in parties if x]
-                            if parties and agent is None:
-                                agent = parties[0]
-                                targets.extend(x for x in parties[1:] if x is not agent)
+                            a, ts, alone = self._between(index, [p], salient, exclude)
+                            if a is not None and agent is None:
+                                agent = a
+                                targets.extend(ts)
+                                infighting = alone  # "clashes between members of X": X fought itself
                         elif c.lower_ == "by":
                             agent = self._phrase_actor(index, p, salient, exclude)
                         elif c.lower_ in ("against", "on", "with", "targeting") or (c.lower_ == "from" and _lemma(trig) in self.departures):
                             add_target(p)
+                            if obj is None and c.lower_ in ("against", "on", "targeting"):
+                                obj = p  # "an attack on the HTS-held town of X": what was attacked
                         elif c.lower_ in ("at", "near", "outside") and _lemma(p) in self.territory_nouns:
                             add_target(p)  # "a blast near the headquarters of X": X was hit
                         elif c.lower_ == "of" and obj is None:
                             obj = p
-                if c.dep_ in ("compound", "amod") and c.i in index and index[c.i].kind == "actor" and agent is None:
+                            if _lemma(trig) in self.remains_nouns:
+                                add_target(p)  # "the body of a QSD member": the dead is the victim
+                if (c.dep_ in ("compound", "amod") and c.i in index and index[c.i].kind == "actor" and agent is None
+                        and not _opposed(c, index[c.i])):
                     agent = index[c.i]
             for c in trig.children:  # "a bomb planted by X", "an attack carried out by X"
                 if c.dep_ in ("acl", "relcl") and agent is None:
@@ -612,24 +746,36 @@ class Extractor:
                             for p in a.children:
                                 if p.dep_ == "pobj":
                                     agent = self._phrase_actor(index, p, salient, exclude)
-            if trig.dep_ == "pobj" and trig.head.lower_ in ("in", "by") and not targets:
+            if trig.dep_ == "pobj" and trig.head.lower_ in ("in", "by", "during"):
                 verb = trig.head.head
                 if verb.pos_ == "VERB" and _lemma(verb) in self.fatality_verbs | self.injury_verbs:
-                    for c in verb.children:
-                        if c.dep_ == "nsubjpass":
-                            add_target(c)
+                    victims = [self._phrase_actor(index, c, salient, exclude) for c in verb.children if c.dep_ == "nsubjpass"]
+                    victims = [v for v in victims if v is not None]
+                    if victims and targets and agent is None and victims[0] not in targets:
+                        # "3 X fighters were killed in clashes with Y": the dead's side fought the other
+                        agent, targets = targets[0], [victims[0], *targets[1:]]
+                    elif not targets:
+                        for c in verb.children:
+                            if c.dep_ == "nsubjpass":
+                                add_target(c)
             if trig.dep_ == "nsubj" and trig.head.pos_ == "VERB" and not targets:
                 # "a roadside bomb struck a vehicle of the SDF": the verb's object is the target
                 o = self._object(trig.head)
                 if o is not None:
                     add_target(o)
             if agent is None and trig.dep_ in ("nsubj", "nsubjpass") and not targets:
-                for c in trig.head.children:
-                    if c.dep_ == "prep" and c.lower_ == "between":
-                        parties = [self._phrase_actor(index, x, salient, exclude) for p in c.children if p.dep_ == "pobj" for x in self._conjuncts(p)]
-                        parties = [x for x in parties if x]
-                        if parties:
-                            agent, targets = parties[0], [x for x in parties[1:] if x is not parties[0]]
+                # "clashes took place [in the west of X] between A and B": the clause's "between", however deep
+                # the parser hung it (not inside another clause)
+                betweens = [c for c in trig.head.children if c.dep_ == "prep" and c.lower_ == "between"]
+                if not betweens:
+                    betweens = [t for t in trig.head.subtree if t.dep_ == "prep" and t.lower_ == "between"
+                                and self._same_clause(t, trig.head)][:1]
+                for c in betweens:
+                    pobjs = [p for p in c.children if p.dep_ == "pobj"]
+                    a, ts, alone = self._between(index, pobjs, salient, exclude)
+                    if a is not None:
+                        agent, targets, infighting = a, ts, alone
+                        break
             if agent is None:
                 # the verb that governs the noun: "staged demonstrations", "locked in combat", "lost ... in the clashes"
                 # (through prepositions only: "decries the silence of X over the massacre" does not make
@@ -650,7 +796,15 @@ class Extractor:
                         agent = self._phrase_actor(index, subj, salient, exclude)
         if agent is not None:
             targets = [t for t in targets if not (t.actor and agent.actor and t.actor.actor_id == agent.actor.actor_id)]
+            if infighting and not targets:
+                targets = [agent]  # ACLED codes infighting with the group on both sides
         return agent, targets, obj
+
+    def _members_of_one(self, tok: Token) -> bool:
+        """"members of X", "fighters of X": plural people of a single group (no second party named)."""
+        return (tok.tag_ in ("NNS", "NNPS") and _lemma(tok) in self._PEOPLE | {"faction", "rank", "element"}
+                and not any(c.dep_ == "conj" for c in tok.children)
+                and any(c.dep_ == "prep" and c.lower_ in ("of", "from", "in") for c in tok.children))
 
     # ------------------------------------------------------------------ the rest of an event
     def _place_for(self, trig: Token, sent: Span, index, last_place: PlaceRef | None) -> PlaceRef | None:
@@ -689,6 +843,8 @@ class Extractor:
             lem = _lemma(t)
             if lem in self.fatality_verbs or lem in self.fatality_nouns:
                 n = self._count_for(t, require_people=(lem == "lose"))
+                if n is None and lem in self.remains_nouns:
+                    n = casualties.remains_count(t, self._count_for_noun)
                 if n:
                     killed_seen.add((lem, n))
             elif lem in ("claim", "take") and t.pos_ == "VERB":
@@ -735,6 +891,10 @@ class Extractor:
         return counts[0] if counts else None
 
     def _number(self, tok: Token) -> int | None:
+        low = casualties.range_low(tok, self._number_of)
+        return low if low is not None else self._number_of(tok)
+
+    def _number_of(self, tok: Token) -> int | None:
         if tok.like_num:
             txt = tok.text.replace(",", "")
             try:
@@ -781,8 +941,11 @@ class Extractor:
             # "left 10 people dead" (parsed either way)
             if verb.dep_ == "amod" and verb.head.dep_ == "dobj" and _lemma(verb.head.head) == "leave":
                 cands = [verb.head]
-            elif verb.dep_ in ("oprd", "acomp", "xcomp", "ccomp") and _lemma(verb.head) == "leave":
-                cands = [c for c in verb.head.children if c.dep_ == "dobj"]
+            elif verb.dep_ in ("oprd", "acomp", "xcomp", "ccomp") and _lemma(verb.head) in casualties.DEAD_GOVERNORS:
+                # "was found dead", "shot dead a civilian"
+                cands = [c for c in verb.head.children if c.dep_ in ("dobj", "nsubjpass")]
+        if not cands and verb.pos_ == "NOUN":  # "the killing of a person"
+            cands = [p for c in verb.children if c.dep_ == "prep" and c.lower_ == "of" for p in c.children if p.dep_ == "pobj"]
         if _lemma(verb) == "lose":  # "five members lost their lives" / "lost 13 of its fighters"
             objs = [c for c in verb.children if c.dep_ == "dobj"]
             if objs and objs[0].lemma_.lower() == "life":
@@ -805,6 +968,8 @@ class Extractor:
                 return 1
             if c.tag_ == "NNP" and c.ent_type_ == "PERSON":
                 return 1
+            if c.dep_ in ("dobj", "nsubjpass") and c.lower_ in casualties.ONE_PERSON_PRONOUNS:
+                return 1  # "..., killing him"
             if c.dep_ == "dobj" and c.lower_ in self.vague:
                 return self.vague[c.lower_]
         return None
@@ -856,6 +1021,7 @@ class Extractor:
         day_unknown = (document.published_source == "inferred"
                        and (document.published_confidence or 0) <= dates_mod.BOUND_ONLY_CONFIDENCE)
         para_start = 0
+        para_first_token = 0
         prev_hedged = False
         lemma_of: dict[int, str] = {}
         trig_at: dict[int, int] = {}
@@ -868,6 +1034,7 @@ class Extractor:
             content_start = sent.start_char + len(sent.text) - len(sent.text.lstrip())
             if _PARA_BREAK.search(text, para_start, content_start) if para_start < content_start else False:
                 last_date = None
+                para_first_token = sent.start
             para_start = sent.start_char + len(sent.text.rstrip())
             salient = [m for m in mentions if m.kind == "actor" and m.start < sent.end and not self._is_backer(m, doc)]
             sent_date = dates_mod.resolve_date(sent.text, published) if published else None
@@ -890,7 +1057,12 @@ class Extractor:
                 if not day_named and self._is_tally(trig):
                     continue
                 agent, targets, obj = self.arguments(trig, index, salient)
-                sub = self._choose_rule(rules, trig, agent, targets[0] if targets else None, obj)
+                if agent is None and _lemma(trig) in self.carried_agents and any(c.dep_ == "auxpass" for c in trig.children):
+                    # "X raided the town. Ten men were arrested": the passive's agent is the force just named
+                    agent = next((m for m in reversed(salient) if m.start < trig.i and m.armed and not m.generic
+                                  and m.start >= para_first_token), None)
+                rule = self._choose(rules, trig, agent, targets[0] if targets else None, obj)
+                sub = rule["sub"] if rule else None
                 decision: dict | None = None
                 if sub is None and self.classifier is not None and (agent or targets):
                     target = targets[0] if targets else None
@@ -904,14 +1076,16 @@ class Extractor:
                                     "sub_event_type": sub}
                 if sub is None:
                     continue
-                if decision is None:  # which of the trigger's rules decided, before default actors fill in
-                    tgt0 = targets[0] if targets else None
-                    decision = frames.rule_of(
-                        rules, lambda r: self._choose_rule([r], trig, agent, tgt0, obj) is not None, key, sub)
+                if decision is None:  # the lexicon rule that decided
+                    decision = frames.rule_of(rules, rule, key)
                 et = SUB_EVENT_TYPES[sub]
                 agent, targets = self._default_actors(et, sub, agent, targets, sent, index, salient)
                 if agent is None and et == "Explosions/Remote violence" and (targets or self._fatalities(sent)[0]):
                     agent = self._default_agent(sub, sent)
+                if agent is None and rule and rule.get("unnamed_agent"):
+                    # a wording that reports the deed, not the doer ("a body was found", "an IED exploded"):
+                    # ACLED's unidentified actor of that kind is actor1
+                    agent = self._default_agent(sub, sent, unnamed=True)
                 if agent is None and not targets:
                     if et == "Explosions/Remote violence":
                         orphans.append(sub)  # may still type the killing it caused (see _fold_consequences)
@@ -924,9 +1098,10 @@ class Extractor:
                     other = self._other_armed(sent, agent, mentions)
                     if other is not None:
                         targets = [other]
-                    elif not (obj is not None and (_lemma(obj) in self.territory_nouns
-                                                   or (obj.i in index and index[obj.i].kind == "place"))):
-                        continue  # a battle needs a second side, or ground taken ("recaptured Kafr Nabl")
+                    elif not (self._names_ground(obj, index) or any(
+                            self._names_ground(p, index) for t in self._own_subtree(trig) if t.dep_ == "prep"
+                            and t.lower_ in ("towards", "toward", "into") for p in t.children if p.dep_ == "pobj")):
+                        continue  # a battle needs a second side, or ground taken ("recaptured Kafr Nabl", "advanced into X")
                 if et == "Battles" and agent is None:
                     continue
                 place = self._place_for(trig, sent, index, last_place)
@@ -974,15 +1149,20 @@ class Extractor:
                 specific = sorted(sent_places, key=lambda m: PLACE_SPECIFICITY.get(m.place.kind or "", 2))
                 last_place = specific[0].place
             self._fold_consequences(events, n_before, lemma_of, orphans)
+            coding.fold_clashes_into_territory(events, n_before)
+            coding.fold_shelling_into_clashes(events, n_before, self._unnamed_ids)
             self._count_once(events[n_before:], trig_at, sent)
             # a date carries over to the next sentences only when it dated an event here
             if sent_date and n_before != len(events):
                 last_date = sent_date
         return merge_within_document(events), mentions
 
-    def _default_agent(self, sub: str, sent: Span) -> Mention | None:
-        """ACLED's 'unidentified' actor when a strike or blast is reported without its perpetrator."""
+    def _default_agent(self, sub: str, sent: Span, unnamed: bool = False) -> Mention | None:
+        """ACLED's 'unidentified' actor when a strike or blast is reported without its perpetrator
+        (`unnamed`: for any type, when the lexicon's rule says its wording names no perpetrator)."""
         actor = self.default_actors.get(sub) or self.default_actors.get(SUB_EVENT_TYPES[sub])
+        if actor is None and unnamed:
+            actor = self.default_actors.get("unnamed")
         if actor is None:
             return None
         return Mention(sent.start, sent.start, actor.name, "actor", self.actor_ref(actor, actor.name), inter=actor.inter, generic=True)
@@ -1001,17 +1181,21 @@ class Extractor:
                     lemma_of[id(e)] = "strike"
                     break
         main = [e for e in sentence_events if e.event_type in ("Battles", "Explosions/Remote violence")
-                and lemma_of.get(id(e)) not in self.fatality_verbs]
+                and lemma_of.get(id(e)) not in self.fatality_verbs | self.injury_verbs]
         if not main:
             return
         strikes = [e for e in main if e.event_type == "Explosions/Remote violence"]
         for e in sentence_events:
             # "a missile attack killed eleven fighters": the killing of armed men is the strike's outcome,
             # not a battle of its own
-            outcome_of_strike = (strikes and e.event_type == "Battles" and lemma_of.get(id(e)) in self.fatality_verbs)
-            if outcome_of_strike or (e.event_type == "Violence against civilians" and lemma_of.get(id(e)) in self.fatality_verbs):
+            harm = self.fatality_verbs | self.injury_verbs
+            outcome_of_strike = (strikes and e.event_type == "Battles" and lemma_of.get(id(e)) in harm)
+            # "X attacked a post of Y, killing a fighter": the killing is the attack's outcome, not a second battle
+            same_side = [m for m in main if m.event_type == "Battles" and m is not e and e.event_type == "Battles"
+                         and lemma_of.get(id(e)) in harm and _actor_key(m.actor1) == _actor_key(e.actor1)]
+            if outcome_of_strike or same_side or (e.event_type == "Violence against civilians" and lemma_of.get(id(e)) in harm):
                 # the dead of "air strikes killed 85 civilians as fighting raged" are the strikes'
-                target = strikes[0] if strikes else main[0]
+                target = strikes[0] if strikes else (same_side[0] if same_side else main[0])
                 if target.actor2 is None and e.actor2 is not None:
                     target.actor2 = e.actor2
                 if target.actor1 is None and e.actor1 is not None:
@@ -1040,11 +1224,22 @@ class Extractor:
                     if e is not keep:
                         setattr(e, field, 0 if field == "fatalities" else None)
 
+    def _names_ground(self, obj: Token | None, index) -> bool:
+        """A town, a position, a named place, or control of one ("regained control of X")."""
+        if obj is None:
+            return False
+        if _lemma(obj) in self.territory_nouns or (obj.i in index and index[obj.i].kind == "place"):
+            return True
+        return any(self._names_ground(p, index) for c in obj.children if c.dep_ == "prep" and c.lower_ in ("of", "over")
+                   for p in c.children if p.dep_ == "pobj")
+
     def _other_armed(self, sent: Span, agent: Mention, mentions: list[Mention]) -> Mention | None:
         """The other armed side named in the sentence: 'X lost 13 fighters in the clashes and five members of Y died'."""
         aid = agent.actor.actor_id if agent.actor else None
         for m in mentions:
-            if sent.start <= m.start < sent.end and m.kind == "actor" and m.armed and not m.generic:
+            # a generic side ("rebels") counts when it is a party, not a qualifier ("pro-militant sources")
+            if (sent.start <= m.start < sent.end and m.kind == "actor" and m.armed
+                    and (not m.generic or sent.doc[m.end - 1].dep_ not in ("compound", "amod", "poss", "nmod"))):
                 if m.actor and m.actor.actor_id != aid:
                     return m
         return None
@@ -1059,7 +1254,8 @@ class Extractor:
             targets, agent = [agent], None  # ACLED: the protesters are actor1, those who intervened actor2
         elif et in ("Protests", "Riots") and agent is not None and agent.armed and not agent.generic:
             return None, []
-        if et in VIOLENT_TYPES and agent is not None and agent.actor and agent.actor.actor_id in self.pack.actors:
+        if (et in VIOLENT_TYPES or (et == "Strategic developments" and sub != "Agreement")) \
+                and agent is not None and agent.actor and agent.actor.actor_id in self.pack.actors:
             forces = self.pack.actors[agent.actor.actor_id].forces
             if forces:  # "the Assad regime bombed ...": the government's forces did
                 agent = replace_actor(agent, self.actor_ref(self.pack.actors[forces], agent.text), self.pack.actors[forces].inter)
@@ -1096,6 +1292,13 @@ def _group_name_regex(spec: dict) -> re.Pattern | None:
     return re.compile("|".join(alts)) if alts else None
 
 
+def _opposed(tok: Token, m: "Mention") -> bool:
+    """"an anti-IS raid", "anti-regime protests": the modifier names the side opposed."""
+    doc = tok.doc
+    before = doc[max(0, m.start - 2): m.start].text.lower().replace(" ", "")
+    return before.endswith("anti-") or before.endswith("anti") or before.endswith("counter-")
+
+
 _TERRITORY_SUFFIXES = {"held", "controlled", "run", "occupied", "dominated", "besieged"}
 
 
@@ -1128,7 +1331,9 @@ _ONGOING_RE = re.compile(rf"\blast year\b|\bsince (?:(?:last|early|late|mid)[- ]
                          r"|\b(?:two|three|four|five|six|seven|several|\d+) (?:days|weeks|months) of\b", re.I)
 
 
-_WORDING_CONDITIONS = {"pos", "object_lemma", "object_civilian", "object_person", "modifier_lemma", "context_lemma", "has_object"}
+_WORDING_CONDITIONS = {"pos", "object_lemma", "object_civilian", "object_person", "modifier_lemma", "context_lemma", "has_object",
+                       "subject_lemma", "complement_lemma", "head_lemma", "object_count_min", "subtree_lemma",
+                       "sentence_lemma"}
 
 
 def _roles_fit(sub: str, agent: "Mention | None", target: "Mention | None") -> bool:

@@ -51,13 +51,11 @@ def instrument(trig: Token, argument_tokens: set[int]) -> str | None:
     return " ".join(words) or None
 
 
-def rule_of(rules: list[dict], matches, key: str, sub: str) -> dict:
-    """The lexicon rule that decided `sub`: the first of `rules` whose conditions hold (`matches(rule)`)."""
-    for i, rule in enumerate(rules):
-        if rule.get("sub") == sub and matches(rule):
-            return {"by": "lexicon", "trigger": key, "rule": i + 1, "of": len(rules),
-                    "when": dict(rule.get("when") or {}), "sub_event_type": sub}
-    return {"by": "lexicon", "trigger": key, "sub_event_type": sub}
+def rule_of(rules: list[dict], rule: dict, key: str) -> dict:
+    """The lexicon rule that decided, as `explain` shows it: the trigger, which of its rules, the conditions."""
+    i = next(i for i, r in enumerate(rules) if r is rule)
+    return {"by": "lexicon", "trigger": key, "rule": i + 1, "of": len(rules),
+            "when": dict(rule.get("when") or {}), "sub_event_type": rule["sub"]}
 
 
 def frame(
