@@ -7,13 +7,20 @@ Two stored events are *candidates* for one real-world event when all of these ho
    events); for "Strategic developments" also the same `sub_event_type`, whose sub-types are
    different kinds of happening (an arrest is not an agreement). Other sub-type differences are
    kept as a discrepancy;
-3. places within a distance set by the vaguer of the two `geo_precision`s (`KM_TOLERANCE`), by
-   haversine on lat/lon, or the same place name when coordinates are missing;
+3. the same place (place id, name, or coordinates within `SAME_PLACE_KM`) or nested places: the
+   vaguer report names the subdistrict, district or governorate that holds the precise one
+   (`same_or_nested_place`); two villages are two places however close they are. Non-nested places
+   must also be within the km tolerance of the vaguer `geo_precision` (`KM_TOLERANCE`);
 4. dates within a window set by the vaguer of the two `time_precision`s (`DAY_WINDOW`);
-5. at least one actor in common (actor1, actor2 or associated, by resolved id).
+5. no conflicting actors (`actors_conflict`: a side named differently by the two, sides may be
+   swapped, an "Unidentified ..." actor conflicts with nobody) and at least one actor in common
+   (actor1, actor2 or associated, by resolved id).
 
-Candidates are grouped by union-find, closest pairs first (day gap, then distance); a group never
-takes two events of one document, nor two events a reviewer split apart. Every merge is explained
+Candidates are grouped by union-find, closest pairs first (day gap, then distance), with complete
+linkage: two groups join only when every member of one is a candidate pair with every member of the
+other, so a chain of pairwise-close reports (04-02 at one village ~ 04-04 in the governorate ~ 04-08
+at another village) never becomes one event. A group never takes two events of one document, nor
+two events a reviewer split apart. Every merge is explained
 (a `merges` row: per linking pair the distance in km, the day gap and the shared actors) and every
 disagreement between the sources is recorded (a `discrepancies` row per field: fatalities, actors,
 date, sub-event type, location, hedging), never averaged.
@@ -70,6 +77,8 @@ class _Ev:
     lon: float | None
     geo_precision: int
     location: str | None
+    place_id: str | None
+    admins: tuple[str, ...]
     actor1: tuple[str | None, str | None]
     actor2: tuple[str | None, str | None]
     assoc: dict[str, str] = field(default_factory=dict)  # id -> label of associated actors
@@ -115,11 +124,62 @@ def _load(s) -> dict[str, _Ev]:
             id=r.id, docs=frozenset(docs.get(r.id, ())), outlets=tuple(outlets.get(r.id, ())),
             event_type=r.event_type, sub_event_type=r.sub_event_type, date=r.event_date,
             time_precision=int(r.time_precision or 1), lat=r.latitude, lon=r.longitude,
-            geo_precision=int(r.geo_precision or 1), location=r.location,
+            geo_precision=int(r.geo_precision or 1), location=r.location, place_id=r.place_id,
+            admins=tuple(_key(x) for x in (r.admin1, r.admin2, r.admin3) if x),
             actor1=(r.actor1_id, r.actor1), actor2=(r.actor2_id, r.actor2), assoc=assoc,
             fatalities=int(r.fatalities or 0), hedged=bool(r.hedged), review_state=r.review_state,
         )
     return out
+
+
+SAME_PLACE_KM = 1.0  # two gazetteer entries this close are one place spelt two ways
+
+
+def _unidentified(aid: str | None, label: str | None) -> bool:
+    return "unidentified" in (aid or "").lower() or "unidentified" in (label or "").lower()
+
+
+def _side_ok(x: tuple, y: tuple) -> bool:
+    """One side of two reports agrees: same actor, or one of them does not name (or cannot name) it."""
+    if not x[0] or not y[0]:
+        return True
+    return x[0] == y[0] or _unidentified(*x) or _unidentified(*y)
+
+
+def actors_conflict(a: _Ev, b: _Ev) -> bool:
+    """The two reports name different main actors (actor1), neither unidentified, and not as the two
+    sides of one clash swapped. A different actor2 (who was hit, who the rioters fought) is a
+    discrepancy the merged event shows, not a reason to keep two reports apart: sources often
+    disagree on the target while agreeing on the attacker, place and day."""
+    if _side_ok(a.actor1, b.actor1):
+        return False
+    if a.actor1[0] and (a.actor1[0] == b.actor2[0] or b.actor1[0] == a.actor2[0]):
+        return False
+    return True
+
+
+def same_or_nested_place(a: _Ev, b: _Ev) -> str | None:
+    """How a's and b's places agree ("same", "nested", "same coordinates"), or None when they do not.
+
+    Nested: the vaguer report names a district/subdistrict/governorate that holds the precise one
+    (a village in its subdistrict); two different villages, however close, are two places.
+    """
+    if a.place_id and a.place_id == b.place_id:
+        return "same"
+    ka, kb = _key(a.location), _key(b.location)
+    if ka and ka == kb:
+        return "same"
+    if (ka and ka in b.admins and a.geo_precision >= b.geo_precision) or \
+            (kb and kb in a.admins and b.geo_precision >= a.geo_precision):
+        return "nested"
+    # "Maarat al-Numan countryside" (geo_precision 2, near a town) holds the town itself
+    vague, precise = (a, b) if a.geo_precision >= b.geo_precision else (b, a)
+    kv, kp = _key(vague.location), _key(precise.location)
+    if vague.geo_precision >= 2 and kp and kv != kp and kv.startswith(kp):
+        return "nested"
+    if None not in (a.lat, a.lon, b.lat, b.lon) and haversine_km(a.lat, a.lon, b.lat, b.lon) <= SAME_PLACE_KM:
+        return "same coordinates"
+    return None
 
 
 def compare(a: _Ev, b: _Ev) -> dict | None:
@@ -136,13 +196,16 @@ def compare(a: _Ev, b: _Ev) -> dict | None:
     window = max(DAY_WINDOW.get(a.time_precision, 31), DAY_WINDOW.get(b.time_precision, 31))
     if gap > window:
         return None
+    place = same_or_nested_place(a, b)
+    if place is None:
+        return None
     tol = max(KM_TOLERANCE.get(a.geo_precision, 75.0), KM_TOLERANCE.get(b.geo_precision, 75.0))
     km = None
     if None not in (a.lat, a.lon, b.lat, b.lon):
         km = haversine_km(a.lat, a.lon, b.lat, b.lon)
-        if km > tol:
+        if km > tol and place != "nested":
             return None
-    elif not (a.location and _key(a.location) == _key(b.location)):
+    if actors_conflict(a, b):
         return None
     shared = sorted(set(a.actors) & set(b.actors))
     if not shared:
@@ -152,6 +215,7 @@ def compare(a: _Ev, b: _Ev) -> dict | None:
         "distance_km": None if km is None else round(km, 2),
         "km_tolerance": tol,
         "same_place_name": bool(a.location and _key(a.location) == _key(b.location)),
+        "place": place,
         "day_gap": gap,
         "day_window": window,
         "shared_actors": [a.actors[i] for i in shared],
@@ -180,6 +244,10 @@ def _candidates(evs: dict[str, _Ev]) -> list[dict]:
                     out.append(why)
     out.sort(key=lambda w: (w["day_gap"], w["distance_km"] if w["distance_km"] is not None else 1e9, w["events"]))
     return out
+
+
+def _pair_ok(a: _Ev, b: _Ev, pairs: set) -> bool:
+    return frozenset((a.id, b.id)) in pairs
 
 
 class _Groups:
@@ -247,7 +315,9 @@ def merge_events(store, pack=None, *, who: str = AUTO) -> dict:
         for m, ids in locked:
             locked_roots.setdefault(g.find(ids[0]), m)
         links: list[dict] = []
-        for why in _candidates(evs):
+        cands = _candidates(evs)
+        pairs = {frozenset(w["events"]) for w in cands}
+        for why in cands:
             a, b = why["events"]
             ra, rb = g.find(a), g.find(b)
             if ra == rb:
@@ -256,6 +326,10 @@ def merge_events(store, pack=None, *, who: str = AUTO) -> dict:
                 continue
             ma, mb = g.members[ra], g.members[rb]
             if any(apart.get(x, set()) & mb for x in ma):
+                continue
+            # complete linkage: every report of one group must be compatible with every report of the
+            # other, so no chain of pairwise-close reports joins two different events
+            if not all(_pair_ok(evs[x], evs[y], pairs) for x in ma for y in mb):
                 continue
             m_a, m_b = locked_roots.pop(ra, None), locked_roots.pop(rb, None)
             root = g.union(a, b)
@@ -306,9 +380,9 @@ def merge_events(store, pack=None, *, who: str = AUTO) -> dict:
 
 
 _RULE = ("different documents; same event_type (and sub_event_type for Strategic developments); "
-         "distance within the km tolerance of the vaguer geo_precision (1: 5, 2: 25, 3: 75 km); "
+         "the same place or nested places (a village in its subdistrict/district/governorate); "
          "dates within the window of the vaguer time_precision (1: 1, 2: 7, 3: 31 days); "
-         "at least one shared actor")
+         "no conflicting actors and at least one shared actor; every member compatible with every other")
 
 
 def conservative_fatalities(values: Iterable[int | None]) -> int:
