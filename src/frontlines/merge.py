@@ -459,54 +459,184 @@ def merges(store, cluster_id: str | None = None) -> list[dict]:
                  "created_at": r.created_at.isoformat() if r.created_at else None} for r in s.scalars(q)]
 
 
-def merged_events(store, events: list[dict] | None = None) -> list[dict]:
-    """One dict per real-world event (see the module docstring); singletons pass through unchanged
-    apart from `event_ids`, `discrepancies` and `merge_reason` keys."""
-    from .store.db import _dedup
+_DATE_FIELDS = ("event_date", "year", "time_precision")
+_PLACE_FIELDS = ("location", "place_id", "latitude", "longitude", "admin1", "admin2", "admin3", "geo_precision",
+                 "country", "iso", "region")
+# field -> how two members' values are compared for a discrepancy (read time, from the member dicts)
+_DISC_FIELDS = {
+    "fatalities": lambda e: int(e.get("fatalities") or 0),
+    "event_date": lambda e: e.get("event_date"),
+    "sub_event_type": lambda e: e.get("sub_event_type"),
+    "actor1": lambda e: e.get("actor1_id") or _key(e.get("actor1")),
+    "actor2": lambda e: e.get("actor2_id") or _key(e.get("actor2")),
+    "location": lambda e: e.get("place_id") or _key(e.get("location")),
+    "hedged": lambda e: bool(e.get("hedged")),
+}
 
+
+def _outlet(e_src: dict) -> str:
+    return e_src.get("outlet") or e_src["doc_id"]
+
+
+def _member_discrepancies(members: list[dict]) -> list[dict]:
+    """Where the reports of one event disagree, per field: every source's value and the one kept."""
+    out = []
+    for name, key in _DISC_FIELDS.items():
+        if len({repr(key(e)) for e in members}) <= 1:
+            continue
+        shown = "actor1" if name == "actor1" else "actor2" if name == "actor2" else name
+        vals = [{"event_id": e["id"], "doc_ids": sorted({s["doc_id"] for s in e.get("sources") or []}),
+                 "source": "; ".join(_dedup_str(_outlet(s) for s in e.get("sources") or [])),
+                 "value": (int(e.get("fatalities") or 0) if name == "fatalities" else
+                           bool(e.get("hedged")) if name == "hedged" else e.get(shown))}
+                for e in members]
+        out.append({"field": name, "values": vals})
+    return out
+
+
+def _dedup_str(items) -> list[str]:
+    seen: list[str] = []
+    for x in items:
+        if x and x not in seen:
+            seen.append(x)
+    return seen
+
+
+def _describe(d: dict, kept) -> str:
+    """'fatalities: 5 (SOHR), 7 (Enab Baladi); kept 5'."""
+    def show(v):
+        if d["field"] == "hedged":
+            return "claimed" if v else "reported as fact"
+        return "none" if v in (None, "") else str(v)
+
+    by_value: dict[str, list[str]] = {}
+    for v in d["values"]:
+        by_value.setdefault(show(v["value"]), []).extend(x for x in v["source"].split("; ") if x)
+    parts = [f"{val} ({', '.join(_dedup_str(srcs)) or '?'})" for val, srcs in by_value.items()]
+    return f"{d['field']}: " + ", ".join(parts) + ("" if d["field"] == "hedged" else f"; kept {show(kept)}")
+
+
+def merge_members(members: list[dict], cid: str, *, source_scale=None) -> dict:
+    """One merged event from its member event dicts (`Store.events()` shape), computed at read time.
+
+    - `id` / `cluster_id`: the cluster id; `event_ids`: the members (the mentions behind it);
+    - `sources`: every report and its evidence sentence; `source`: the outlets "A; B";
+      `source_scale`: the outlets' scales from the pack (`source_scale(outlet) -> str | None`);
+      `n_reports`: distinct documents (a repost is a report), `n_outlets`: distinct outlets;
+    - date fields from the member with the most precise date, place fields from the member with the
+      most precise place; the rest from the representative (most precise date, then place, then id);
+    - `fatalities`: the lowest non-zero figure reported (ACLED's most conservative figure);
+    - a field a reviewer set on a member (its `reviewed_fields`) wins over everything above;
+    - `discrepancies` (field, per-source values, kept), summarised in `notes` and `tags`;
+    - `review_state`: rejected/confirmed only when every member is; edited when any member is.
+    """
+    members = sorted(members, key=lambda e: e["id"])
+    by_date = min(members, key=lambda e: (e.get("time_precision") or 3, e.get("event_date") is None,
+                                          e.get("event_date") or "", e["id"]))
+    by_place = min(members, key=lambda e: (e.get("geo_precision") or 3, e.get("latitude") is None, e["id"]))
+    rep = min(members, key=lambda e: (e.get("time_precision") or 3, e.get("geo_precision") or 3, e["id"]))
+    m = dict(rep)
+    for f in _DATE_FIELDS:
+        m[f] = by_date.get(f)
+    for f in _PLACE_FIELDS:
+        m[f] = by_place.get(f)
+    for n in ("1", "2"):  # a side the representative leaves empty is filled from a report that names it
+        if not m.get(f"actor{n}"):
+            other = next((e for e in members if e.get(f"actor{n}")), None)
+            if other is not None:
+                for f in (f"actor{n}", f"actor{n}_id", f"actor{n}_aliases", f"inter{n}"):
+                    m[f] = other.get(f)
+    seen, sources = set(), []
+    for e in members:
+        for src in e.get("sources") or []:
+            k = (src["doc_id"], src.get("evidence_start"))
+            if k not in seen:
+                seen.add(k)
+                sources.append(src)
+    sources.sort(key=lambda src: (src.get("published") is None, src.get("published") or "", src["doc_id"]))
+    outlets = _dedup_str(_outlet(src) for src in sources)
+    m["id"] = cid
+    m["cluster_id"] = cid
+    m["event_ids"] = [e["id"] for e in members]
+    m["sources"] = sources
+    m["source"] = "; ".join(outlets)
+    if source_scale is not None:
+        scales = _dedup_str(source_scale(o) for o in outlets)
+        m["source_scale"] = "-".join(scales) if scales else None
+    m["n_reports"] = len({src["doc_id"] for src in sources})
+    m["n_outlets"] = len(outlets)
+    m["fatalities"] = conservative_fatalities(e.get("fatalities") for e in members)
+    m["hedged"] = all(e.get("hedged") for e in members)
+    m["claimant"] = next((e.get("claimant") for e in members if e.get("claimant")), None) if m["hedged"] else None
+    m["confidence"] = max((e.get("confidence") or 0.0 for e in members), default=None)
+    for n in ("1", "2"):
+        names = [x for e in members for x in (e.get(f"assoc_actor_{n}") or [])]
+        main = {e.get(f"actor{n}") for e in members} | {m.get(f"actor{n}")}
+        m[f"assoc_actor_{n}"] = [x for x in _dedup_str(names) if x not in main]
+    # a reviewer's word wins: fields a person set on a member
+    reviewed: list[str] = []
+    for e in members:
+        if e.get("review_state") == "rejected":
+            continue
+        for f in e.get("reviewed_fields") or []:
+            if f in e:
+                m[f] = e[f]
+                if f == "event_date":
+                    m["year"] = int(e[f][:4]) if e[f] else None
+            if f not in reviewed:
+                reviewed.append(f)
+    m["reviewed_fields"] = reviewed
+    states = {e.get("review_state") or "unreviewed" for e in members}
+    m["review_state"] = (states.pop() if len(states) == 1 else
+                         "edited" if "edited" in states or reviewed else "unreviewed")
+    disc = _member_discrepancies(members)
+    for d in disc:
+        d["kept"] = m.get(d["field"]) if d["field"] != "hedged" else m["hedged"]
+    m["discrepancies"] = disc
+    m["merge_reason"] = []
+    evidence = " ".join(_dedup_str(src.get("evidence") for src in sources)).strip()
+    notes = evidence
+    if len(members) > 1 or m["n_reports"] > 1:
+        notes = f"{m['n_reports']} reports ({m['source']}). " + notes
+    if m["hedged"]:
+        notes += f" [claim by {m['claimant']}]" if m.get("claimant") else " [unconfirmed claim]"
+    if disc:
+        notes += " [sources disagree on " + ", ".join(d["field"] for d in disc) + ": " + \
+                 " | ".join(_describe(d, d["kept"]) for d in disc) + "]"
+    m["notes"] = notes.strip()
+    tags = []
+    if m["hedged"]:
+        tags.append(f"hedged claim by {m['claimant']}" if m.get("claimant") else "hedged claim")
+    elif any(e.get("hedged") for e in members):
+        tags.append("claim vs fact: some sources report it as a claim")
+    if m["n_reports"] > 1:
+        tags.append(f"reports={m['n_reports']}")
+    if disc:
+        tags.append("sources disagree: " + ", ".join(d["field"] for d in disc))
+    m["tags"] = "; ".join(tags)
+    return m
+
+
+def merged_events(store, events: list[dict] | None = None, *, include_rejected: bool = False,
+                  source_scale=None) -> list[dict]:
+    """One dict per real-world event (see `merge_members`), ordered by date then id.
+
+    `events` are the member events to group (default: every stored event). Rejected members are left
+    out (a cluster all of whose members are rejected disappears) unless `include_rejected`.
+    """
     events = store.events() if events is None else events
+    if not include_rejected:
+        events = [e for e in events if e.get("review_state") != "rejected"]
     groups: dict[str, list[dict]] = {}
     for e in events:
         groups.setdefault(e["cluster_id"], []).append(e)
-    disc: dict[str, list[dict]] = {}
-    for d in discrepancies(store):
-        disc.setdefault(d["cluster_id"], []).append(d)
     why: dict[str, list] = {}
-    for m in merges(store):
-        if m["action"] == "merge":
-            why.setdefault(m["cluster_id"], []).append(m)
+    for mrow in merges(store):
+        if mrow["action"] == "merge":
+            why.setdefault(mrow["cluster_id"], []).append(mrow)
     out = []
     for cid, members in groups.items():
-        if len(members) == 1:
-            e = dict(members[0])
-            e.update(event_ids=[e["id"]], discrepancies=[], merge_reason=[])
-            out.append(e)
-            continue
-        rep = min(members, key=lambda e: (e.get("time_precision") or 3, e.get("geo_precision") or 3, e["id"]))
-        m = dict(rep)
-        seen, sources = set(), []
-        for e in members:
-            for src in e.get("sources") or []:
-                k = (src["doc_id"], src.get("evidence_start"))
-                if k not in seen:
-                    seen.add(k)
-                    sources.append(src)
-        sources.sort(key=lambda src: (src.get("published") is None, src.get("published") or "", src["doc_id"]))
-        m["id"] = cid
-        m["cluster_id"] = cid
-        m["event_ids"] = sorted(e["id"] for e in members)
-        m["sources"] = sources
-        m["source"] = "; ".join(_dedup(src.get("outlet") or src["doc_id"] for src in sources))
-        m["fatalities"] = conservative_fatalities(e.get("fatalities") for e in members)
-        m["hedged"] = all(e.get("hedged") for e in members)
-        for n in ("1", "2"):
-            names = [x for e in members for x in (e.get(f"assoc_actor_{n}") or [])]
-            main = {e.get(f"actor{n}") for e in members}
-            m[f"assoc_actor_{n}"] = [x for x in _dedup(names) if x not in main]
-        m["notes"] = " ".join(_dedup(src.get("evidence") for src in sources)).strip()
-        m["discrepancies"] = disc.get(cid, [])
-        if m["discrepancies"]:
-            m["notes"] += " [sources disagree on " + ", ".join(d["field"] for d in m["discrepancies"]) + "]"
+        m = merge_members(members, cid, source_scale=source_scale)
         m["merge_reason"] = why.get(cid, [])
         out.append(m)
     out.sort(key=lambda e: (e.get("event_date") is None, e.get("event_date") or "", e["id"]))

@@ -881,6 +881,90 @@ class Store:
             clusters = self._cluster_ids(s, [r.id for r in rows])
             return [self._event_dict(r, aliases, sources.get(r.id, []), clusters.get(r.id)) for r in rows]
 
+    def merged_events(
+        self,
+        actor: str | None = None,
+        type: str | None = None,  # noqa: A002
+        place: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        doc_ids: list[str] | None = None,
+        *,
+        include_rejected: bool = False,
+        pack=None,
+    ) -> list[dict]:
+        """One dict per real-world event: the merged view every output shows (exports, `frontlines
+        events`, the API's event list, the workbench). See `frontlines.merge.merge_members`.
+
+        Computed at read time from the cluster's member events (`events()`), so a reviewer's edit of
+        a member (kept across re-runs by `save_result`) shows at once. The filters select members: a
+        merged event is listed when any of its members matches, and is then shown whole. Rejected
+        members are left out, and an event all of whose reports are rejected disappears, unless
+        `include_rejected`. `pack` (optional) gives `source_scale` from its outlets.yaml.
+        """
+        from ..merge import merged_events
+
+        everything = self.events()
+        locked = self.reviewed_fields()
+        for e in everything:
+            e["reviewed_fields"] = locked.get(e["id"], [])
+        if any(v is not None for v in (actor, type, place, since, until, doc_ids)):
+            hit = {e["cluster_id"] for e in self.events(actor=actor, type=type, place=place, since=since,
+                                                        until=until, doc_ids=doc_ids)
+                   if include_rejected or e["review_state"] != REJECTED}
+            members = [e for e in everything if e["cluster_id"] in hit]
+        else:
+            members = everything
+        scale = None
+        if pack is not None:
+            def scale(outlet: str) -> str | None:
+                o = pack.resolve_outlet(outlet)
+                return o.source_scale if o is not None else None
+        return merged_events(self, members, include_rejected=include_rejected, source_scale=scale)
+
+    def merged_event(self, event_id: str, *, pack=None) -> dict | None:
+        """The merged event whose id (its cluster id) or one of whose members is `event_id`, with
+        `mentions` (its member events, rejected ones included and marked) and every member's `reviews`;
+        None if there is no such event."""
+        from ..merge import merge_members
+
+        ev = self.event(event_id)
+        if ev is None:
+            return None
+        cid = ev["cluster_id"]
+        members = [e for e in self.events() if e["cluster_id"] == cid]
+        locked = self.reviewed_fields()
+        for e in members:
+            e["reviewed_fields"] = locked.get(e["id"], [])
+        live = [e for e in members if e["review_state"] != REJECTED] or members
+        scale = None
+        if pack is not None:
+            def scale(outlet: str) -> str | None:
+                o = pack.resolve_outlet(outlet)
+                return o.source_scale if o is not None else None
+        m = merge_members(live, cid, source_scale=scale)
+        if not any(e["review_state"] != REJECTED for e in members):
+            m["review_state"] = REJECTED
+        from ..merge import merges
+
+        m["merge_reason"] = [r for r in merges(self, cid) if r["action"] == "merge"]
+        m["mentions"] = members
+        m["reviews"] = sorted((r for e in members for r in self.reviews(entity="event", entity_id=e["id"])),
+                              key=lambda r: r["id"])
+        m["coding"] = ev.get("coding") if len(members) == 1 else None
+        return m
+
+    def cluster_members(self, event_id: str) -> list[str]:
+        """Ids of the member events of the merged event `event_id` is (or belongs to); [] if unknown."""
+        with self._read() as s:
+            r = s.get(EventRow, event_id)
+            if r is None:
+                return []
+            row = s.get(EventClusterRow, r.id)
+            if row is None:
+                return [r.id]
+            return sorted(s.scalars(select(EventClusterRow.event_id).where(EventClusterRow.cluster_id == row.cluster_id)))
+
     @staticmethod
     def _sources(s: Session, event_ids: list[str]) -> dict[str, list[dict]]:
         out: dict[str, list[dict]] = {}
