@@ -920,7 +920,13 @@ class Store:
             def scale(outlet: str) -> str | None:
                 o = pack.resolve_outlet(outlet)
                 return o.source_scale if o is not None else None
-        return merged_events(self, members, include_rejected=include_rejected, source_scale=scale)
+        out = merged_events(self, members, include_rejected=include_rejected, source_scale=scale)
+        if actor:
+            # the merged event must show the actor (a report naming another target is a discrepancy)
+            out = [m for m in out if _contains(actor, [m.get("actor1"), m.get("actor2"), *(m.get("assoc_actor_1") or []),
+                                                       *(m.get("assoc_actor_2") or []), *(m.get("actor1_aliases") or []),
+                                                       *(m.get("actor2_aliases") or [])])]
+        return out
 
     def merged_event(self, event_id: str, *, pack=None) -> dict | None:
         """The merged event whose id (its cluster id) or one of whose members is `event_id`, with
