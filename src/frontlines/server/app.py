@@ -47,7 +47,7 @@ def docs_csp(html: str) -> str:
 
 EVENT_SORT_KEYS = (
     "event_date", "event_type", "sub_event_type", "actor1", "actor2", "location", "admin1", "admin2",
-    "fatalities", "hedged", "review_state", "source", "confidence", "event_id_cnty",
+    "fatalities", "hedged", "review_state", "source", "confidence", "event_id_cnty", "n_reports",
 )
 
 TAGS = [
