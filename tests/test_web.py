@@ -307,3 +307,20 @@ def test_docs_render_offline(env):
         assert not [m for m in console if "Content Security Policy" in m or "pageerror" in m], console
     finally:
         context.close()
+
+
+def test_merged_event_card_shows_its_reports_and_disagreements(env):
+    page = _open(env)
+    merged = [m for m in env["store"].merged_events() if len(m["event_ids"]) > 1 and m["discrepancies"]
+              and (m["event_date"] or "").startswith("2018-02")]
+    assert merged
+    m = merged[0]
+    _open_binnish_event_id(page, m["id"])
+    page.wait_for_selector("#drawer ul.mentions li")
+    assert page.locator("#drawer ul.mentions li").count() == len(m["event_ids"])
+    disc = page.locator("#drawer ul.discrepancies li").all_text_contents()
+    assert [t.split(":")[0] for t in disc] == [d["field"] for d in m["discrepancies"]]
+    assert page.locator("#drawer .f-reports").text_content().startswith(str(m["n_reports"]))
+    # one row per merged event in the table
+    row = page.locator(f"#events-table tbody tr[data-event-id='{m['id']}']")
+    assert row.count() == 1 and "≠" in row.text_content()
