@@ -16,7 +16,9 @@ Two stored events are *candidates* for one real-world event when all of these ho
    swapped, an "Unidentified ..." actor conflicts with nobody) and at least one actor in common
    (actor1, actor2 or associated, by resolved id).
 
-Candidates are grouped by union-find, closest pairs first (day gap, then distance), with complete
+Reposts come first: the events of copies of one article (`appearances`, dedup.py) with the same
+type, sub-type, place and actors are one event whatever date each copy's publication date gave them.
+Candidates are then grouped by union-find, closest pairs first (day gap, then distance), with complete
 linkage: two groups join only when every member of one is a candidate pair with every member of the
 other, so a chain of pairwise-close reports (04-02 at one village ~ 04-04 in the governorate ~ 04-08
 at another village) never becomes one event. A group never takes two events of one document, nor
@@ -246,6 +248,38 @@ def _candidates(evs: dict[str, _Ev]) -> list[dict]:
     return out
 
 
+def _repost_links(s, evs: dict[str, _Ev]) -> list[dict]:
+    """Pairs of events that are one event told by two copies of one article (`appearances`): same
+    type, sub-type, place and actors, from documents of one repost group."""
+    from .store.schema import AppearanceRow
+
+    article = {r.doc_id: r.duplicate_of for r in s.scalars(select(AppearanceRow))}
+    if not article:
+        return []
+    groups: dict[tuple, list[_Ev]] = {}
+    for e in evs.values():
+        if e.review_state == "rejected" or len(e.docs) != 1:
+            continue
+        (doc,) = e.docs
+        root = article.get(doc, doc)
+        key = (root, e.event_type, e.sub_event_type, e.place_id or _key(e.location), e.actor1[0], e.actor2[0])
+        groups.setdefault(key, []).append(e)
+    out = []
+    for key, group in groups.items():
+        group.sort(key=lambda e: e.id)
+        for b in group[1:]:
+            a = group[0]
+            if a.docs == b.docs:
+                continue
+            gap = abs((a.date - b.date).days) if a.date and b.date else None
+            out.append({"events": [a.id, b.id], "repost_of": key[0], "distance_km": 0.0, "km_tolerance": None,
+                        "same_place_name": True, "place": "same", "day_gap": gap, "day_window": None,
+                        "shared_actors": sorted({*a.actors.values()} & {*b.actors.values()}),
+                        "shared_actor_ids": sorted(set(a.actors) & set(b.actors)), "event_type": a.event_type,
+                        "sub_event_types": [a.sub_event_type]})
+    return out
+
+
 def _pair_ok(a: _Ev, b: _Ev, pairs: set) -> bool:
     return frozenset((a.id, b.id)) in pairs
 
@@ -317,6 +351,21 @@ def merge_events(store, pack=None, *, who: str = AUTO) -> dict:
         links: list[dict] = []
         cands = _candidates(evs)
         pairs = {frozenset(w["events"]) for w in cands}
+        # reposts first: the same article's events (one article posted by several sites, found by
+        # dedup.py) are one event each whatever date each copy's own publication date gave them
+        for why in _repost_links(s, evs):
+            a, b = why["events"]
+            ra, rb = g.find(a), g.find(b)
+            if ra == rb or g.docs[ra] & g.docs[rb]:
+                continue
+            if any(apart.get(x, set()) & g.members[rb] for x in g.members[ra]):
+                continue
+            pairs.add(frozenset((a, b)))
+            m_a, m_b = locked_roots.pop(ra, None), locked_roots.pop(rb, None)
+            root = g.union(a, b)
+            if m_a is not None or m_b is not None:
+                locked_roots[root] = m_a or m_b
+            links.append(why)
         for why in cands:
             a, b = why["events"]
             ra, rb = g.find(a), g.find(b)
