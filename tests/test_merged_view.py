@@ -144,6 +144,13 @@ def test_review_of_merged_events_survives_a_rerun(corpus, tmp_path):
     r = client.patch(f"/api/events/{strike['id']}", json={"fatalities": 4}, headers=auth)
     assert r.status_code == 200, r.text
     assert r.json()["fatalities"] == 4 and r.json()["review_state"] == "edited"
+    assert strike["id"].startswith("m-") and all(not i.startswith("m-") for i in strike["event_ids"])
+    # a report's own id reviews that report only
+    one = strike["event_ids"][0]
+    r = client.post(f"/api/events/{one}/confirm", headers=auth)
+    assert r.status_code == 200 and r.json()["id"] == strike["id"]
+    states = {m["id"]: m["review_state"] for m in client.get(f"/api/events/{strike['id']}/mentions").json()}
+    assert states[one] == "confirmed" and sum(v == "confirmed" for v in states.values()) == 1
     r = client.post(f"/api/events/{clash['id']}/reject", json={"note": "not a clash"}, headers=auth)
     assert r.status_code == 200 and r.json()["review_state"] == "rejected"
     assert clash["id"] not in {e["id"] for e in client.get("/api/events").json()["events"]}

@@ -565,10 +565,20 @@ def _describe(d: dict, kept) -> str:
     return f"{d['field']}: " + ", ".join(parts) + ("" if d["field"] == "hedged" else f"; kept {show(kept)}")
 
 
-def merge_members(members: list[dict], cid: str, *, source_scale=None) -> dict:
+MERGED_PREFIX = "m-"
+
+
+def merged_id(cluster_id: str, size: int) -> str:
+    """The id a merged event is addressed by: `m-<cluster id>` for a cluster of several reports (so it
+    never collides with a report's own id), the event's own id for an event reported once."""
+    return f"{MERGED_PREFIX}{cluster_id}" if size > 1 else cluster_id
+
+
+def merge_members(members: list[dict], cid: str, *, source_scale=None, size: int | None = None) -> dict:
     """One merged event from its member event dicts (`Store.events()` shape), computed at read time.
 
-    - `id` / `cluster_id`: the cluster id; `event_ids`: the members (the mentions behind it);
+    - `id`: `merged_id` (m-<cluster id>, or the event's id when it is reported once; `size` is the
+      cluster's size, rejected members included); `cluster_id`; `event_ids`: the members (mentions);
     - `sources`: every report and its evidence sentence; `source`: the outlets "A; B";
       `source_scale`: the outlets' scales from the pack (`source_scale(outlet) -> str | None`);
       `n_reports`: distinct documents (a repost is a report), `n_outlets`: distinct outlets;
@@ -604,7 +614,7 @@ def merge_members(members: list[dict], cid: str, *, source_scale=None) -> dict:
                 sources.append(src)
     sources.sort(key=lambda src: (src.get("published") is None, src.get("published") or "", src["doc_id"]))
     outlets = _dedup_str(_outlet(src) for src in sources)
-    m["id"] = cid
+    m["id"] = merged_id(cid, len(members) if size is None else size)
     m["cluster_id"] = cid
     m["event_ids"] = [e["id"] for e in members]
     m["sources"] = sources
@@ -634,6 +644,10 @@ def merge_members(members: list[dict], cid: str, *, source_scale=None) -> dict:
                     m["year"] = int(e[f][:4]) if e[f] else None
             if f not in reviewed:
                 reviewed.append(f)
+    if "fatalities" in reviewed:  # reviewers gave figures: the most conservative of theirs
+        m["fatalities"] = conservative_fatalities(e.get("fatalities") for e in members
+                                                  if "fatalities" in (e.get("reviewed_fields") or ())
+                                                  and e.get("review_state") != "rejected")
     m["reviewed_fields"] = reviewed
     states = {e.get("review_state") or "unreviewed" for e in members}
     m["review_state"] = (states.pop() if len(states) == 1 else
@@ -667,13 +681,17 @@ def merge_members(members: list[dict], cid: str, *, source_scale=None) -> dict:
 
 
 def merged_events(store, events: list[dict] | None = None, *, include_rejected: bool = False,
-                  source_scale=None) -> list[dict]:
+                  source_scale=None, sizes: dict[str, int] | None = None) -> list[dict]:
     """One dict per real-world event (see `merge_members`), ordered by date then id.
 
     `events` are the member events to group (default: every stored event). Rejected members are left
     out (a cluster all of whose members are rejected disappears) unless `include_rejected`.
     """
     events = store.events() if events is None else events
+    if sizes is None:
+        sizes = {}
+        for e in events:
+            sizes[e["cluster_id"]] = sizes.get(e["cluster_id"], 0) + 1
     if not include_rejected:
         events = [e for e in events if e.get("review_state") != "rejected"]
     groups: dict[str, list[dict]] = {}
@@ -685,7 +703,7 @@ def merged_events(store, events: list[dict] | None = None, *, include_rejected: 
             why.setdefault(mrow["cluster_id"], []).append(mrow)
     out = []
     for cid, members in groups.items():
-        m = merge_members(members, cid, source_scale=source_scale)
+        m = merge_members(members, cid, source_scale=source_scale, size=sizes.get(cid, len(members)))
         m["merge_reason"] = why.get(cid, [])
         out.append(m)
     out.sort(key=lambda e: (e.get("event_date") is None, e.get("event_date") or "", e["id"]))

@@ -334,21 +334,8 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
         return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="frontlines-events.csv"'})
 
-    Scope = Annotated[Literal["event", "mention"], Query(
-        description="event (default): the merged event this id is or belongs to, i.e. every report of it; "
-                    "mention: only the one report (member event) with this id.")]
-
-    def _targets(event_id: str, scope: str) -> list[str]:
-        store = S()
-        if scope == "mention":
-            ev = store.event(event_id)
-            if ev is None:
-                raise HTTPException(404, f"no event {event_id!r}")
-            return [ev["id"]]
-        ids = store.cluster_members(event_id)
-        if not ids:
-            ev = store.event(event_id)  # an ACLED-style event_id_cnty
-            ids = store.cluster_members(ev["id"]) if ev is not None else []
+    def _targets(event_id: str) -> list[str]:
+        ids = S().review_targets(event_id)
         if not ids:
             raise HTTPException(404, f"no event {event_id!r}")
         return ids
@@ -371,9 +358,10 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
 
     @app.patch("/api/events/{event_id}", tags=["events"], responses=ERRORS,
                summary="Edit an event (type, actors, place, date, fatalities...); needs a token")
-    def patch_event(event_id: EventId, body: EventPatch, who: Who, scope: Scope = "event") -> dict:
-        """The edit applies to every report of the merged event (its members), so it shows in the merged
-        event and survives re-runs (each member keeps its `reviewed_fields`); `scope=mention` edits one report."""
+    def patch_event(event_id: EventId, body: EventPatch, who: Who) -> dict:
+        """An edit of a merged event (id `m-...`) applies to every report behind it, so it shows in the
+        merged event and survives re-runs (each report keeps its `reviewed_fields`); a report's own id
+        edits that report only. Answers with the merged event."""
         changes = body.model_dump(exclude_unset=True)
         if not changes:
             raise HTTPException(422, "send at least one field to change")
@@ -388,7 +376,7 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
                                 "admin3": place.admin3})
         if ("latitude" in changes) != ("longitude" in changes):
             raise HTTPException(422, "send latitude and longitude together")
-        ids = _targets(event_id, scope)
+        ids = _targets(event_id)
         try:
             for i in ids:
                 if len(ids) > 1 and S().event(i)["review_state"] == "rejected":
@@ -398,8 +386,8 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
             raise _bad(exc) from None
         return _merged(event_id)
 
-    def _set_state(event_id: str, who: str, note: str | None, scope: str, action) -> dict:
-        ids = _targets(event_id, scope)
+    def _set_state(event_id: str, who: str, note: str | None, action) -> dict:
+        ids = _targets(event_id)
         try:
             for i in ids:
                 action(i, who, note)
@@ -408,13 +396,13 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
         return _merged(event_id)
 
     @app.post("/api/events/{event_id}/confirm", tags=["events"], responses=ERRORS, summary="Confirm an event; needs a token")
-    def confirm_event(event_id: EventId, who: Who, body: ReviewNote | None = None, scope: Scope = "event") -> dict:
-        return _set_state(event_id, who, body.note if body else None, scope, S().confirm_event)
+    def confirm_event(event_id: EventId, who: Who, body: ReviewNote | None = None) -> dict:
+        return _set_state(event_id, who, body.note if body else None, S().confirm_event)
 
     @app.post("/api/events/{event_id}/reject", tags=["events"], responses=ERRORS,
-              summary="Reject an event (every report of it; scope=mention: one report); needs a token")
-    def reject_event(event_id: EventId, who: Who, body: ReviewNote | None = None, scope: Scope = "event") -> dict:
-        return _set_state(event_id, who, body.note if body else None, scope, S().reject_event)
+              summary="Reject an event (a merged event m-...: every report of it; a report's id: that report); needs a token")
+    def reject_event(event_id: EventId, who: Who, body: ReviewNote | None = None) -> dict:
+        return _set_state(event_id, who, body.note if body else None, S().reject_event)
 
     # ------------------------------------------------------------------ actors
 
@@ -494,11 +482,13 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
         if doc is None:
             raise HTTPException(404, f"no document {doc_id!r}")
         evidence = []
-        for ev in store.events(doc_ids=[doc_id]):
+        doc_events = store.events(doc_ids=[doc_id])
+        merged_ids = store.merged_ids([ev["id"] for ev in doc_events])
+        for ev in doc_events:
             for src in ev["sources"]:
                 if src["doc_id"] == doc_id:
                     # id: the merged event the report belongs to (what the workbench opens); mention_id: the report
-                    evidence.append({"kind": "event", "id": ev["cluster_id"], "mention_id": ev["id"], "label": f"{ev['event_type']}: {ev['sub_event_type']}",
+                    evidence.append({"kind": "event", "id": merged_ids[ev["id"]], "mention_id": ev["id"], "label": f"{ev['event_type']}: {ev['sub_event_type']}",
                                      "event_date": ev["event_date"], "review_state": ev["review_state"],
                                      "start": src["evidence_start"], "end": src["evidence_end"], "text": src["evidence"]})
         for rel in store.relations(doc_ids=[doc_id]):

@@ -920,7 +920,10 @@ class Store:
             def scale(outlet: str) -> str | None:
                 o = pack.resolve_outlet(outlet)
                 return o.source_scale if o is not None else None
-        out = merged_events(self, members, include_rejected=include_rejected, source_scale=scale)
+        sizes: dict[str, int] = {}
+        for e in everything:
+            sizes[e["cluster_id"]] = sizes.get(e["cluster_id"], 0) + 1
+        out = merged_events(self, members, include_rejected=include_rejected, source_scale=scale, sizes=sizes)
         if actor:
             # the merged event must show the actor (a report naming another target is a discrepancy)
             out = [m for m in out if _contains(actor, [m.get("actor1"), m.get("actor2"), *(m.get("assoc_actor_1") or []),
@@ -929,16 +932,21 @@ class Store:
         return out
 
     def merged_event(self, event_id: str, *, pack=None) -> dict | None:
-        """The merged event whose id (its cluster id) or one of whose members is `event_id`, with
-        `mentions` (its member events, rejected ones included and marked) and every member's `reviews`;
-        None if there is no such event."""
-        from ..merge import merge_members
+        """The merged event `event_id` names: a merged id (`m-<cluster id>`), or the id (or ACLED-style
+        event_id_cnty) of one of its reports. With `mentions` (its member events, rejected ones included)
+        and every member's `reviews`; None if there is no such event."""
+        from ..merge import MERGED_PREFIX, merge_members, merges
 
-        ev = self.event(event_id)
-        if ev is None:
-            return None
-        cid = ev["cluster_id"]
+        if event_id.startswith(MERGED_PREFIX):
+            cid = event_id[len(MERGED_PREFIX):]
+        else:
+            ev = self.event(event_id)
+            if ev is None:
+                return None
+            cid = ev["cluster_id"]
         members = [e for e in self.events() if e["cluster_id"] == cid]
+        if not members:
+            return None
         locked = self.reviewed_fields()
         for e in members:
             e["reviewed_fields"] = locked.get(e["id"], [])
@@ -948,28 +956,47 @@ class Store:
             def scale(outlet: str) -> str | None:
                 o = pack.resolve_outlet(outlet)
                 return o.source_scale if o is not None else None
-        m = merge_members(live, cid, source_scale=scale)
+        m = merge_members(live, cid, source_scale=scale, size=len(members))
         if not any(e["review_state"] != REJECTED for e in members):
             m["review_state"] = REJECTED
-        from ..merge import merges
-
         m["merge_reason"] = [r for r in merges(self, cid) if r["action"] == "merge"]
         m["mentions"] = members
         m["reviews"] = sorted((r for e in members for r in self.reviews(entity="event", entity_id=e["id"])),
                               key=lambda r: r["id"])
-        m["coding"] = ev.get("coding") if len(members) == 1 else None
+        if len(members) == 1:
+            m["coding"] = self.event(members[0]["id"]).get("coding")
         return m
 
-    def cluster_members(self, event_id: str) -> list[str]:
-        """Ids of the member events of the merged event `event_id` is (or belongs to); [] if unknown."""
+    def review_targets(self, event_id: str) -> list[str]:
+        """The stored events a review of `event_id` changes: every report of a merged event (`m-<cluster
+        id>`), else the one event (by id or event_id_cnty); [] if there is none."""
+        from ..merge import MERGED_PREFIX
+
         with self._read() as s:
+            if event_id.startswith(MERGED_PREFIX):
+                cid = event_id[len(MERGED_PREFIX):]
+                ids = sorted(s.scalars(select(EventClusterRow.event_id).where(EventClusterRow.cluster_id == cid)))
+                if ids:
+                    return ids
+                return [cid] if s.get(EventRow, cid) is not None else []
             r = s.get(EventRow, event_id)
             if r is None:
-                return []
-            row = s.get(EventClusterRow, r.id)
-            if row is None:
-                return [r.id]
-            return sorted(s.scalars(select(EventClusterRow.event_id).where(EventClusterRow.cluster_id == row.cluster_id)))
+                r = s.scalar(select(EventRow).where(EventRow.event_id_cnty == event_id).order_by(EventRow.id).limit(1))
+            return [r.id] if r is not None else []
+
+    def merged_ids(self, event_ids: list[str]) -> dict[str, str]:
+        """event id -> the id of the merged event it is a report of (`merge.merged_id`)."""
+        from ..merge import merged_id
+
+        with self._read() as s:
+            cl = self._cluster_ids(s, list(event_ids))
+            cids = set(cl.values())
+            sizes: dict[str, int] = {}
+            for chunk in _chunks(sorted(cids)):
+                for cid, n in s.execute(select(EventClusterRow.cluster_id, func.count())
+                                        .where(EventClusterRow.cluster_id.in_(chunk)).group_by(EventClusterRow.cluster_id)):
+                    sizes[cid] = n
+        return {i: merged_id(cl.get(i, i), sizes.get(cl.get(i, i), 1)) for i in event_ids}
 
     @staticmethod
     def _sources(s: Session, event_ids: list[str]) -> dict[str, list[dict]]:
