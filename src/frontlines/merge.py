@@ -31,11 +31,17 @@ A reviewer can `split_event` (kept apart for good) and `merge_manual` (kept toge
 `merge_events` re-run after new documents keeps both decisions: locked merges are applied first and
 unconditionally, splits are constraints no automatic link may break.
 
-The merged view (`merged_events`) gives one dict per real event: every source and evidence sentence
-of its members, ACLED-style `source` ("Diyaruna; SouthFront"), the most conservative fatality count
-(the lowest non-zero figure reported: a report silent about deaths is not a report of none; 0 when
-nobody reports any) and the discrepancies. `Store.events()` stays one dict per stored event, each with
-its `cluster_id`, which is what `frontlines eval` scores.
+The merged view is what every output shows (exports, `frontlines events`, the API's event list and
+the workbench): `Store.merged_events(filters)` -> `merged_events` -> `merge_members` gives one dict per
+real event, computed at read time from its members, addressed as `m-<cluster id>` (`merged_id`; an
+event reported once keeps its own id): every source and evidence sentence, ACLED-style `source`
+("Diyaruna; SouthFront") and `source_scale`, `n_reports`, the most conservative fatality count (the
+lowest non-zero figure reported: a report silent about deaths is not a report of none; 0 when nobody
+reports any), date and place from the reports that give them most precisely, fields a reviewer set on
+a member winning over all of that, and the discrepancies, named per source in `notes` and `tags`.
+Rejected members are left out. A review of a merged event is applied to each member (the API), where
+`save_result` keeps it across re-runs. `Store.events()` stays one dict per stored event (a mention),
+each with its `cluster_id`, which is what `frontlines eval` scores.
 """
 from __future__ import annotations
 
