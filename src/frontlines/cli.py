@@ -760,7 +760,7 @@ def split_cmd(
 
 @app.command("merge")
 def merge_cmd(
-    event_ids: Annotated[list[str], typer.Argument(help="Two or more event ids reporting one event.")],
+    event_ids: Annotated[list[str], typer.Argument(help="Two or more event ids reporting one event (a merged event's m-... id stands for its reports).")],
     who: Annotated[Optional[str], typer.Option(help="Reviewer name (recorded).")] = None,
     db: DbOpt = None,
 ):
@@ -768,8 +768,11 @@ def merge_cmd(
     from .merge import merge_manual
 
     who = _reviewer(who, "--who")
+    store = _store(db)
+    # a merged event's id (m-<cluster id>, as `frontlines events` lists it) stands for all its reports
+    ids = [i for e in event_ids for i in (store.review_targets(e) if e.startswith("m-") else [e]) or [e]]
     try:
-        res = merge_manual(_store(db), event_ids, who)
+        res = merge_manual(store, ids, who)
     except (KeyError, ValueError) as exc:
         fail(exc)
     console.print(f"merged {', '.join(res['event_ids'])} as {res['cluster_id']}")
