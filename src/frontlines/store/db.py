@@ -828,6 +828,8 @@ class Store:
         since: date | None = None,
         until: date | None = None,
         doc_ids: list[str] | None = None,
+        *,
+        ids: list[str] | None = None,
     ) -> list[dict]:
         """Events as plain dicts (see README/the brief for the keys), ordered by date then id.
 
@@ -845,7 +847,11 @@ class Store:
         if until is not None:
             q = q.where(EventRow.event_date <= until)
         with self._read() as s:
-            if doc_ids is not None:
+            if ids is not None:
+                rows = []
+                for chunk in _chunks(list(dict.fromkeys(ids))):
+                    rows.extend(s.scalars(q.where(EventRow.id.in_(chunk))))
+            elif doc_ids is not None:
                 found: dict[str, EventRow] = {}
                 for chunk in _chunks(list(dict.fromkeys(doc_ids))):
                     sourced = select(EventSourceRow.event_id).where(EventSourceRow.doc_id.in_(chunk))
@@ -944,10 +950,14 @@ class Store:
             if ev is None:
                 return None
             cid = ev["cluster_id"]
-        members = [e for e in self.events() if e["cluster_id"] == cid]
+        with self._read() as s:
+            ids = list(s.scalars(select(EventClusterRow.event_id).where(EventClusterRow.cluster_id == cid))) or [cid]
+        members = [e for e in self.events(ids=ids) if e["cluster_id"] == cid]
         if not members:
             return None
-        locked = self.reviewed_fields()
+        with self._read() as s:
+            locked = {i: list(f or []) for i, f in s.execute(select(EventRow.id, EventRow.reviewed_fields)
+                                                               .where(EventRow.id.in_([e["id"] for e in members])))}
         for e in members:
             e["reviewed_fields"] = locked.get(e["id"], [])
         live = [e for e in members if e["review_state"] != REJECTED] or members
