@@ -248,12 +248,24 @@ def events(
 
 @app.command()
 def explain(
-    event_id: Annotated[str, typer.Argument(help="An event's id or its ACLED-style event_id_cnty (SYR1234567).")],
+    event_id: Annotated[str, typer.Argument(help="An event's id, its ACLED-style event_id_cnty (SYR1234567), or a merged event's m-... id (each report explained).")],
     db: DbOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the event with its frame and coding as JSON.")] = False,
 ):
     """Why an event was coded as it is: the frame read from the text, the codebook rule, the evidence."""
-    ev = _store(db).event(event_id)
+    store = _store(db)
+    if event_id.startswith("m-"):  # a merged event: explain each report behind it
+        ids = store.review_targets(event_id)
+        if not ids:
+            fail(f"no event {event_id!r} (see `frontlines events --json` for ids)")
+        evs = [store.event(i) for i in ids]
+        if as_json:
+            _print_json(evs)
+            return
+        for ev in evs:
+            console.print(_explanation(ev))
+        return
+    ev = store.event(event_id)
     if ev is None:
         fail(f"no event {event_id!r} (see `frontlines events --json` for ids)")
     if as_json:
