@@ -240,3 +240,26 @@ def test_frontlines_run_merges_across_documents(tmp_path):
     res = runner.invoke(app, ["clusters", "--db", db, "--json"], catch_exceptions=False)
     rows = json.loads(res.output)
     assert any({"a", "b"} <= {src["doc_id"] for src in r["sources"]} for r in rows)
+
+
+def test_reposts_of_one_article_are_one_event_whatever_date_each_copy_gave(tmp_path):
+    """Two copies of one article (an appearance, dedup.py) dated from different publication dates."""
+    from frontlines.store.schema import AppearanceRow
+
+    s = Store(tmp_path / "r.db")
+    s.save_result(_result("a", TEXT_A, "Enab Baladi", date(2019, 3, 10),
+                          [_shelling("a", TEXT_A, killed=7, day=date(2019, 3, 10))]))
+    s.save_result(_result("a2", TEXT_A, "Orient News", date(2019, 3, 14),
+                          [_shelling("a2", TEXT_A, killed=7, day=date(2019, 3, 14))]))
+    merge.merge_events(s)
+    assert len({e["cluster_id"] for e in s.events()}) == 2  # four days apart: two events by the rules
+    with s._tx() as tx:
+        tx.add(AppearanceRow(doc_id="a2", duplicate_of="a", similarity=1.0, method="test"))
+    merge.merge_events(s)
+    (m,) = s.merged_events()
+    assert m["n_reports"] == 2 and m["source"] == "Enab Baladi; Orient News"
+    assert m["event_date"] == "2019-03-10" or m["event_date"] == "2019-03-14"
+    assert "event_date" in {d["field"] for d in m["discrepancies"]}
+    (row,) = merge.merges(s, m["cluster_id"])
+    assert row["reason"]["links"][0]["repost_of"] == "a"
+    s.close()

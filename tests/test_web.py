@@ -184,7 +184,7 @@ def _open_binnish_event(page) -> str:
 def test_open_event_shows_evidence_highlighted(env):
     page = _open(env)
     eid = _open_binnish_event(page)
-    ev = env["store"].event(eid)
+    ev = env["store"].merged_event(eid)  # the card shows the merged event
     current = page.locator("#doc-text mark.evidence.current")
     text = "".join(current.all_text_contents())
     assert ev["sources"][0]["evidence"] and text.strip() == ev["sources"][0]["evidence"].strip()
@@ -200,12 +200,12 @@ def test_edit_without_token_is_refused(env):
     page.reload()
     page.wait_for_selector("body[data-ready='1']")
     eid = _open_binnish_event(page)
-    before = env["store"].event(eid)["fatalities"]
+    before = env["store"].merged_event(eid)["fatalities"]
     page.fill("#review-form input[name=fatalities]", str(before + 41))
     page.click("#save-edit")
     page.wait_for_selector("#review-form .status.error")
     assert "401" in page.text_content("#review-form .status.error")
-    assert env["store"].event(eid)["fatalities"] == before
+    assert env["store"].merged_event(eid)["fatalities"] == before
     assert env["store"].reviews() == []
 
 
@@ -216,7 +216,7 @@ def test_edit_with_token_then_rerun_keeps_it(env):
     page.click("#token-form button[type=submit]")
     page.wait_for_function("() => document.querySelector('#who').textContent.includes('e2e-reviewer')")
     eid = _open_binnish_event(page)
-    before = env["store"].event(eid)
+    before = env["store"].merged_event(eid)
     new = before["fatalities"] + 5
     page.fill("#review-form input[name=fatalities]", str(new))
     page.click("#save-edit")
@@ -226,7 +226,7 @@ def test_edit_with_token_then_rerun_keeps_it(env):
     assert page.text_content("#review-state") == "edited"
     history = page.text_content("#drawer table.history")
     assert "e2e-reviewer" in history and "fatalities" in history
-    stored = env["store"].event(eid)
+    stored = env["store"].merged_event(eid)
     assert stored["fatalities"] == new and "fatalities" in stored["reviewed_fields"]
 
     # `frontlines run` on the seeds again: unchanged files are skipped, so also force this document
@@ -307,3 +307,20 @@ def test_docs_render_offline(env):
         assert not [m for m in console if "Content Security Policy" in m or "pageerror" in m], console
     finally:
         context.close()
+
+
+def test_merged_event_card_shows_its_reports_and_disagreements(env):
+    page = _open(env)
+    merged = [m for m in env["store"].merged_events() if len(m["event_ids"]) > 1 and m["discrepancies"]
+              and (m["event_date"] or "").startswith("2018-02")]
+    assert merged
+    m = merged[0]
+    _open_binnish_event_id(page, m["id"])
+    page.wait_for_selector("#drawer ul.mentions li")
+    assert page.locator("#drawer ul.mentions li").count() == len(m["event_ids"])
+    disc = page.locator("#drawer ul.discrepancies li").all_text_contents()
+    assert [t.split(":")[0] for t in disc] == [d["field"] for d in m["discrepancies"]]
+    assert page.locator("#drawer .f-reports").text_content().startswith(str(m["n_reports"]))
+    # one row per merged event in the table
+    row = page.locator(f"#events-table tbody tr[data-event-id='{m['id']}']")
+    assert row.count() == 1 and "≠" in row.text_content()

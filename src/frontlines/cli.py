@@ -193,13 +193,29 @@ def run(
 
 def _events_table(events: list[dict], title: str = "events") -> Table:
     table = Table(title=f"{title} ({len(events)})", show_lines=False)
-    for col in ("date", "type", "sub-event", "actor1", "actor2", "location", "admin1", "fat.", "hedged", "source"):
+    for col in ("date", "type", "sub-event", "actor1", "actor2", "location", "admin1", "fat.", "hedged", "reports", "source"):
         table.add_column(col, overflow="fold")
     for e in events:
+        reports = str(e.get("n_reports") or len({s["doc_id"] for s in e.get("sources") or []}) or "")
+        if e.get("discrepancies"):
+            reports += " (disagree: " + ", ".join(d["field"] for d in e["discrepancies"]) + ")"
         table.add_row(e.get("event_date") or "?", e["event_type"], e["sub_event_type"], e.get("actor1") or "",
                       e.get("actor2") or "", e.get("location") or "", e.get("admin1") or "", str(e.get("fatalities", 0)),
-                      "claim" if e.get("hedged") else "", e.get("source") or "")
+                      "claim" if e.get("hedged") else "", reports, e.get("source") or "")
     return table
+
+
+def _load_pack_quietly(pack: str):
+    """The pack for outlet profiles (source_scale); None when it cannot be loaded."""
+    try:
+        from .pack import load_pack
+
+        return load_pack(pack)
+    except Exception:  # noqa: BLE001 - source_scale is a nicety; the events are what matters
+        return None
+
+
+IncludeRejected = Annotated[bool, typer.Option("--include-rejected", help="Also show events a reviewer rejected.")]
 
 
 @app.command()
@@ -211,24 +227,45 @@ def events(
     since: Annotated[Optional[str], typer.Option(help="From this date (YYYY-MM-DD), inclusive.")] = None,
     until: Annotated[Optional[str], typer.Option(help="Up to this date (YYYY-MM-DD), inclusive.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array of event objects.")] = False,
+    mentions: Annotated[bool, typer.Option("--mentions", help="One row per report (mention) instead of per merged event.")] = False,
+    include_rejected: IncludeRejected = False,
+    pack: PackOpt = "syria",
 ):
-    """List events in the store, filtered."""
+    """List events in the store, filtered: one row per real-world event (its reports merged)."""
     store = _store(db)
-    rows = store.events(actor=actor, type=type, place=place, since=_parse_day(since, "--since"), until=_parse_day(until, "--until"))
+    filters = dict(actor=actor, type=type, place=place, since=_parse_day(since, "--since"), until=_parse_day(until, "--until"))
+    if mentions:
+        rows = store.events(**filters)
+        if not include_rejected:
+            rows = [r for r in rows if r["review_state"] != "rejected"]
+    else:
+        rows = store.merged_events(**filters, include_rejected=include_rejected, pack=_load_pack_quietly(pack))
     if as_json:
         _print_json(rows)
     else:
-        console.print(_events_table(rows))
+        console.print(_events_table(rows, "mentions" if mentions else "events"))
 
 
 @app.command()
 def explain(
-    event_id: Annotated[str, typer.Argument(help="An event's id or its ACLED-style event_id_cnty (SYR1234567).")],
+    event_id: Annotated[str, typer.Argument(help="An event's id, its ACLED-style event_id_cnty (SYR1234567), or a merged event's m-... id (each report explained).")],
     db: DbOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the event with its frame and coding as JSON.")] = False,
 ):
     """Why an event was coded as it is: the frame read from the text, the codebook rule, the evidence."""
-    ev = _store(db).event(event_id)
+    store = _store(db)
+    if event_id.startswith("m-"):  # a merged event: explain each report behind it
+        ids = store.review_targets(event_id)
+        if not ids:
+            fail(f"no event {event_id!r} (see `frontlines events --json` for ids)")
+        evs = [store.event(i) for i in ids]
+        if as_json:
+            _print_json(evs)
+            return
+        for ev in evs:
+            console.print(_explanation(ev))
+        return
+    ev = store.event(event_id)
     if ev is None:
         fail(f"no event {event_id!r} (see `frontlines events --json` for ids)")
     if as_json:
@@ -293,14 +330,16 @@ def export(
     format: Annotated[str, typer.Option("--format", "-f", help="acled-csv | json | geojson")] = "acled-csv",
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="File to write (default: stdout).")] = None,
     db: DbOpt = None,
+    include_rejected: IncludeRejected = False,
+    pack: PackOpt = "syria",
 ):
-    """Export every event: ACLED's 31-column CSV, JSON, or GeoJSON."""
+    """Export every event, one row per real-world event: ACLED's 31-column CSV, JSON, or GeoJSON."""
     from . import export as exp
 
     writers = {"acled-csv": exp.write_acled_csv, "json": exp.write_json, "geojson": exp.write_geojson}
     if format not in writers:
         raise typer.BadParameter(f"unknown format {format!r}; choose one of {', '.join(writers)}", param_hint="--format")
-    rows = _store(db).events()
+    rows = _store(db).merged_events(include_rejected=include_rejected, pack=_load_pack_quietly(pack))
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)
         with output.open("w", encoding="utf-8", newline="") as fh:
@@ -733,7 +772,7 @@ def split_cmd(
 
 @app.command("merge")
 def merge_cmd(
-    event_ids: Annotated[list[str], typer.Argument(help="Two or more event ids reporting one event.")],
+    event_ids: Annotated[list[str], typer.Argument(help="Two or more event ids reporting one event (a merged event's m-... id stands for its reports).")],
     who: Annotated[Optional[str], typer.Option(help="Reviewer name (recorded).")] = None,
     db: DbOpt = None,
 ):
@@ -741,8 +780,11 @@ def merge_cmd(
     from .merge import merge_manual
 
     who = _reviewer(who, "--who")
+    store = _store(db)
+    # a merged event's id (m-<cluster id>, as `frontlines events` lists it) stands for all its reports
+    ids = [i for e in event_ids for i in (store.review_targets(e) if e.startswith("m-") else [e]) or [e]]
     try:
-        res = merge_manual(_store(db), event_ids, who)
+        res = merge_manual(store, ids, who)
     except (KeyError, ValueError) as exc:
         fail(exc)
     console.print(f"merged {', '.join(res['event_ids'])} as {res['cluster_id']}")

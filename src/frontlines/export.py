@@ -1,7 +1,8 @@
 """Exports of stored events: ACLED-style CSV, JSON, GeoJSON.
 
-All writers take the event dicts `Store.events()` returns (see frontlines.store.db) and an open
-text file handle, and return the number of events written.
+All writers take event dicts, normally the merged events `Store.merged_events()` returns (one per
+real-world event, see frontlines.merge.merge_members; `Store.events()` gives one per report), and an
+open text file handle, and return the number of events written.
 """
 from __future__ import annotations
 
@@ -124,6 +125,8 @@ def civilian_targeting(event: dict) -> str:
 
 
 def tags(event: dict) -> str:
+    if event.get("tags"):  # a merged event's own tags (claims, reports, where the sources disagree)
+        return str(event["tags"])
     if not event.get("hedged"):
         return ""
     claimant = event.get("claimant")

@@ -47,7 +47,7 @@ def docs_csp(html: str) -> str:
 
 EVENT_SORT_KEYS = (
     "event_date", "event_type", "sub_event_type", "actor1", "actor2", "location", "admin1", "admin2",
-    "fatalities", "hedged", "review_state", "source", "confidence", "event_id_cnty",
+    "fatalities", "hedged", "review_state", "source", "confidence", "event_id_cnty", "n_reports",
 )
 
 TAGS = [
@@ -257,7 +257,7 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
     def filtered_events(
         actor: str | None, type: str | None, place: str | None, bbox: str | None, since: date | None,
         until: date | None, hedged: bool | None, reviewed: bool | None, review_state: str | None,
-        doc_id: str | None,
+        doc_id: str | None, include_rejected: bool = False,
     ) -> list[dict]:
         if since and until and since > until:
             raise HTTPException(422, f"since ({since}) is after until ({until})")
@@ -265,8 +265,10 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
             raise HTTPException(422, f"unknown type {type!r}: use an event type or sub-event type from /api/meta")
         box = _bbox(bbox)
         store = S()
-        rows = store.events(actor=actor or None, type=type or None, place=place or None, since=since, until=until,
-                            doc_ids=[doc_id] if doc_id else None)
+        # one row per real-world event (its reports merged); rejected ones only when asked for
+        rows = store.merged_events(actor=actor or None, type=type or None, place=place or None, since=since,
+                                   until=until, doc_ids=[doc_id] if doc_id else None,
+                                   include_rejected=include_rejected or review_state == "rejected", pack=app.state.pack)
         if box:
             w, s_, e, n = box
             rows = [r for r in rows if r["latitude"] is not None and r["longitude"] is not None
@@ -277,9 +279,6 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
             rows = [r for r in rows if (r["review_state"] != "unreviewed") == reviewed]
         if review_state:
             rows = [r for r in rows if r["review_state"] == review_state]
-        locked = store.reviewed_fields()
-        for r in rows:
-            r["reviewed_fields"] = locked.get(r["id"], [])
         return rows
 
     Filters = {
@@ -302,6 +301,7 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
         reviewed: Annotated[bool | None, Query(description="Only events a person reviewed (true) or not (false).")] = None,
         review_state: Annotated[Literal["unreviewed", "edited", "confirmed", "rejected"] | None, Query()] = None,
         doc_id: Annotated[str | None, Query(max_length=255, description="Only events this document reports.")] = None,
+        include_rejected: Annotated[bool, Query(description="Rejected events are left out unless this is true.")] = False,
         sort: Annotated[str, Query(description=f"One of {', '.join(EVENT_SORT_KEYS)}; prefix '-' for descending.")] = "event_date",
         limit: Annotated[int, Query(ge=1, le=10000)] = 5000,
         offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
@@ -309,7 +309,8 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
         field = sort[1:] if sort.startswith("-") else sort
         if field not in EVENT_SORT_KEYS:
             raise HTTPException(422, f"cannot sort by {sort!r}; use one of {', '.join(EVENT_SORT_KEYS)} (prefix '-' to reverse)")
-        rows = filtered_events(actor, type, place, bbox, since, until, hedged, reviewed, review_state, doc_id)
+        rows = filtered_events(actor, type, place, bbox, since, until, hedged, reviewed, review_state, doc_id,
+                               include_rejected)
         if field != "event_date" or sort.startswith("-"):
             rows.sort(key=_sort_key(field), reverse=sort.startswith("-"))
         return {"total": len(rows), "offset": offset, "limit": limit, "events": rows[offset: offset + limit]}
@@ -327,25 +328,40 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
         reviewed: bool | None = None,
         include_rejected: Annotated[bool, Query(description="Rejected events are left out unless this is true.")] = False,
     ):
-        rows = filtered_events(actor, type, place, bbox, since, until, hedged, reviewed, None, None)
-        if not include_rejected:
-            rows = [r for r in rows if r["review_state"] != "rejected"]
+        rows = filtered_events(actor, type, place, bbox, since, until, hedged, reviewed, None, None, include_rejected)
         buf = io.StringIO(newline="")
         write_acled_csv(rows, buf)
         return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="frontlines-events.csv"'})
 
-    @app.get("/api/events/{event_id}", tags=["events"], responses={404: {"model": Problem}},
-             summary="One event with its sources, reviewed fields and review history")
-    def get_event(event_id: EventId) -> dict:
-        ev = S().event(event_id)
+    def _targets(event_id: str) -> list[str]:
+        ids = S().review_targets(event_id)
+        if not ids:
+            raise HTTPException(404, f"no event {event_id!r}")
+        return ids
+
+    def _merged(event_id: str) -> dict:
+        ev = S().merged_event(event_id, pack=app.state.pack)
         if ev is None:
             raise HTTPException(404, f"no event {event_id!r}")
         return ev
 
+    @app.get("/api/events/{event_id}", tags=["events"], responses={404: {"model": Problem}},
+             summary="One merged event with its sources, discrepancies, mentions, reviewed fields and review history")
+    def get_event(event_id: EventId) -> dict:
+        return _merged(event_id)
+
+    @app.get("/api/events/{event_id}/mentions", tags=["events"], responses={404: {"model": Problem}},
+             summary="The reports (member events) behind one merged event, rejected ones included")
+    def get_mentions(event_id: EventId) -> list[dict]:
+        return _merged(event_id)["mentions"]
+
     @app.patch("/api/events/{event_id}", tags=["events"], responses=ERRORS,
                summary="Edit an event (type, actors, place, date, fatalities...); needs a token")
     def patch_event(event_id: EventId, body: EventPatch, who: Who) -> dict:
+        """An edit of a merged event (id `m-...`) applies to every report behind it, so it shows in the
+        merged event and survives re-runs (each report keeps its `reviewed_fields`); a report's own id
+        edits that report only. Answers with the merged event."""
         changes = body.model_dump(exclude_unset=True)
         if not changes:
             raise HTTPException(422, "send at least one field to change")
@@ -360,24 +376,33 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
                                 "admin3": place.admin3})
         if ("latitude" in changes) != ("longitude" in changes):
             raise HTTPException(422, "send latitude and longitude together")
+        ids = _targets(event_id)
         try:
-            return S().update_event(event_id, changes, who)
+            for i in ids:
+                if len(ids) > 1 and S().event(i)["review_state"] == "rejected":
+                    continue  # a report a reviewer rejected stays as it is
+                S().update_event(i, dict(changes), who)
         except (KeyError, ValueError) as exc:
             raise _bad(exc) from None
+        return _merged(event_id)
+
+    def _set_state(event_id: str, who: str, note: str | None, action) -> dict:
+        ids = _targets(event_id)
+        try:
+            for i in ids:
+                action(i, who, note)
+        except (KeyError, ValueError) as exc:
+            raise _bad(exc) from None
+        return _merged(event_id)
 
     @app.post("/api/events/{event_id}/confirm", tags=["events"], responses=ERRORS, summary="Confirm an event; needs a token")
     def confirm_event(event_id: EventId, who: Who, body: ReviewNote | None = None) -> dict:
-        try:
-            return S().confirm_event(event_id, who, body.note if body else None)
-        except (KeyError, ValueError) as exc:
-            raise _bad(exc) from None
+        return _set_state(event_id, who, body.note if body else None, S().confirm_event)
 
-    @app.post("/api/events/{event_id}/reject", tags=["events"], responses=ERRORS, summary="Reject an event; needs a token")
+    @app.post("/api/events/{event_id}/reject", tags=["events"], responses=ERRORS,
+              summary="Reject an event (a merged event m-...: every report of it; a report's id: that report); needs a token")
     def reject_event(event_id: EventId, who: Who, body: ReviewNote | None = None) -> dict:
-        try:
-            return S().reject_event(event_id, who, body.note if body else None)
-        except (KeyError, ValueError) as exc:
-            raise _bad(exc) from None
+        return _set_state(event_id, who, body.note if body else None, S().reject_event)
 
     # ------------------------------------------------------------------ actors
 
@@ -457,10 +482,13 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
         if doc is None:
             raise HTTPException(404, f"no document {doc_id!r}")
         evidence = []
-        for ev in store.events(doc_ids=[doc_id]):
+        doc_events = store.events(doc_ids=[doc_id])
+        merged_ids = store.merged_ids([ev["id"] for ev in doc_events])
+        for ev in doc_events:
             for src in ev["sources"]:
                 if src["doc_id"] == doc_id:
-                    evidence.append({"kind": "event", "id": ev["id"], "label": f"{ev['event_type']}: {ev['sub_event_type']}",
+                    # id: the merged event the report belongs to (what the workbench opens); mention_id: the report
+                    evidence.append({"kind": "event", "id": merged_ids[ev["id"]], "mention_id": ev["id"], "label": f"{ev['event_type']}: {ev['sub_event_type']}",
                                      "event_date": ev["event_date"], "review_state": ev["review_state"],
                                      "start": src["evidence_start"], "end": src["evidence_end"], "text": src["evidence"]})
         for rel in store.relations(doc_ids=[doc_id]):

@@ -828,6 +828,8 @@ class Store:
         since: date | None = None,
         until: date | None = None,
         doc_ids: list[str] | None = None,
+        *,
+        ids: list[str] | None = None,
     ) -> list[dict]:
         """Events as plain dicts (see README/the brief for the keys), ordered by date then id.
 
@@ -845,7 +847,11 @@ class Store:
         if until is not None:
             q = q.where(EventRow.event_date <= until)
         with self._read() as s:
-            if doc_ids is not None:
+            if ids is not None:
+                rows = []
+                for chunk in _chunks(list(dict.fromkeys(ids))):
+                    rows.extend(s.scalars(q.where(EventRow.id.in_(chunk))))
+            elif doc_ids is not None:
                 found: dict[str, EventRow] = {}
                 for chunk in _chunks(list(dict.fromkeys(doc_ids))):
                     sourced = select(EventSourceRow.event_id).where(EventSourceRow.doc_id.in_(chunk))
@@ -880,6 +886,127 @@ class Store:
             sources = self._sources(s, [r.id for r in rows])
             clusters = self._cluster_ids(s, [r.id for r in rows])
             return [self._event_dict(r, aliases, sources.get(r.id, []), clusters.get(r.id)) for r in rows]
+
+    def merged_events(
+        self,
+        actor: str | None = None,
+        type: str | None = None,  # noqa: A002
+        place: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        doc_ids: list[str] | None = None,
+        *,
+        include_rejected: bool = False,
+        pack=None,
+    ) -> list[dict]:
+        """One dict per real-world event: the merged view every output shows (exports, `frontlines
+        events`, the API's event list, the workbench). See `frontlines.merge.merge_members`.
+
+        Computed at read time from the cluster's member events (`events()`), so a reviewer's edit of
+        a member (kept across re-runs by `save_result`) shows at once. The filters select members: a
+        merged event is listed when any of its members matches, and is then shown whole. Rejected
+        members are left out, and an event all of whose reports are rejected disappears, unless
+        `include_rejected`. `pack` (optional) gives `source_scale` from its outlets.yaml.
+        """
+        from ..merge import merged_events
+
+        everything = self.events()
+        locked = self.reviewed_fields()
+        for e in everything:
+            e["reviewed_fields"] = locked.get(e["id"], [])
+        if any(v is not None for v in (actor, type, place, since, until, doc_ids)):
+            hit = {e["cluster_id"] for e in self.events(actor=actor, type=type, place=place, since=since,
+                                                        until=until, doc_ids=doc_ids)
+                   if include_rejected or e["review_state"] != REJECTED}
+            members = [e for e in everything if e["cluster_id"] in hit]
+        else:
+            members = everything
+        scale = None
+        if pack is not None:
+            def scale(outlet: str) -> str | None:
+                o = pack.resolve_outlet(outlet)
+                return o.source_scale if o is not None else None
+        sizes: dict[str, int] = {}
+        for e in everything:
+            sizes[e["cluster_id"]] = sizes.get(e["cluster_id"], 0) + 1
+        out = merged_events(self, members, include_rejected=include_rejected, source_scale=scale, sizes=sizes)
+        if actor:
+            # the merged event must show the actor (a report naming another target is a discrepancy)
+            out = [m for m in out if _contains(actor, [m.get("actor1"), m.get("actor2"), *(m.get("assoc_actor_1") or []),
+                                                       *(m.get("assoc_actor_2") or []), *(m.get("actor1_aliases") or []),
+                                                       *(m.get("actor2_aliases") or [])])]
+        return out
+
+    def merged_event(self, event_id: str, *, pack=None) -> dict | None:
+        """The merged event `event_id` names: a merged id (`m-<cluster id>`), or the id (or ACLED-style
+        event_id_cnty) of one of its reports. With `mentions` (its member events, rejected ones included)
+        and every member's `reviews`; None if there is no such event."""
+        from ..merge import MERGED_PREFIX, merge_members, merges
+
+        if event_id.startswith(MERGED_PREFIX):
+            cid = event_id[len(MERGED_PREFIX):]
+        else:
+            ev = self.event(event_id)
+            if ev is None:
+                return None
+            cid = ev["cluster_id"]
+        with self._read() as s:
+            ids = list(s.scalars(select(EventClusterRow.event_id).where(EventClusterRow.cluster_id == cid))) or [cid]
+        members = [e for e in self.events(ids=ids) if e["cluster_id"] == cid]
+        if not members:
+            return None
+        with self._read() as s:
+            locked = {i: list(f or []) for i, f in s.execute(select(EventRow.id, EventRow.reviewed_fields)
+                                                               .where(EventRow.id.in_([e["id"] for e in members])))}
+        for e in members:
+            e["reviewed_fields"] = locked.get(e["id"], [])
+        live = [e for e in members if e["review_state"] != REJECTED] or members
+        scale = None
+        if pack is not None:
+            def scale(outlet: str) -> str | None:
+                o = pack.resolve_outlet(outlet)
+                return o.source_scale if o is not None else None
+        m = merge_members(live, cid, source_scale=scale, size=len(members))
+        if not any(e["review_state"] != REJECTED for e in members):
+            m["review_state"] = REJECTED
+        m["merge_reason"] = [r for r in merges(self, cid) if r["action"] == "merge"]
+        m["mentions"] = members
+        m["reviews"] = sorted((r for e in members for r in self.reviews(entity="event", entity_id=e["id"])),
+                              key=lambda r: r["id"])
+        if len(members) == 1:
+            m["coding"] = self.event(members[0]["id"]).get("coding")
+        return m
+
+    def review_targets(self, event_id: str) -> list[str]:
+        """The stored events a review of `event_id` changes: every report of a merged event (`m-<cluster
+        id>`), else the one event (by id or event_id_cnty); [] if there is none."""
+        from ..merge import MERGED_PREFIX
+
+        with self._read() as s:
+            if event_id.startswith(MERGED_PREFIX):
+                cid = event_id[len(MERGED_PREFIX):]
+                ids = sorted(s.scalars(select(EventClusterRow.event_id).where(EventClusterRow.cluster_id == cid)))
+                if ids:
+                    return ids
+                return [cid] if s.get(EventRow, cid) is not None else []
+            r = s.get(EventRow, event_id)
+            if r is None:
+                r = s.scalar(select(EventRow).where(EventRow.event_id_cnty == event_id).order_by(EventRow.id).limit(1))
+            return [r.id] if r is not None else []
+
+    def merged_ids(self, event_ids: list[str]) -> dict[str, str]:
+        """event id -> the id of the merged event it is a report of (`merge.merged_id`)."""
+        from ..merge import merged_id
+
+        with self._read() as s:
+            cl = self._cluster_ids(s, list(event_ids))
+            cids = set(cl.values())
+            sizes: dict[str, int] = {}
+            for chunk in _chunks(sorted(cids)):
+                for cid, n in s.execute(select(EventClusterRow.cluster_id, func.count())
+                                        .where(EventClusterRow.cluster_id.in_(chunk)).group_by(EventClusterRow.cluster_id)):
+                    sizes[cid] = n
+        return {i: merged_id(cl.get(i, i), sizes.get(cl.get(i, i), 1)) for i in event_ids}
 
     @staticmethod
     def _sources(s: Session, event_ids: list[str]) -> dict[str, list[dict]]:

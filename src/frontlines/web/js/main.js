@@ -137,7 +137,7 @@ class App {
     if (this.brush) { q.since = this.brush[0]; q.until = this.brush[1]; }
     $("#csv-export").setAttribute("href", api.url("/api/events.csv", q));
     const c = this.meta.counts;
-    $("#stats").textContent = `${vis.length} of ${this.events.length} events · ${c.documents} documents · ${this.actors.length} actors`;
+    $("#stats").textContent = `${vis.length} of ${this.events.length} events (from ${c.events} reports) · ${c.documents} documents · ${this.actors.length} actors`;
   }
 
   select(id) {

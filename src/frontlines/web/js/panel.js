@@ -77,6 +77,7 @@ export class Drawer {
         h("dt", {}, "place"), h("dd", { class: "f-place" }, [ev.location, ev.admin2, ev.admin1].filter(Boolean).join(", ") || "—", lock("location")),
         h("dt", {}, "fatalities"), h("dd", { class: "f-fatalities" }, String(ev.fatalities ?? 0), lock("fatalities")),
         h("dt", {}, "claim"), h("dd", {}, ev.hedged ? `hedged${ev.claimant ? " — claimed by " + ev.claimant : ""}${ev.hedge_cue ? ` (“${ev.hedge_cue}”)` : ""}` : "reported as fact"),
+        h("dt", {}, "reports"), h("dd", { class: "f-reports" }, `${ev.n_reports ?? (ev.sources || []).length} (${fmt(ev.source)})`),
         h("dt", {}, "review"), h("dd", {}, h("span", { class: `state ${ev.review_state}`, id: "review-state" }, ev.review_state)),
         h("dt", {}, "id"), h("dd", {}, `${ev.event_id_cnty} (${ev.id})`)));
 
@@ -87,9 +88,26 @@ export class Drawer {
         ` · ${src.published || "undated"} · “${src.evidence || ""}”`));
     }
     const docBox = h("div", { class: "doc-box" });
+    // where the reports disagree: every source's value, and the one the merged event shows
+    const disagree = h("ul", { class: "plain discrepancies" });
+    for (const d of ev.discrepancies || []) {
+      const vals = (d.values || []).map((v) => `${json(v.value)} (${v.source || v.event_id})`).join(" · ");
+      disagree.append(h("li", {}, h("strong", {}, d.field), `: ${vals}`, d.field === "hedged" ? "" : ` — shown: ${json(d.kept)}`));
+    }
+    // the reports (mentions) merged into this event; a reviewer's action above applies to all of them
+    const mentions = h("ul", { class: "plain mentions" });
+    for (const m of ev.mentions || []) {
+      const outlets = [...new Set((m.sources || []).map((x) => x.outlet || x.doc_id))].join("; ");
+      mentions.append(h("li", { class: m.review_state === "rejected" ? "rejected" : null },
+        `${m.event_date || "undated"} · ${m.sub_event_type} · ${m.location || "?"} · ${m.fatalities ?? 0} killed · ${outlets}`,
+        m.review_state === "rejected" ? " (rejected)" : ""));
+    }
     const form = this.reviewForm(ev);
     const history = this.history(ev.reviews || []);
-    this.open(card, h("h4", {}, "Review"), form, h("h4", {}, `Sources (${(ev.sources || []).length})`), sources, docBox,
+    const extra = [];
+    if ((ev.discrepancies || []).length) extra.push(h("h4", {}, "Sources disagree"), disagree);
+    if ((ev.mentions || []).length > 1) extra.push(h("h4", {}, `Reports merged into this event (${ev.mentions.length})`), mentions);
+    this.open(card, ...extra, h("h4", {}, "Review"), form, h("h4", {}, `Sources (${(ev.sources || []).length})`), sources, docBox,
       h("h4", {}, "History"), history);
     if (ev.sources && ev.sources.length) await this.showDocument(ev.sources[0].doc_id, ev.id, docBox);
   }

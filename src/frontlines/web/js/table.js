@@ -12,6 +12,7 @@ const COLUMNS = [
   ["fatalities", "Fat."],
   ["hedged", "Hedged"],
   ["review_state", "Review"],
+  ["n_reports", "Reports"],
   ["source", "Source"],
 ];
 
@@ -95,6 +96,8 @@ export class EventTable {
       h("td", { class: "num" }, String(e.fatalities ?? 0)),
       h("td", {}, e.hedged ? (e.claimant ? `claim (${e.claimant})` : "claim") : ""),
       h("td", {}, h("span", { class: `state ${e.review_state}` }, e.review_state)),
+      h("td", { class: "num", title: (e.discrepancies || []).length ? "sources disagree on " + e.discrepancies.map((d) => d.field).join(", ") : "" },
+        String(e.n_reports ?? 1) + ((e.discrepancies || []).length ? " ≠" : "")),
       h("td", { title: e.source || "" }, e.source || ""));
       this.tbody.append(tr);
     }
