@@ -518,3 +518,20 @@ def test_between_deep_in_the_clause_and_allies_against_one_side(pipe, text, acto
 def test_an_explosion_with_no_cause_or_victim(pipe):
     e = one(pipe, "On 12 May 2019, an explosion occurred in the town of Sarmada. No casualties were reported.")
     assert e.sub_event_type == "Remote explosive/landmine/IED" and e.actor1.actor_id == "unidentified-armed-group-syria"
+
+
+@pytest.mark.parametrize("text", [
+    # the war's origins, told in a relative clause with its running toll
+    "Homs has seen some of the worst fighting of the war that began with peaceful protests and has since killed "
+    "more than 250,000 people.",
+    "The city lies in ruins after a conflict which began with demonstrations in 2011.",
+])
+def test_the_wars_origins_and_toll_give_no_event(pipe, text):
+    assert pipe.process_text(text, published=date(2016, 5, 3)).events == []
+
+
+def test_a_peaceful_protest_takes_none_of_the_sentences_dead(pipe):
+    r = pipe.process_text("Hundreds of people protested peacefully in Idlib city on Friday, a day after an air strike "
+                          "killed five civilians.", published=date(2016, 9, 2))
+    by_type = {e.sub_event_type: e.fatalities for e in r.events}
+    assert by_type.get("Peaceful protest") == 0 and by_type.get("Air/drone strike") == 5

@@ -12,6 +12,13 @@ from .models import EventRecord
 TERRITORY_SUBTYPES = ("Government regains territory", "Non-state actor overtakes territory")
 
 
+def takes_fatalities(event_type: str, sub_event_type: str) -> bool:
+    """Can the sentence's dead be this event's? Not a strategic development (no violence), and not a
+    peaceful protest: protesters met with force are 'Excessive force against protesters' or 'Protest with
+    intervention', so dead reported beside a peaceful protest died in another event."""
+    return event_type != "Strategic developments" and sub_event_type != "Peaceful protest"
+
+
 def fold_clashes_into_territory(events: list[EventRecord], start: int) -> None:
     """Within one sentence (events[start:]), fold armed clashes into the territory change they led to."""
     sentence = events[start:]

@@ -1119,7 +1119,7 @@ class Extractor:
                 else:
                     ev_date, precision = None, 3
                     date_from = "nothing"
-                killed, injured = self._fatalities(sent) if et != "Strategic developments" else (0, None)
+                killed, injured = self._fatalities(sent) if coding.takes_fatalities(et, sub) else (0, None)
                 per_target = targets if sub in ("Arrests", "Attack", "Abduction/forced disappearance") and targets else [targets[0] if targets else None]
                 for tgt in per_target:
                     assoc2 = [t.actor for t in targets if t is not tgt and t.actor] if sub not in ("Arrests",) else []
