@@ -26,7 +26,7 @@ from rapidfuzz import fuzz, process
 
 from frontlines.geo import haversine_km  # noqa: F401 (re-exported)
 from frontlines.models import RELATION_TYPES
-from frontlines.names import fold_key, strip_accents
+from frontlines.names import fold_key, place_key, place_skeleton, strip_accents
 
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
 
@@ -48,7 +48,7 @@ PLACE_KINDS = (
 SOURCE_SCALES = ("International", "National", "Regional", "Subnational", "Other", "New media")
 PLACE_COLUMNS = [
     "id", "name", "kind", "lat", "lon", "admin1", "admin2", "admin3",
-    "variants", "arabic", "population", "source",
+    "variants", "arabic", "population", "source", "pcode", "events",
 ]
 
 # Fuzzy matching of actor names (only when no exact name, alias or phrase matched): rapidfuzz
@@ -152,6 +152,8 @@ class Place:
     arabic: str | None = None
     population: int | None = None
     source: str = ""
+    pcode: str | None = None  # OCHA p-code of the community / neighbourhood / admin unit
+    events: int | None = None  # how many ACLED events the source lists at this place (a prominence score)
 
     def all_names(self) -> list[str]:
         out: list[str] = []
@@ -1022,6 +1024,8 @@ def read_places_csv(path: Path, label: str, bbox: list[float] | None = None) -> 
                 arabic=(r.get("arabic") or None),
                 population=int(float(pop)) if pop else None,
                 source=r.get("source") or "",
+                pcode=(r.get("pcode") or "").strip() or None,
+                events=int(r["events"]) if (r.get("events") or "").strip() else None,
             )
     return places
 
@@ -1149,7 +1153,8 @@ def write_places_csv(path: Path, places: Iterable[Place]) -> None:
             w.writerow([
                 p.id, p.name, p.kind, f"{p.lat:.5f}", f"{p.lon:.5f}", p.admin1 or "", p.admin2 or "",
                 p.admin3 or "", "|".join(p.variants), p.arabic or "",
-                "" if p.population is None else p.population, p.source,
+                "" if p.population is None else p.population, p.source, p.pcode or "",
+                "" if p.events is None else p.events,
             ])
 
 
