@@ -221,9 +221,15 @@ class Extractor:
         place = gaz.lookup(ent.text, context=sent, doc_context=ent.doc.text)
         if place is None:
             return None
-        before = ent.doc[max(ent.sent.start, ent.start - 3): ent.start].text.lower()
-        after = ent.doc[ent.end: min(ent.sent.end, ent.end + 2)].text.lower()
-        near = "near" in before or "outskirts" in before or "countryside" in after or "around" in before
+        before = ent.doc[max(ent.sent.start, ent.start - 4): ent.start].text.lower()
+        after = ent.doc[ent.end: min(ent.sent.end, ent.end + 3)].text.lower()
+        # ACLED geo_precision 2: "near X", "the outskirts of X", "X countryside", "the countryside of X",
+        # "X area", "the vicinity of X", "rural X" (located at X); 3: only a governorate or region
+        near = bool(re.search(r"\b(?:near|nearby|outskirts|around|vicinity|outside|countryside|suburbs|rural|"
+                              r"(?:north|south|east|west)\w*\s+of)\b", before)
+                    or re.match(r"(?:'s\s+)?(?:\w+ern\s+)?(?:countryside|outskirts|suburbs|area|areas|vicinity|environs)\b",
+                                after)
+                    or re.search(r"(?i)\b(?:countryside|rural|outskirts|area)\b", ent.text))
         admin1, admin2, admin3 = place.admin1, place.admin2, place.admin3
         kind = place.kind
         precision = 1

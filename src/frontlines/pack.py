@@ -73,6 +73,17 @@ _KIND_RANK = {
 }
 _ADMIN_KINDS = ("governorate", "district", "subdistrict")
 _GOV_WORDS = r"(?:province|governorate|countryside|region|gov\.?|countrysides)"
+_RURAL_WORDS = r"(?:countryside|countrysides|suburbs|outskirts)"  # the area around a place: "X countryside"
+_DIR_WORDS = (r"(?:(?:north|south)[\s\-]?(?:east|west)(?:ern)?|(?:north|south|east|west|central)(?:ern)?)")
+# "X in (the) (western) countryside of Y", "X, in Y's northern countryside", "X in western Y", "X east of Y"
+_SCOPE_TAIL = (
+    r"(?:\s+(?:village|town|city|area|district|subdistrict|camp|neighbou?rhood))?\s*,?\s+"
+    r"(?:in|of|near|outside|(?:north|south|east|west)(?:[\s\-]?(?:east|west))?\s+of)\s+(?:the\s+)?"
+    rf"(?:{_DIR_WORDS}\s+)?(?:(?:countryside|outskirts|suburbs|province|governorate|district|subdistrict|region|"
+    r"parts?|desert|areas?)\s+of\s+)?(?:rural\s+)?"
+    r"(?P<y>[A-Z][\w'’\-]*(?:\s+(?:al|el|ash|as|ad|ar|an|az|at|Al|El)[\-\s][\w'’\-]+|\s+[A-Z][\w'’\-]+){0,3})"
+)
+SCOPE_KM = 30.0  # "X in the countryside of Y": X lies within this distance of Y
 _CITY_WORDS = r"(?:city|town|village)"
 _FAC_KINDS = {"base", "crossing", "airport", "site"}
 _ADMIN_OR_CITY = {"country", "governorate", "district", "subdistrict", "city"}
@@ -263,6 +274,16 @@ class Gazetteer:
                         bucket.append(p)
             if p.arabic:
                 self._index.setdefault(p.arabic.strip(), []).append(p)
+        # transliteration-tolerant indexes, tried only when the exact (fold_key) index has nothing
+        self._pindex: dict[str, list[Place]] = {}
+        self._sindex: dict[str, list[Place]] = {}
+        for p in places.values():
+            for n in p.all_names():
+                for idx, k in ((self._pindex, place_key(n)), (self._sindex, place_skeleton(n))):
+                    if k:
+                        bucket = idx.setdefault(k, [])
+                        if not any(q.id == p.id for q in bucket):
+                            bucket.append(p)
         self._keys = list(self._index)
         self._tree = None
         self._spots: dict[str, list] = {}
@@ -319,24 +340,42 @@ class Gazetteer:
         out = list(self._index.get(fold_key(name), []))
         if not out and name in self._index:
             out = list(self._index[name])
+        if not out:
+            out = self.folded_candidates(name)
+        return sorted(out, key=self._rank)
+
+    def exact_candidates(self, name: str) -> list[Place]:
+        """Places with this name or variant (fold_key: case, accents, apostrophes, hyphens, al-/el-)."""
+        return sorted(self._index.get(fold_key(name.strip()), []), key=self._rank)
+
+    def folded_candidates(self, name: str) -> list[Place]:
+        """Transliteration-tolerant candidates (names.place_key, then for long names place_skeleton).
+
+        Only equality of keys: a village never snaps to a differently named place that merely looks alike."""
+        out = list(self._pindex.get(place_key(name), []))
+        if not out:
+            sk = place_skeleton(name)
+            if sk and len(sk) >= 5:
+                out = list(self._sindex.get(sk, []))
         return sorted(out, key=self._rank)
 
     @staticmethod
     def _rank(p: Place) -> tuple:
-        return (_KIND_RANK.get(p.kind, 5), -(p.population or 0), p.id)
+        return (_KIND_RANK.get(p.kind, 5), -(p.population or 0), -(p.events or 0), p.id)
 
     def _strip_qualifiers(self, name: str) -> tuple[str, str | None]:
-        """'Idlib province' -> ('Idlib', 'admin'); 'Idlib city' -> ('Idlib', 'city')."""
+        """'Idlib province' -> ('Idlib', 'admin'); 'Idlib countryside' -> ('Idlib', 'rural');
+        'Idlib city' -> ('Idlib', 'city')."""
         s = name.strip()
-        m = re.fullmatch(rf"(?i)(?:the\s+)?(.+?)\s+{_GOV_WORDS}", s)
+        m = re.fullmatch(rf"(?i)(?:the\s+)?(.+?)\s+({_GOV_WORDS})", s)
         if m:
-            return m.group(1), "admin"
+            return m.group(1), "rural" if re.fullmatch(_RURAL_WORDS, m.group(2).lower()) else "admin"
         m = re.fullmatch(r"(?i)(?:the\s+)?(?:rural|greater|eastern|western|northern|southern)\s+(.+)", s)
         if m and self.candidates(m.group(1)):
-            return m.group(1), "admin"
-        m = re.fullmatch(rf"(?i)(?:the\s+)?{_GOV_WORDS}\s+of\s+(.+)", s)
+            return m.group(1), "rural"
+        m = re.fullmatch(rf"(?i)(?:the\s+)?({_GOV_WORDS})\s+of\s+(.+)", s)
         if m:
-            return m.group(1), "admin"
+            return m.group(2), "rural" if re.fullmatch(_RURAL_WORDS, m.group(1).lower()) else "admin"
         m = re.fullmatch(rf"(?i)(?:the\s+)?(.+?)\s+{_CITY_WORDS}", s)
         if m and self.candidates(m.group(1)):
             return m.group(1), "city"
@@ -350,15 +389,17 @@ class Gazetteer:
             return None
         esc = re.escape(name)
         admin = re.search(
-            rf"(?i)\b{esc}(?:'s)?\s+{_GOV_WORDS}\b|\b(?:rural|countryside\s+of|province\s+of|governorate\s+of)\s+{esc}\b",
+            rf"(?i)\b{esc}(?:'s)?\s+(?:{_DIR_WORDS}\s+)?{_GOV_WORDS}\b|\b(?:rural|countryside\s+of|province\s+of|governorate\s+of)\s+{esc}\b",
             context,
         )
+        rural = bool(admin) and not re.search(rf"(?i)\b{esc}(?:'s)?\s+(?:province|governorate|gov\b|region)"
+                                               rf"|\b(?:province|governorate)\s+of\s+{esc}\b", context)
         city = re.search(rf"(?i)\b{esc}\s+{_CITY_WORDS}\b|\b(?:city|town)\s+of\s+{esc}\b", context)
         # 'the rural Idlib city of Binnish': 'Idlib city' there is not the city of Idlib
         if city and re.search(rf"(?i)\b{esc}\s+(?:city|town|village)\s+of\b", context):
             city = None
         if admin and not city:
-            return "admin"
+            return "rural" if rural else "admin"
         if city and not admin:
             return "city"
         return None
@@ -381,20 +422,73 @@ class Gazetteer:
             if not cands:
                 return None
         hint = hint or self._context_hint(base, context)
-        if hint == "admin":
+        govs = [p for p in cands if p.kind == "governorate"]
+        pops = [p for p in cands if p.kind not in _ADMIN_KINDS and p.kind not in ("region", "country")]
+        if hint in ("admin", "rural"):
             own = self._qualified_unit(base, context)  # "Damascus countryside" -> Rural Damascus
             if own is not None:
                 return own
             admins = [p for p in cands if p.kind in _ADMIN_KINDS]
+            # "the countryside of Tell Abiad" is the area around the town (located at it, geo_precision 2);
+            # a governorate's countryside, or "X province/district", is the admin unit
+            if hint == "rural" and not govs and pops:
+                admins = []
             if admins:
                 return sorted(admins, key=lambda p: -_KIND_RANK[p.kind])[0]
-        if hint == "city" or hint is None:
-            pops = [p for p in cands if p.kind not in _ADMIN_KINDS and p.kind not in ("region", "country")]
+        if hint is None and govs and pops and self._bare_means_unit(govs[0], pops):
+            # ACLED's habit: a governorate's name alone is the governorate; the capital only when the
+            # text says the city ("Idlib city", "the city of Idlib")
+            return govs[0]
+        if hint == "city" or hint is None or hint == "rural":
             if pops:
                 cands = pops
+        if len(cands) > 1 and context:
+            scoped = self._scoped(name, cands, context)
+            if scoped:
+                cands = scoped
         if len(cands) > 1 and (context or doc_context):
             cands = self._by_context(base, cands, context, doc_context)
         return cands[0]
+
+    @staticmethod
+    def _bare_means_unit(gov: Place, pops: list[Place]) -> bool:
+        """A bare name shared by a governorate and its capital means the governorate, unless the
+        governorate is little more than the city (Damascus: its centre lies within 15 km of the city)."""
+        city = next((p for p in pops if p.admin1 == gov.admin1 and p.kind in ("city", "town")), None)
+        if city is None:
+            return False
+        return haversine_km(gov.lat, gov.lon, city.lat, city.lon) > 15
+
+    def _scoped(self, name: str, cands: list[Place], context: str, depth: int = 0) -> list[Place]:
+        """Candidates inside the unit the sentence names right after the name: "X in Dar'a", "X in the
+        western countryside of Y in Z" (X near Y, Y in Z), "X, in Hama's northern countryside"."""
+        m = re.search(rf"(?<![\w'’\-]){re.escape(name)}(?![\w'’\-]){_SCOPE_TAIL}", context)
+        if not m:
+            return []
+        words = re.sub(r"['’]s$", "", m.group("y")).split()
+        while words:
+            y = " ".join(words)
+            ycands = self.candidates(y)
+            if ycands:
+                break
+            words.pop()
+        else:
+            return []
+        if depth < 2 and len(ycands) > 1:
+            ycands = self._scoped(y, ycands, context[m.start("y"):], depth + 1) or ycands
+        ygovs = [p for p in ycands if p.kind == "governorate"]
+        ypops = [p for p in ycands if p.kind not in _ADMIN_KINDS and p.kind not in ("region", "country")]
+        if ygovs and not (ypops and not self._bare_means_unit(ygovs[0], ypops)) or not ypops:
+            units = {p.admin1 for p in ycands if p.kind in _ADMIN_KINDS or p.kind == "region"}
+            units |= {p.admin1 for p in ygovs}
+            inside = [p for p in cands if p.admin1 in units]
+            if inside:
+                return inside
+        near = [p for p in cands if min(haversine_km(p.lat, p.lon, q.lat, q.lon) for q in ypops or ycands) <= SCOPE_KM]
+        if near:
+            return sorted(near, key=lambda p: min(haversine_km(p.lat, p.lon, q.lat, q.lon) for q in ypops or ycands))
+        units = {p.admin1 for p in ycands}
+        return [p for p in cands if p.admin1 in units]
 
     def _qualified_unit(self, name: str, context: str) -> Place | None:
         """An admin unit or region named by the qualified phrase itself ("rural X", "X countryside")."""
@@ -409,11 +503,8 @@ class Gazetteer:
         return None
 
     def _fuzzy(self, name: str) -> list[Place]:
-        k = fold_key(name)
-        if len(k) < 6:
-            return []
-        hit = process.extractOne(k, self._keys, scorer=fuzz.ratio, score_cutoff=92)
-        return sorted(self._index[hit[0]], key=self._rank) if hit else []
+        # no loose ratio: candidates() already tried place_key and place_skeleton equality
+        return []
 
     def _by_context(self, name: str, cands: list[Place], context: str, doc_context: str = "") -> list[Place]:
         """Prefer candidates near the other places the context names (colliding village names).
@@ -430,9 +521,13 @@ class Gazetteer:
         # mentions Aleppo once); then the nearest to any anchor
         admin1_count = Counter(a.admin1 for a in anchors if a.admin1)
 
+        order = {p.id: i for i, p in enumerate(cands)}
+
         def score(p: Place) -> tuple:
             d = min(haversine_km(p.lat, p.lon, a.lat, a.lon) for a in anchors)
-            return (-admin1_count.get(p.admin1, 0), _KIND_RANK.get(p.kind, 5) - best_rank > 2, d)
+            # distances compared in 25 km steps: within a step the larger place (the rank) wins
+            return (-admin1_count.get(p.admin1, 0), _KIND_RANK.get(p.kind, 5) - best_rank > 2, int(d // 25),
+                    order[p.id])
 
         return sorted(cands, key=score)
 
@@ -448,7 +543,9 @@ class Gazetteer:
         for m in self._SPOT_RE.finditer(context):
             surface = m.group(0)
             first = surface.split()[0]
-            spots.append((fold_key(surface), fold_key(first), self.candidates(surface), self.candidates(first)))
+            # exact names only: a transliteration-folded match is too weak to anchor another name
+            spots.append((fold_key(surface), fold_key(first), self.exact_candidates(surface),
+                          self.exact_candidates(first)))
         if len(self._spots) > 256:
             self._spots.clear()
         self._spots[context] = spots
