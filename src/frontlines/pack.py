@@ -261,9 +261,11 @@ _LATIN_RE = re.compile(r"^[A-Za-z0-9\s'’`\-.,()/&]+$")
 class Gazetteer:
     """Place lookup over a pack's places, with admin assignment from its boundaries."""
 
-    def __init__(self, places: dict[str, Place], boundaries: dict[str, Path] | None = None):
+    def __init__(self, places: dict[str, Place], boundaries: dict[str, Path] | None = None,
+                 rules: dict | None = None):
         self.places = places
         self._boundaries = boundaries or {}
+        self.rules = PlaceRules.from_dict(rules or {})
         self._index: dict[str, list[Place]] = {}
         for p in places.values():
             for n in p.all_names():
@@ -292,6 +294,22 @@ class Gazetteer:
             if p.kind == "governorate":
                 self._admins.setdefault("governorate", []).append(p)
         self._heads: frozenset[str] | None = None
+
+    # -- which mentions count ---------------------------------------------------------------
+    def is_stop_name(self, name: str) -> bool:
+        """A one-word name that is never a place on its own (place_rules.yaml `stop_names`)."""
+        return fold_key(name) in self.rules.stop_keys
+
+    def needs_cue(self, name: str) -> bool:
+        """A one-word name that counts as a place only after a cue ("in X", "the village of X", "X town"):
+        short names, listed common words, and names that only bulk lists (no curated source) carry."""
+        words = re.split(r"[\s\-]+", name.strip())
+        if len(words) > 1:
+            return False
+        k = fold_key(name)
+        if k in self.rules.cue_keys or sum(c.isalpha() for c in name) <= self.rules.cue_max_letters:
+            return True
+        return not any(p.source.startswith(self.rules.curated_sources) for p in self.candidates(name))
 
     # -- generic toponym heads --------------------------------------------------------------
     @property
@@ -592,6 +610,38 @@ class Gazetteer:
         return self._load_tree().admin_for(lat, lon)
 
 
+@dataclass
+class PlaceRules:
+    """place_rules.yaml: how names become places (see docs/PACK_FORMAT.md). Defaults: no restriction
+    beyond a 3-character minimum, so a pack without the file behaves as before."""
+
+    min_length: int = 3
+    cue_max_letters: int = 0
+    stop_keys: frozenset = frozenset()
+    cue_keys: frozenset = frozenset()
+    curated_sources: tuple = ("",)
+    cue_before: frozenset = frozenset()
+    cue_after: frozenset = frozenset()
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "PlaceRules":
+        if not d:
+            return cls()
+        return cls(
+            min_length=int(d.get("min_length", 3)),
+            cue_max_letters=int(d.get("cue_max_letters", 0)),
+            stop_keys=frozenset(fold_key(str(n)) for n in d.get("stop_names") or []),
+            cue_keys=frozenset(fold_key(str(n)) for n in d.get("cue_names") or []),
+            curated_sources=tuple(str(x) for x in d.get("curated_sources") or [""]),
+            cue_before=frozenset(str(w).lower() for w in d.get("cue_before") or []),
+            cue_after=frozenset(str(w).lower() for w in d.get("cue_after") or []),
+        )
+
+
+_PLACE_RULE_FIELDS = {"min_length", "cue_max_letters", "stop_names", "cue_names", "curated_sources",
+                      "cue_before", "cue_after"}
+
+
 class AdminIndex:
     """Point-in-polygon over admin boundaries (GeoJSON) with a shapely STRtree per level."""
 
@@ -664,7 +714,8 @@ class AdminIndex:
 class KnowledgePack:
     def __init__(self, root: Path, manifest: dict, actors: dict[str, Actor], affiliations: list[Affiliation],
                  places: dict[str, Place], outlets: dict[str, Outlet], lexicons: dict,
-                 boundaries: dict[str, Path], anchors: list[Anchor] | None = None):
+                 boundaries: dict[str, Path], anchors: list[Anchor] | None = None,
+                 place_rules: dict | None = None):
         self.root = root
         self.manifest = manifest
         self.name: str = manifest["name"]
@@ -685,7 +736,7 @@ class KnowledgePack:
         self.anchors = anchors or []
         self._anchor_re = [(re.compile(r"\b(?:" + "|".join(re.escape(p) for p in a.phrases) + r")\b", re.I), a)
                            for a in self.anchors]
-        self.gazetteer = Gazetteer(places, boundaries)
+        self.gazetteer = Gazetteer(places, boundaries, place_rules)
         self._patterns: list[dict] | None = None
         self._build_actor_index()
         self._build_outlet_index()
@@ -917,15 +968,19 @@ class KnowledgePack:
                 add("ORG", a.id, n, True)
             for n in a.abbreviations:
                 add("ORG", a.id, n, _is_case_sensitive_abbr(n))
+        rules = self.gazetteer.rules
+        actor_keys = {fold_key(n) for a in self.actors.values() for n in [a.name, a.acled_name, *a.aliases, *a.phrases]}
         for p in self.places.values():
             label = "FAC" if p.kind in _FAC_KINDS else "LOC" if p.kind == "region" else "GPE"
             for n in p.all_names():
-                if len(n) < 3:
+                if len(n) < max(3, rules.min_length):
                     continue
                 # one-word names that are also English words ("Has", "Tell") must be capitalised to count
                 single = len(tok(n)) == 1
-                if single and n.lower() in _STOP_WORDS:
+                if single and (n.lower() in _STOP_WORDS or self.gazetteer.is_stop_name(n)):
                     continue
+                if p.kind not in _ADMIN_OR_CITY and fold_key(n) in actor_keys:
+                    continue  # a village called like an actor: the actor wins
                 add(label, p.id, n, single)
             if p.arabic:
                 add(label, p.id, p.arabic, True)
@@ -1190,13 +1245,23 @@ def _load(root: Path) -> KnowledgePack:
             raise PackError(f"{_rel(root, files['lexicons'])}: expected a mapping")
         lexicons = lex or {}
     anchors = _load_anchors(root, files.get("anchors"))
+    place_rules: dict = {}
+    if files.get("place_rules"):
+        label = _rel(root, files["place_rules"])
+        place_rules = _read_yaml(root / files["place_rules"], label) or {}
+        if not isinstance(place_rules, dict):
+            raise PackError(f"{label}: expected a mapping")
+        unknown = sorted(set(place_rules) - _PLACE_RULE_FIELDS)
+        if unknown:
+            raise PackError(f"{label}: unknown field(s) {unknown}")
     boundaries: dict[str, Path] = {}
     for lvl, rel in (files.get("boundaries") or {}).items():
         p = root / rel
         if not p.exists():
             raise PackError(f"{mlabel}: boundaries: {lvl}: {rel} not found")
         boundaries[lvl] = p
-    return KnowledgePack(root, manifest, actors, affiliations, places, outlets, lexicons, boundaries, anchors)
+    return KnowledgePack(root, manifest, actors, affiliations, places, outlets, lexicons, boundaries, anchors,
+                         place_rules)
 
 
 def _load_anchors(root: Path, fname: str | None) -> list[Anchor]:
