@@ -247,32 +247,15 @@ class Extractor:
                        country=self.pack.country, iso=self.pack.iso)
         return Mention(ent.start, ent.end, ent.text, "place", place=ref)
 
-    _ARTICLE_START = re.compile(r"(?i)^(?:al|el|ash|as|ad|ar|at|az|an)[\s\-]")
-
     def _counts_as_place(self, ent: Span) -> bool:
-        """The pack's place rules (place_rules.yaml): written with a capital; a one-word name that is never
-        a place alone (a generic head, an English word) is not one; a short, common or bulk-list-only
-        one-word name needs a cue ("in X", "the village of X", "X town"); a name that begins with an
-        article right after a capitalised word is the tail of a longer name ("Tall al Ahmar | al Gharbi")."""
+        """The pack's place rules (Gazetteer.mention_allowed); a name that only a transliteration-folded
+        key finds must not take an actor's name ("Russia")."""
         gaz = self.pack.gazetteer
+        if not gaz.mention_allowed(ent):
+            return False
         text = ent.text.strip()
-        if re.search(r"[A-Za-z]", text) and not re.search(r"[A-Z]", text):
-            return False
-        if len(ent) == 1 and gaz.is_stop_name(text):
-            return False
-        doc = ent.doc
-        prev = doc[ent.start - 1] if ent.start > ent.sent.start else None
-        if prev is not None and self._ARTICLE_START.match(text) and prev.text[:1].isupper() \
-                and prev.ent_type_ not in ("GPE", "FAC", "LOC", "ORG") and prev.pos_ == "PROPN":
-            return False
         if not ent.ent_id_ and not gaz.exact_candidates(text) and self.pack.resolve_actor(text) is not None:
-            return False  # "Russia": a transliteration-folded village must not steal an actor's name
-        if gaz.needs_cue(text):
-            rules = gaz.rules
-            before = [t.lower_ for t in doc[max(ent.sent.start, ent.start - 2): ent.start]]
-            after = doc[ent.end].lower_ if ent.end < ent.sent.end else ""
-            if not (set(before) & rules.cue_before or after in rules.cue_after):
-                return False
+            return False
         return True
 
     @staticmethod

@@ -311,6 +311,43 @@ class Gazetteer:
             return True
         return not any(p.source.startswith(self.rules.curated_sources) for p in self.candidates(name))
 
+    _ARTICLE_START = re.compile(r"(?i)^(?:al|el|ash|as|ad|ar|at|az|an)[\s\-]")
+
+    def mention_allowed(self, span) -> bool:
+        """Whether a spaCy span naming a place counts under the pack's place rules (place_rules.yaml):
+        written with a capital; not a one-word stop name (a generic head, an English word); not the tail
+        of a longer name ("Abu | Malek", "Tall al Ahmar | al Gharbi": after a capitalised generic head
+        or, for a name that begins with an article, any capitalised proper noun); and, for a short,
+        common or bulk-list-only one-word name, after a cue ("in X", "the village of X", "X town")."""
+        text = span.text.strip()
+        if re.search(r"[A-Za-z]", text) and not re.search(r"[A-Z]", text):
+            return False
+        if len(span) == 1 and self.is_stop_name(text):
+            return False
+        doc = span.doc
+        sent_start = span.sent.start if doc.has_annotation("SENT_START") else 0
+        prev = doc[span.start - 1] if span.start > sent_start else None
+        if prev is not None and prev.text[:1].isupper() and not prev.is_sent_start:
+            if self.is_stop_name(prev.text) and fold_key(prev.text) in self.generic_heads | self.rules.stop_keys \
+                    and not self.exact_candidates(f"{prev.text} {text}") and self.needs_cue(text):
+                return False
+            if self._ARTICLE_START.match(text) and prev.pos_ == "PROPN" and prev.ent_type_ not in ("GPE", "FAC", "LOC", "ORG"):
+                return False
+        if self.needs_cue(text) and not self.has_cue(span):
+            return False
+        return True
+
+    def has_cue(self, span) -> bool:
+        """A cue word (place_rules.yaml cue_before) within two tokens before the span, or a place noun
+        (cue_after) right after it."""
+        doc = span.doc
+        has_sents = doc.has_annotation("SENT_START")
+        sent_start = span.sent.start if has_sents else 0
+        sent_end = span.sent.end if has_sents else len(doc)
+        before = {t.lower_ for t in doc[max(sent_start, span.start - 2): span.start]}
+        after = doc[span.end].lower_ if span.end < sent_end else ""
+        return bool(before & self.rules.cue_before or after in self.rules.cue_after)
+
     # -- generic toponym heads --------------------------------------------------------------
     @property
     def generic_heads(self) -> frozenset[str]:
