@@ -294,6 +294,7 @@ class Gazetteer:
             if p.kind == "governorate":
                 self._admins.setdefault("governorate", []).append(p)
         self._heads: frozenset[str] | None = None
+        self._scope_is_unit = False
 
     # -- which mentions count ---------------------------------------------------------------
     def is_stop_name(self, name: str) -> bool:
@@ -497,10 +498,14 @@ class Gazetteer:
         if hint == "city" or hint is None or hint == "rural":
             if pops:
                 cands = pops
-        if len(cands) > 1 and context:
+        if context:
             scoped = self._scoped(name, cands, context)
             if scoped:
                 cands = scoped
+            elif scoped is not None and (self._scope_is_unit or not self.exact_candidates(base)):
+                # "X in Dar'a" and no X the pack knows lies there: another X the pack lacks; the sentence's
+                # unit locates the event instead of a namesake far away
+                return None
         if len(cands) > 1 and (context or doc_context):
             cands = self._by_context(base, cands, context, doc_context)
         return cands[0]
@@ -517,27 +522,30 @@ class Gazetteer:
     def _scoped(self, name: str, cands: list[Place], context: str, depth: int = 0) -> list[Place]:
         """Candidates inside the unit the sentence names right after the name: "X in Dar'a", "X in the
         western countryside of Y in Z" (X near Y, Y in Z), "X, in Hama's northern countryside"."""
+        self._scope_is_unit = False
         m = re.search(rf"(?<![\w'’\-]){re.escape(name)}(?![\w'’\-]){_SCOPE_TAIL}", context)
         if not m:
-            return []
+            return None
         words = re.sub(r"['’]s$", "", m.group("y")).split()
         while words:
             y = " ".join(words)
-            ycands = self.candidates(y)
+            ycands = self.exact_candidates(y)
             if ycands:
                 break
             words.pop()
         else:
-            return []
+            return None
         if depth < 2 and len(ycands) > 1:
             ycands = self._scoped(y, ycands, context[m.start("y"):], depth + 1) or ycands
+            self._scope_is_unit = False
         ygovs = [p for p in ycands if p.kind == "governorate"]
         ypops = [p for p in ycands if p.kind not in _ADMIN_KINDS and p.kind not in ("region", "country")]
         if ygovs and not (ypops and not self._bare_means_unit(ygovs[0], ypops)) or not ypops:
             units = {p.admin1 for p in ycands if p.kind in _ADMIN_KINDS or p.kind == "region"}
             units |= {p.admin1 for p in ygovs}
             inside = [p for p in cands if p.admin1 in units]
-            if inside:
+            self._scope_is_unit = bool(ygovs) and depth == 0
+            if inside or ygovs:
                 return inside
         near = [p for p in cands if min(haversine_km(p.lat, p.lon, q.lat, q.lon) for q in ypops or ycands) <= SCOPE_KM]
         if near:
