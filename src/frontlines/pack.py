@@ -276,16 +276,9 @@ class Gazetteer:
                         bucket.append(p)
             if p.arabic:
                 self._index.setdefault(p.arabic.strip(), []).append(p)
-        # transliteration-tolerant indexes, tried only when the exact (fold_key) index has nothing
-        self._pindex: dict[str, list[Place]] = {}
+        # transliteration-tolerant indexes (built on first use), tried only when the exact index has nothing
+        self._pindex: dict[str, list[Place]] | None = None
         self._sindex: dict[str, list[Place]] = {}
-        for p in places.values():
-            for n in p.all_names():
-                for idx, k in ((self._pindex, place_key(n)), (self._sindex, place_skeleton(n))):
-                    if k:
-                        bucket = idx.setdefault(k, [])
-                        if not any(q.id == p.id for q in bucket):
-                            bucket.append(p)
         self._keys = list(self._index)
         self._tree = None
         self._spots: dict[str, list] = {}
@@ -295,6 +288,7 @@ class Gazetteer:
                 self._admins.setdefault("governorate", []).append(p)
         self._heads: frozenset[str] | None = None
         self._scope_is_unit = False
+        self._districts: Counter | None = None
 
     # -- which mentions count ---------------------------------------------------------------
     def is_stop_name(self, name: str) -> bool:
@@ -408,6 +402,8 @@ class Gazetteer:
         """Transliteration-tolerant candidates (names.place_key, then for long names place_skeleton).
 
         Only equality of keys: a village never snaps to a differently named place that merely looks alike."""
+        if self._pindex is None:
+            self._build_folded()
         out = list(self._pindex.get(place_key(name), []))
         if not out:
             sk = place_skeleton(name)
@@ -415,9 +411,26 @@ class Gazetteer:
                 out = list(self._sindex.get(sk, []))
         return sorted(out, key=self._rank)
 
+    def _build_folded(self) -> None:
+        pindex: dict[str, list[Place]] = {}
+        sindex: dict[str, list[Place]] = {}
+        for p in self.places.values():
+            for n in p.all_names():
+                for idx, k in ((pindex, place_key(n)), (sindex, place_skeleton(n))):
+                    if k:
+                        bucket = idx.setdefault(k, [])
+                        if not bucket or bucket[-1].id != p.id:
+                            bucket.append(p)
+        self._sindex = sindex
+        self._pindex = pindex
+
     @staticmethod
     def _rank(p: Place) -> tuple:
-        return (_KIND_RANK.get(p.kind, 5), -(p.population or 0), -(p.events or 0), p.id)
+        # a hand-written place (a base, a crossing the pack's authors named on purpose) ranks with the
+        # villages and before a bulk-list village of the same name: bare "Hmeimim" is the air base
+        hand = p.id.startswith("x:")
+        kind = _KIND_RANK.get(p.kind, 5)
+        return (min(kind, 2) if hand else kind, not hand, -(p.population or 0), -(p.events or 0), p.id)
 
     def _strip_qualifiers(self, name: str) -> tuple[str, str | None]:
         """'Idlib province' -> ('Idlib', 'admin'); 'Idlib countryside' -> ('Idlib', 'rural');
@@ -467,6 +480,8 @@ class Gazetteer:
         one; `doc_context` (the whole article) is the fallback for the latter when the sentence names no
         other place.
         """
+        if self.is_stop_name(name.strip()):
+            return None  # "Khan", "Station": a generic head or an ordinary word is no place on its own
         base, hint = self._strip_qualifiers(name)
         if hint is not None and len(name.split()) > 1:
             whole = self.candidates(name)  # "Rural Damascus", "Idlib province": a name of its own
@@ -510,14 +525,15 @@ class Gazetteer:
             cands = self._by_context(base, cands, context, doc_context)
         return cands[0]
 
-    @staticmethod
-    def _bare_means_unit(gov: Place, pops: list[Place]) -> bool:
+    def _bare_means_unit(self, gov: Place, pops: list[Place]) -> bool:
         """A bare name shared by a governorate and its capital means the governorate, unless the
-        governorate is little more than the city (Damascus: its centre lies within 15 km of the city)."""
+        governorate is the city itself (a governorate of a single district: Damascus)."""
         city = next((p for p in pops if p.admin1 == gov.admin1 and p.kind in ("city", "town")), None)
         if city is None:
             return False
-        return haversine_km(gov.lat, gov.lon, city.lat, city.lon) > 15
+        if self._districts is None:
+            self._districts = Counter(p.admin1 for p in self.places.values() if p.kind == "district")
+        return self._districts.get(gov.admin1, 0) != 1
 
     def _scoped(self, name: str, cands: list[Place], context: str, depth: int = 0) -> list[Place]:
         """Candidates inside the unit the sentence names right after the name: "X in Dar'a", "X in the
@@ -604,7 +620,7 @@ class Gazetteer:
             return hit
         spots = []
         for m in self._SPOT_RE.finditer(context):
-            surface = m.group(0)
+            surface = re.sub(r"['’]s$", "", m.group(0))  # "Aleppo's governor"
             first = surface.split()[0]
             # exact names only: a transliteration-folded match is too weak to anchor another name
             spots.append((fold_key(surface), fold_key(first), self.exact_candidates(surface),
