@@ -295,16 +295,24 @@ class Gazetteer:
         """A one-word name that is never a place on its own (place_rules.yaml `stop_names`)."""
         return fold_key(name) in self.rules.stop_keys
 
+    def is_curated(self, p: Place) -> bool:
+        return p.source.startswith(self.rules.curated_sources)
+
+    def bulk_only(self, name: str) -> bool:
+        """No place of a curated source (place_rules.yaml curated_sources) carries the name."""
+        return not any(self.is_curated(p) for p in self.candidates(name))
+
     def needs_cue(self, name: str) -> bool:
-        """A one-word name that counts as a place only after a cue ("in X", "the village of X", "X town"):
-        short names, listed common words, and names that only bulk lists (no curated source) carry."""
+        """A name that counts as a place only after a cue ("in X", "the village of X", "X town"): short
+        one-word names, listed common words, one-word names that only bulk lists (no curated source) carry,
+        and bulk-only names that begin with a generic head or a personal-name head ("Abu Rajab")."""
         words = re.split(r"[\s\-]+", name.strip())
         if len(words) > 1:
-            return False
+            return self.is_stop_name(words[0]) and self.bulk_only(name)
         k = fold_key(name)
         if k in self.rules.cue_keys or sum(c.isalpha() for c in name) <= self.rules.cue_max_letters:
             return True
-        return not any(p.source.startswith(self.rules.curated_sources) for p in self.candidates(name))
+        return self.bulk_only(name)
 
     _ARTICLE_START = re.compile(r"(?i)^(?:al|el|ash|as|ad|ar|at|az|an)[\s\-]")
 
@@ -327,6 +335,10 @@ class Gazetteer:
                     and not self.exact_candidates(f"{prev.text} {text}") and self.needs_cue(text):
                 return False
             if self._ARTICLE_START.match(text) and prev.pos_ == "PROPN" and prev.ent_type_ not in ("GPE", "FAC", "LOC", "ORG"):
+                return False
+            # "Mohamad Abu Rajab": a bulk-list name right after a capitalised proper noun is part of a longer name
+            if prev.pos_ == "PROPN" and not prev.ent_type_ and prev.lower_ not in self.rules.cue_before \
+                    and self.bulk_only(text):
                 return False
         if self.needs_cue(text) and not self.has_cue(span):
             return False
@@ -458,11 +470,11 @@ class Gazetteer:
             return None
         esc = re.escape(name)
         admin = re.search(
-            rf"(?i)\b{esc}(?:'s)?\s+(?:{_DIR_WORDS}\s+)?{_GOV_WORDS}\b|\b(?:rural|countryside\s+of|province\s+of|governorate\s+of)\s+{esc}\b",
+            rf"(?i)\b{esc}(?:'s)?\s+(?:{_DIR_WORDS}\s+)?{_GOV_WORDS}\b|\b(?:rural|countryside\s+of|provinces?\s+of|governorates?\s+of)\s+(?:\w+\s+and\s+)?{esc}\b",
             context,
         )
         rural = bool(admin) and not re.search(rf"(?i)\b{esc}(?:'s)?\s+(?:province|governorate|gov\b|region)"
-                                               rf"|\b(?:province|governorate)\s+of\s+{esc}\b", context)
+                                               rf"|\b(?:province|governorate)s?\s+of\s+(?:\w+\s+and\s+)?{esc}\b", context)
         city = re.search(rf"(?i)\b{esc}\s+{_CITY_WORDS}\b|\b(?:city|town)\s+of\s+{esc}\b", context)
         # 'the rural Idlib city of Binnish': 'Idlib city' there is not the city of Idlib
         if city and re.search(rf"(?i)\b{esc}\s+(?:city|town|village)\s+of\b", context):
@@ -493,6 +505,13 @@ class Gazetteer:
             if not cands:
                 return None
         hint = hint or self._context_hint(base, context)
+        scoped = self._scoped(name, cands, context) if context else None
+        if scoped:
+            cands = scoped  # "X in Dar'a": the X there, whatever list knows it
+        elif any(self.is_curated(p) for p in cands):
+            # a namesake only bulk lists know (an OCHA hamlet "Gollan") does not take a name a curated
+            # place carries (the Golan) unless the sentence places it
+            cands = [p for p in cands if self.is_curated(p)]
         govs = [p for p in cands if p.kind == "governorate"]
         pops = [p for p in cands if p.kind not in _ADMIN_KINDS and p.kind not in ("region", "country")]
         if hint in ("admin", "rural"):
@@ -513,14 +532,10 @@ class Gazetteer:
         if hint == "city" or hint is None or hint == "rural":
             if pops:
                 cands = pops
-        if context:
-            scoped = self._scoped(name, cands, context)
-            if scoped:
-                cands = scoped
-            elif scoped is not None and (self._scope_is_unit or not self.exact_candidates(base)):
-                # "X in Dar'a" and no X the pack knows lies there: another X the pack lacks; the sentence's
-                # unit locates the event instead of a namesake far away
-                return None
+        if scoped is not None and not scoped and (self._scope_is_unit or not self.exact_candidates(base)):
+            # "X in Dar'a" and no X the pack knows lies there: another X the pack lacks; the sentence's
+            # unit locates the event instead of a namesake far away
+            return None
         if len(cands) > 1 and (context or doc_context):
             cands = self._by_context(base, cands, context, doc_context)
         return cands[0]
@@ -604,9 +619,11 @@ class Gazetteer:
 
         def score(p: Place) -> tuple:
             d = min(haversine_km(p.lat, p.lon, a.lat, a.lon) for a in anchors)
-            # distances compared in 25 km steps: within a step the larger place (the rank) wins
-            return (-admin1_count.get(p.admin1, 0), _KIND_RANK.get(p.kind, 5) - best_rank > 2, int(d // 25),
-                    order[p.id])
+            # a place of a curated source before a namesake only bulk lists know (other places the article
+            # names are weak evidence for an obscure village over a known town; "X in Y" is handled by
+            # _scoped); distances compared in 25 km steps: within a step the larger place (the rank) wins
+            return (not self.is_curated(p), -admin1_count.get(p.admin1, 0), _KIND_RANK.get(p.kind, 5) - best_rank > 2,
+                    int(d // 25), order[p.id])
 
         return sorted(cands, key=score)
 
