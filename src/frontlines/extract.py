@@ -681,10 +681,14 @@ class Extractor:
         elif last_place is not None and last_place.kind != "country" and not any(m.start in clause for m in places):
             return last_place
 
+        gaz = self.pack.gazetteer
+
         def score(m: Mention):
             in_clause = m.start in clause
             kind = m.place.kind or ""
             spec = PLACE_SPECIFICITY.get(kind, 0 if kind in ("neighbourhood", "airport", "site") else 2)
+            if kind == "governorate" and any(p.kind == "city" for p in gaz.candidates(m.place.surface or "")):
+                spec = PLACE_SPECIFICITY["city"]  # a bare "Aleppo": located at the governorate, but as telling as the city
             return (not (m.start in args and trig.pos_ == "VERB"), not in_clause, spec, abs(m.start - trig.i))
 
         return sorted(places, key=score)[0].place

@@ -298,6 +298,10 @@ class Gazetteer:
     def is_curated(self, p: Place) -> bool:
         return p.source.startswith(self.rules.curated_sources)
 
+    def is_prominent(self, p: Place) -> bool:
+        """A curated city, town, region, admin unit or site, or a curated place with 1,000+ people."""
+        return self.is_curated(p) and (p.kind not in ("village", "neighbourhood") or (p.population or 0) >= 1000)
+
     def bulk_only(self, name: str) -> bool:
         """No place of a curated source (place_rules.yaml curated_sources) carries the name."""
         return not any(self.is_curated(p) for p in self.candidates(name))
@@ -508,9 +512,9 @@ class Gazetteer:
         scoped = self._scoped(name, cands, context) if context else None
         if scoped:
             cands = scoped  # "X in Dar'a": the X there, whatever list knows it
-        elif any(self.is_curated(p) for p in cands):
-            # a namesake only bulk lists know (an OCHA hamlet "Gollan") does not take a name a curated
-            # place carries (the Golan) unless the sentence places it
+        elif any(self.is_prominent(p) for p in cands):
+            # a namesake only bulk lists know (an OCHA hamlet "Gollan") does not take a name a known town,
+            # region or admin unit of a curated source carries (the Golan) unless the sentence places it
             cands = [p for p in cands if self.is_curated(p)]
         govs = [p for p in cands if p.kind == "governorate"]
         pops = [p for p in cands if p.kind not in _ADMIN_KINDS and p.kind not in ("region", "country")]
@@ -532,7 +536,7 @@ class Gazetteer:
         if hint == "city" or hint is None or hint == "rural":
             if pops:
                 cands = pops
-        if scoped is not None and not scoped and (self._scope_is_unit or not self.exact_candidates(base)):
+        if scoped is not None and not scoped:
             # "X in Dar'a" and no X the pack knows lies there: another X the pack lacks; the sentence's
             # unit locates the event instead of a namesake far away
             return None
@@ -571,6 +575,9 @@ class Gazetteer:
             self._scope_is_unit = False
         ygovs = [p for p in ycands if p.kind == "governorate"]
         ypops = [p for p in ycands if p.kind not in _ADMIN_KINDS and p.kind not in ("region", "country")]
+        relative = re.search(r"(?i)(?:north|south|east|west)\w*\s+of\s+(?:the\s+)?$", context[m.start():m.start("y")])
+        if relative and ypops:  # "X east of Hama": near the city
+            ygovs = []
         if ygovs and not (ypops and not self._bare_means_unit(ygovs[0], ypops)) or not ypops:
             units = {p.admin1 for p in ycands if p.kind in _ADMIN_KINDS or p.kind == "region"}
             units |= {p.admin1 for p in ygovs}
