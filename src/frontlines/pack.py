@@ -564,7 +564,7 @@ class Gazetteer:
         words = re.sub(r"['’]s$", "", m.group("y")).split()
         while words:
             y = " ".join(words)
-            ycands = self.exact_candidates(y)
+            ycands = [p for p in self.exact_candidates(y) if p.kind != "country"]  # "in north-western Syria"
             if ycands:
                 break
             words.pop()
