@@ -287,7 +287,6 @@ class Gazetteer:
             if p.kind == "governorate":
                 self._admins.setdefault("governorate", []).append(p)
         self._heads: frozenset[str] | None = None
-        self._scope_is_unit = False
         self._districts: Counter | None = None
 
     # -- which mentions count ---------------------------------------------------------------
@@ -554,10 +553,10 @@ class Gazetteer:
             self._districts = Counter(p.admin1 for p in self.places.values() if p.kind == "district")
         return self._districts.get(gov.admin1, 0) != 1
 
-    def _scoped(self, name: str, cands: list[Place], context: str, depth: int = 0) -> list[Place]:
+    def _scoped(self, name: str, cands: list[Place], context: str, depth: int = 0) -> list[Place] | None:
         """Candidates inside the unit the sentence names right after the name: "X in Dar'a", "X in the
-        western countryside of Y in Z" (X near Y, Y in Z), "X, in Hama's northern countryside"."""
-        self._scope_is_unit = False
+        western countryside of Y in Z" (X near Y, Y in Z), "X, in Hama's northern countryside", "X east of
+        Y" (near the town Y). None: the sentence names no such unit; []: it does, and no candidate fits."""
         m = re.search(rf"(?<![\w'’\-]){re.escape(name)}(?![\w'’\-]){_SCOPE_TAIL}", context)
         if not m:
             return None
@@ -572,7 +571,6 @@ class Gazetteer:
             return None
         if depth < 2 and len(ycands) > 1:
             ycands = self._scoped(y, ycands, context[m.start("y"):], depth + 1) or ycands
-            self._scope_is_unit = False
         ygovs = [p for p in ycands if p.kind == "governorate"]
         ypops = [p for p in ycands if p.kind not in _ADMIN_KINDS and p.kind not in ("region", "country")]
         relative = re.search(r"(?i)(?:north|south|east|west)\w*\s+of\s+(?:the\s+)?$", context[m.start():m.start("y")])
@@ -582,7 +580,6 @@ class Gazetteer:
             units = {p.admin1 for p in ycands if p.kind in _ADMIN_KINDS or p.kind == "region"}
             units |= {p.admin1 for p in ygovs}
             inside = [p for p in cands if p.admin1 in units]
-            self._scope_is_unit = bool(ygovs) and depth == 0
             if inside or ygovs:
                 return inside
         near = [p for p in cands if min(haversine_km(p.lat, p.lon, q.lat, q.lon) for q in ypops or ycands) <= SCOPE_KM]
