@@ -228,8 +228,8 @@ class Extractor:
         # ACLED geo_precision 2: "near X", "the outskirts of X", "X countryside", "the countryside of X",
         # "X area", "the vicinity of X", "rural X" (located at X); 3: only a governorate or region
         near = bool(re.search(r"\b(?:near|nearby|around|outside|rural|(?:outskirts|vicinity|countryside|suburbs|"
-                              r"surroundings|environs)\s+of|(?:north|south|east|west)\w*\s+of)\s+(?:the\s+)?"
-                              r"(?:(?:town|village|city|area)\s+of\s+)?$", before)
+                              r"surroundings|environs)\s+of|(?:north|south|east|west)\w*\s+of)(?:\s+the)?"
+                              r"(?:\s+(?:town|village|city|area)\s+of)?\s*$", before)
                     or re.match(r"(?:'s\s+)?(?:\w+ern\s+)?(?:countryside|outskirts|suburbs|area|areas|vicinity|environs)\b",
                                 after)
                     or re.search(r"(?i)\b(?:countryside|rural|outskirts|area)\b", ent.text))
