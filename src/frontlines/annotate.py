@@ -120,6 +120,7 @@ def make_place_fold(nlp: Language, name: str, pack_root: str):
 
     pack = load_pack(pack_root)
     gaz = pack.gazetteer
+    known: dict[str, list] = {}
 
     def fold(doc):
         ents = list(doc.ents)
@@ -128,9 +129,13 @@ def make_place_fold(nlp: Language, name: str, pack_root: str):
             if e.ent_id_ or e.label_ not in ("PERSON", "ORG", "NORP"):
                 continue
             text = e.text.strip()
-            if len(text) < 5 or not gaz.has_cue(e):
+            if len(text) < 5 or not text[:1].isupper() or not gaz.has_cue(e):
                 continue
-            cands = gaz.candidates(text)
+            cands = known.get(text)
+            if cands is None:
+                if len(known) > 20000:
+                    known.clear()
+                cands = known[text] = gaz.candidates(text)
             if not cands or not gaz.mention_allowed(e) or pack.resolve_actor(text) is not None:
                 continue
             ents[i] = Span(doc, e.start, e.end, label="GPE", span_id=cands[0].id)

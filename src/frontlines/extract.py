@@ -220,7 +220,7 @@ class Extractor:
                 return None
         if not self._counts_as_place(ent):
             return None
-        place = gaz.lookup(ent.text, context=sent, doc_context=ent.doc.text)
+        place = gaz.lookup(ent.text, context=sent, doc_context=self._doc_text(ent.doc))
         if place is None:
             return None
         before = ent.doc[max(ent.sent.start, ent.start - 4): ent.start].text.lower()
@@ -247,6 +247,14 @@ class Extractor:
                        admin1=admin1, admin2=admin2, admin3=admin3, kind=kind, geo_precision=precision,
                        country=self.pack.country, iso=self.pack.iso)
         return Mention(ent.start, ent.end, ent.text, "place", place=ref)
+
+    _text_of: tuple = (None, "")
+
+    def _doc_text(self, doc: Doc) -> str:
+        """doc.text joins every token on each call: once per document is enough."""
+        if self._text_of[0] is not doc:
+            self._text_of = (doc, doc.text)
+        return self._text_of[1]
 
     def _counts_as_place(self, ent: Span) -> bool:
         """The pack's place rules (Gazetteer.mention_allowed); a name that only a transliteration-folded

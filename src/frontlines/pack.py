@@ -83,6 +83,7 @@ _SCOPE_TAIL = (
     r"parts?|desert|areas?)\s+of\s+)?(?:rural\s+)?"
     r"(?P<y>[A-Z][\w'’\-]*(?:\s+(?:al|el|ash|as|ad|ar|an|az|at|Al|El)[\-\s][\w'’\-]+|\s+[A-Z][\w'’\-]+){0,3})"
 )
+_SCOPE_TAIL_RE = re.compile(_SCOPE_TAIL)
 SCOPE_KM = 30.0  # "X in the countryside of Y": X lies within this distance of Y
 _CITY_WORDS = r"(?:city|town|village)"
 _FAC_KINDS = {"base", "crossing", "airport", "site"}
@@ -288,11 +289,19 @@ class Gazetteer:
                 self._admins.setdefault("governorate", []).append(p)
         self._heads: frozenset[str] | None = None
         self._districts: Counter | None = None
+        self._stop_cache: dict[str, bool] = {}
+        self._cue_cache: dict[str, bool] = {}
+        self._bulk_cache: dict[str, bool] = {}
 
     # -- which mentions count ---------------------------------------------------------------
     def is_stop_name(self, name: str) -> bool:
         """A one-word name that is never a place on its own (place_rules.yaml `stop_names`)."""
-        return fold_key(name) in self.rules.stop_keys
+        hit = self._stop_cache.get(name)
+        if hit is None:
+            if len(self._stop_cache) > 50000:
+                self._stop_cache.clear()
+            hit = self._stop_cache[name] = fold_key(name) in self.rules.stop_keys
+        return hit
 
     def is_curated(self, p: Place) -> bool:
         return p.source.startswith(self.rules.curated_sources)
@@ -303,12 +312,25 @@ class Gazetteer:
 
     def bulk_only(self, name: str) -> bool:
         """No place of a curated source (place_rules.yaml curated_sources) carries the name."""
-        return not any(self.is_curated(p) for p in self.candidates(name))
+        hit = self._bulk_cache.get(name)
+        if hit is None:
+            if len(self._bulk_cache) > 50000:
+                self._bulk_cache.clear()
+            hit = self._bulk_cache[name] = not any(self.is_curated(p) for p in self.candidates(name))
+        return hit
 
     def needs_cue(self, name: str) -> bool:
         """A name that counts as a place only after a cue ("in X", "the village of X", "X town"): short
         one-word names, listed common words, one-word names that only bulk lists (no curated source) carry,
         and bulk-only names that begin with a generic head or a personal-name head ("Abu Rajab")."""
+        hit = self._cue_cache.get(name)
+        if hit is None:
+            if len(self._cue_cache) > 50000:
+                self._cue_cache.clear()
+            hit = self._cue_cache[name] = self._needs_cue(name)
+        return hit
+
+    def _needs_cue(self, name: str) -> bool:
         words = re.split(r"[\s\-]+", name.strip())
         if len(words) > 1:
             return self.is_stop_name(words[0]) and self.bulk_only(name)
@@ -557,7 +579,13 @@ class Gazetteer:
         """Candidates inside the unit the sentence names right after the name: "X in Dar'a", "X in the
         western countryside of Y in Z" (X near Y, Y in Z), "X, in Hama's northern countryside", "X east of
         Y" (near the town Y). None: the sentence names no such unit; []: it does, and no candidate fits."""
-        m = re.search(rf"(?<![\w'’\-]){re.escape(name)}(?![\w'’\-]){_SCOPE_TAIL}", context)
+        m = None
+        i = context.find(name)
+        while i >= 0 and m is None:  # the name as a word, then the tail (one compiled pattern for all names)
+            j = i + len(name)
+            if not (i and re.match(r"[\w'’\-]", context[i - 1])) and not re.match(r"[\w'’\-]", context[j:j + 1]):
+                m = _SCOPE_TAIL_RE.match(context, j)
+            i = context.find(name, i + 1)
         if not m:
             return None
         words = re.sub(r"['’]s$", "", m.group("y")).split()
@@ -574,6 +602,7 @@ class Gazetteer:
         ygovs = [p for p in ycands if p.kind == "governorate"]
         ypops = [p for p in ycands if p.kind not in _ADMIN_KINDS and p.kind not in ("region", "country")]
         relative = re.search(r"(?i)(?:north|south|east|west)\w*\s+of\s+(?:the\s+)?$", context[m.start():m.start("y")])
+        # m.start() is where the tail begins (right after the name)
         if relative and ypops:  # "X east of Hama": near the city
             ygovs = []
         if ygovs and not (ypops and not self._bare_means_unit(ygovs[0], ypops)) or not ypops:
