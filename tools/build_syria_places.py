@@ -20,6 +20,18 @@ Inputs
   `same_as` = "drop:<id>": remove the row's variants (compared by fold_key) from that place: spellings
   that mislead, such as a bare generic word ("Khan") or another place's name ("Adraa" for Dar'a).
 
+- syria_populated_places_ocha.csv (OCHA communities, p-codes C....): a community within 5 km of a
+  settlement of the same or a similar name (equal `place_key`, equal `place_skeleton`, or rapidfuzz ratio
+  >= 80 on fold keys) is merged into it (its spellings become variants, its p-code is kept in `pcode`);
+  otherwise it becomes a place of its own (id ocha:<pcode>; a town when it names its subdistrict).
+- syria_neighbourhoods_ocha.csv (OCHA neighbourhoods, p-codes N....): neighbourhoods at their parent
+  community's point (id ocha:<pcode>), merged with a neighbourhood of a similar name within 10 km.
+- acled_syria_locations.csv: only the place facts (name, point; ACLED's event count becomes `events`,
+  a prominence score for disambiguation). A location within 5 km of a place with a similar name is
+  merged into it; otherwise it becomes a place (id acled:<slug>) whose kind follows its name (air base,
+  airport, crossing, field/dam/station... = site, "City - Quarter" = neighbourhood, else village).
+  No event row is copied.
+
 Every non-admin place gets admin1..3 by point-in-polygon (shapely STRtree) on the OCHA subdistricts.
 """
 from __future__ import annotations
@@ -37,7 +49,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from rapidfuzz import fuzz  # noqa: E402
 
-from frontlines.names import fold_key, strip_accents  # noqa: E402
+from frontlines.names import fold_key, place_key, place_skeleton, strip_accents  # noqa: E402
 from frontlines.pack import (  # noqa: E402
     PLACE_KINDS,
     AdminIndex,
@@ -73,6 +85,164 @@ def similar(a: Place, names: list[str], ratio: int = 75) -> bool:
         if any(fuzz.ratio(k, ka) >= ratio for ka in keys_a):
             return True
     return False
+
+
+def similar_place(p: Place, names: list[str], ratio: int = 80) -> bool:
+    """Same place name across sources: equal place_key / skeleton, or a close fold key."""
+    pk = {place_key(n) for n in p.all_names()}
+    sk = {place_skeleton(n) for n in p.all_names()} - {""}
+    for n in names:
+        if place_key(n) in pk or (place_skeleton(n) and place_skeleton(n) in sk):
+            return True
+    return similar(p, names, ratio)
+
+
+class Grid:
+    """Places bucketed by 0.1 degree cells: neighbours within ~10 km in constant time."""
+
+    def __init__(self):
+        self.cells: dict[tuple[int, int], list[Place]] = {}
+
+    @staticmethod
+    def _cell(lat: float, lon: float) -> tuple[int, int]:
+        return int(lat * 10 // 1), int(lon * 10 // 1)
+
+    def add(self, p: Place) -> None:
+        self.cells.setdefault(self._cell(p.lat, p.lon), []).append(p)
+
+    def near(self, lat: float, lon: float, km: float) -> list[tuple[float, Place]]:
+        ci, cj = self._cell(lat, lon)
+        r = 1 if km <= 10 else 2
+        out = []
+        for i in range(ci - r, ci + r + 1):
+            for j in range(cj - r, cj + r + 1):
+                for p in self.cells.get((i, j), ()):
+                    d = haversine_km(lat, lon, p.lat, p.lon)
+                    if d <= km:
+                        out.append((d, p))
+        return sorted(out, key=lambda t: (t[0], t[1].id))
+
+
+_QUALIFIER_RE = re.compile(r"\s*\([^)]*\)\s*")
+_ACLED_KINDS = (
+    (re.compile(r"(?i)\bair\s*base\b|\bairbase\b|\bmilitary\s+(?:base|airport)\b|\bbase\b|\bbarracks\b|\bacademy\b"), "base"),
+    (re.compile(r"(?i)\bairport\b|\bairfield\b"), "airport"),
+    (re.compile(r"(?i)\bcrossing\b|\bborder\s+post\b|\bcheckpoint\b"), "crossing"),
+    (re.compile(r"(?i)\b(?:oil|gas)\s*fields?\b|\bfields?\b|\bmines?\b|\bdam\b|\bstation\b|\bprison\b|\bfactory\b|\bplant\b"
+                r"|\bmountains?\b|\bhills?\b|\bjabal\b|\bjebel\b|\bdesert\b|\blake\b|\bbridge\b|\bcamp\b"), "site"),
+)
+
+
+def add_ocha_communities(places: dict[str, Place], geo: Path) -> None:
+    grid = Grid()
+    for p in places.values():
+        if p.kind in POPULATED and p.kind != "neighbourhood":
+            grid.add(p)
+    for r in csv.DictReader((geo / "syria_populated_places_ocha.csv").open(encoding="utf-8")):
+        short = clean_name(r["name_en_short"] or r["name_en"])
+        full = clean_name(_QUALIFIER_RE.sub(" ", r["name_en"]))
+        names = list(dict.fromkeys(n for n in (short, full) if n))
+        if not names:
+            continue
+        lat, lon = float(r["latitude"]), float(r["longitude"])
+        ar = (r["name_ar_short"] or r["name_ar"] or "").strip() or None
+        target = None
+        for _d, q in grid.near(lat, lon, 5):
+            if q.pcode is None and similar_place(q, names):
+                target = q
+                break
+        if target is not None:
+            add_variants(target, names)
+            target.pcode = r["pcode"]
+            if not target.arabic and ar:
+                target.arabic = ar
+            continue
+        kind = "town" if fold_key(short) == fold_key(r["admin3_en"] or "") else "village"
+        p = Place(f"ocha:{r['pcode']}", names[0], kind, round(lat, 5), round(lon, 5), arabic=ar,
+                  source="OCHA populated places", pcode=r["pcode"])
+        add_variants(p, names[1:])
+        places[p.id] = p
+        grid.add(p)
+
+
+def add_ocha_neighbourhoods(places: dict[str, Place], geo: Path) -> None:
+    grid = Grid()
+    for p in places.values():
+        if p.kind == "neighbourhood":
+            grid.add(p)
+    for r in csv.DictReader((geo / "syria_neighbourhoods_ocha.csv").open(encoding="utf-8")):
+        name = clean_name(r["name_en"])
+        if not name:
+            continue
+        lat, lon = float(r["community_latitude"]), float(r["community_longitude"])
+        ar = re.sub(r"\s*-\s*حي$", "", (r["name_ar"] or "").strip()) or None
+        target = next((q for _d, q in grid.near(lat, lon, 10) if similar_place(q, [name], 90)), None)
+        if target is not None:
+            add_variants(target, [name])
+            target.pcode = target.pcode or r["pcode"]
+            continue
+        p = Place(f"ocha:{r['pcode']}", name, "neighbourhood", round(lat, 5), round(lon, 5), arabic=ar,
+                  source="OCHA neighbourhoods (parent community point)", pcode=r["pcode"])
+        places[p.id] = p
+        grid.add(p)
+
+
+def acled_kind(name: str, places_here: list[Place]) -> str:
+    for rx, kind in _ACLED_KINDS:
+        if rx.search(name):
+            return kind
+    return "village"
+
+
+def add_acled_locations(places: dict[str, Place], geo: Path) -> None:
+    grid = Grid()
+    by_pcode: dict[str, Place] = {}
+    for p in places.values():
+        if p.kind not in ("country", "governorate", "district", "subdistrict"):
+            grid.add(p)
+        if p.pcode:
+            by_pcode[p.pcode] = p
+    towns = {fold_key(n) for p in places.values() if p.kind in ("governorate", "city", "town")
+             for n in p.all_names()}
+    provinces = {fold_key(n) for p in places.values() if p.kind == "governorate" for n in p.all_names()}
+    for r in csv.DictReader((geo / "acled_syria_locations.csv").open(encoding="utf-8")):
+        name = clean_name(r["location"])
+        lat, lon = float(r["latitude"]), float(r["longitude"])
+        n = int(r["n_events"] or 0)
+        names = [name]
+        quarter = None
+        if " - " in name:
+            left, right = (x.strip() for x in name.split(" - ", 1))
+            if fold_key(right) in provinces and fold_key(left) not in towns:  # "Bishri Mountain - Deir-ez-Zor"
+                names.append(left)
+            elif fold_key(left) in towns:  # ACLED's "City - Quarter"
+                quarter = right
+                names.append(quarter)
+            else:  # "Al-Teem - Oil Field"
+                names.append(f"{left} {right}")
+        target = None
+        near = grid.near(lat, lon, 5)
+        for _d, q in near:
+            if similar_place(q, names[1:] if len(names) > 1 else names):
+                target = q
+                break
+        if target is None and r.get("ocha_match") in ("exact", "fuzzy") and r.get("ocha_pcode") in by_pcode \
+                and quarter is None:
+            target = by_pcode[r["ocha_pcode"]]
+        if target is not None:
+            add_variants(target, [name])
+            target.events = (target.events or 0) + n
+            continue
+        kind = "neighbourhood" if quarter else acled_kind(name, [q for _d, q in near])
+        base = "acled:" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+        pid, i = base, 2
+        while pid in places:
+            pid, i = f"{base}-{i}", i + 1
+        p = Place(pid, name, kind, round(lat, 5), round(lon, 5), events=n,
+                  source="ACLED locations (Raleigh et al. 2010)")
+        add_variants(p, names[1:])
+        places[pid] = p
+        grid.add(p)
 
 
 def add_variants(p: Place, names: list[str]) -> None:
@@ -111,7 +281,7 @@ def build(geo: Path, pack: Path) -> dict[str, Place]:
             p = Place(pid, name, kind, round(pr["center_lat"], 5), round(pr["center_lon"], 5),
                       admin1=pr.get("adm1_name"), admin2=pr.get("adm2_name") if n in "23" else None,
                       admin3=pr.get("adm3_name") if n == "3" else None,
-                      arabic=pr.get(f"adm{n}_name1") or None, source="OCHA COD-AB")
+                      arabic=pr.get(f"adm{n}_name1") or None, source="OCHA COD-AB", pcode=pr[f"adm{n}_pcode"])
             add_variants(p, [pr.get(f"adm{n}_ref_n") or ""])
             places[pid] = p
 
@@ -216,7 +386,12 @@ def build(geo: Path, pack: Path) -> dict[str, Place]:
         if r.get("arabic") and not target.arabic:
             target.arabic = r["arabic"]
 
-    # 4. admin by point-in-polygon for everything that is not an admin unit
+    # 4. OCHA communities and neighbourhoods, then ACLED's locations (place facts only)
+    add_ocha_communities(places, geo)
+    add_ocha_neighbourhoods(places, geo)
+    add_acled_locations(places, geo)
+
+    # 5. admin by point-in-polygon for everything that is not an admin unit
     index = AdminIndex.from_files({lvl: geo / ADMIN_FILES[lvl] for lvl in ("admin1", "admin2", "admin3")})
     for p in places.values():
         if p.kind in ("governorate", "district", "subdistrict", "country"):

@@ -194,7 +194,78 @@ def add_pack_rulers(nlp: Language, pack: KnowledgePack) -> Language:
             "under_cues": naming.get("under_cues") or [],
             "named": sorted(a.id for a in pack.actors.values() if a.kind != "generic"),
             "operations": sorted(a.id for a in pack.actors.values() if a.kind == "operation")})
+    nlp.add_pipe("pack_place_guard", name="pack_place_guard", before=before,
+                 config={"pack_root": str(pack.root)})
+    if before == "ner":
+        nlp.add_pipe("pack_place_fold", name="pack_place_fold", after="ner", config={"pack_root": str(pack.root)})
     return nlp
+
+
+@Language.factory("pack_place_guard", default_config={"pack_root": ""})
+def make_place_guard(nlp: Language, name: str, pack_root: str):
+    """Drops pack place entities that the pack's place rules reject (Gazetteer.mention_allowed), so that
+    the statistical NER can still read "Abu Malek al-Tali" as a person rather than keep "Malek" a village.
+
+    Contract: reads doc.ents (with ent_id_), token text/POS; assigns doc.ents."""
+    from .pack import load_pack
+
+    pack = load_pack(pack_root)
+    gaz = pack.gazetteer
+    places = pack.places
+
+    def guard(doc):
+        ents = list(doc.ents)
+        keep, drop = [], []
+        for e in ents:
+            (drop if e.ent_id_ in places and not gaz.mention_allowed(e) else keep).append(e)
+        if drop:
+            for e in drop:
+                for tok in e:
+                    tok.ent_id_ = ""
+            doc.ents = keep
+        return doc
+
+    return guard
+
+
+@Language.factory("pack_place_fold", default_config={"pack_root": ""})
+def make_place_fold(nlp: Language, name: str, pack_root: str):
+    """After the statistical NER: a name it read as a person, group or nationality ("Ain Issa" PERSON)
+    that the gazetteer knows (fold_key, or another transliteration: names.place_key) becomes that place, when the
+    sentence cues a place ("in Ain Issa", "the town of X") and no actor has the name.
+
+    Contract: reads doc.ents, token text; assigns doc.ents labels and ent_id_."""
+    from spacy.tokens import Span
+
+    from .pack import load_pack
+
+    pack = load_pack(pack_root)
+    gaz = pack.gazetteer
+    known: dict[str, list] = {}
+
+    def fold(doc):
+        ents = list(doc.ents)
+        changed = False
+        for i, e in enumerate(ents):
+            if e.ent_id_ or e.label_ not in ("PERSON", "ORG", "NORP"):
+                continue
+            text = e.text.strip()
+            if len(text) < 5 or not text[:1].isupper() or not gaz.has_cue(e):
+                continue
+            cands = known.get(text)
+            if cands is None:
+                if len(known) > 20000:
+                    known.clear()
+                cands = known[text] = gaz.candidates(text)
+            if not cands or not gaz.mention_allowed(e) or pack.resolve_actor(text) is not None:
+                continue
+            ents[i] = Span(doc, e.start, e.end, label="GPE", span_id=cands[0].id)
+            changed = True
+        if changed:
+            doc.ents = ents
+        return doc
+
+    return fold
 
 
 def get_nlp(pack: KnowledgePack, model: str = DEFAULT_MODEL) -> Language:

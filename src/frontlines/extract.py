@@ -244,12 +244,21 @@ class Extractor:
             # "Tal Qarrah", "Khan al-Assal": a generic head word of a longer name the pack lacks
             if gaz.is_fragment(ent.text, ent.doc[ent.end].text):
                 return None
-        place = gaz.lookup(ent.text, context=sent, doc_context=ent.doc.text)
+        if not self._counts_as_place(ent):
+            return None
+        place = gaz.lookup(ent.text, context=sent, doc_context=self._doc_text(ent.doc))
         if place is None:
             return None
-        before = ent.doc[max(ent.sent.start, ent.start - 3): ent.start].text.lower()
-        after = ent.doc[ent.end: min(ent.sent.end, ent.end + 2)].text.lower()
-        near = "near" in before or "outskirts" in before or "countryside" in after or "around" in before
+        before = ent.doc[max(ent.sent.start, ent.start - 4): ent.start].text.lower()
+        after = ent.doc[ent.end: min(ent.sent.end, ent.end + 3)].text.lower()
+        # ACLED geo_precision 2: "near X", "the outskirts of X", "X countryside", "the countryside of X",
+        # "X area", "the vicinity of X", "rural X" (located at X); 3: only a governorate or region
+        near = bool(re.search(r"\b(?:near|nearby|around|outside|rural|(?:outskirts|vicinity|countryside|suburbs|"
+                              r"surroundings|environs)\s+of|(?:north|south|east|west)\w*\s+of)(?:\s+the)?"
+                              r"(?:\s+(?:town|village|city|area)\s+of)?\s*$", before)
+                    or re.match(r"(?:'s\s+)?(?:\w+ern\s+)?(?:countryside|outskirts|suburbs|area|areas|vicinity|environs)\b",
+                                after)
+                    or re.search(r"(?i)\b(?:countryside|rural|outskirts|area)\b", ent.text))
         admin1, admin2, admin3 = place.admin1, place.admin2, place.admin3
         kind = place.kind
         precision = 1
@@ -264,6 +273,25 @@ class Extractor:
                        admin1=admin1, admin2=admin2, admin3=admin3, kind=kind, geo_precision=precision,
                        country=self.pack.country, iso=self.pack.iso)
         return Mention(ent.start, ent.end, ent.text, "place", place=ref)
+
+    _text_of: tuple = (None, "")
+
+    def _doc_text(self, doc: Doc) -> str:
+        """doc.text joins every token on each call: once per document is enough."""
+        if self._text_of[0] is not doc:
+            self._text_of = (doc, doc.text)
+        return self._text_of[1]
+
+    def _counts_as_place(self, ent: Span) -> bool:
+        """The pack's place rules (Gazetteer.mention_allowed); a name that only a transliteration-folded
+        key finds must not take an actor's name ("Russia")."""
+        gaz = self.pack.gazetteer
+        if not gaz.mention_allowed(ent):
+            return False
+        text = ent.text.strip()
+        if not ent.ent_id_ and not gaz.exact_candidates(text) and self.pack.resolve_actor(text) is not None:
+            return False
+        return True
 
     @staticmethod
     def _dedupe_mentions(ms: list[Mention]) -> list[Mention]:
@@ -826,10 +854,14 @@ class Extractor:
         elif last_place is not None and last_place.kind != "country" and not any(m.start in clause for m in places):
             return last_place
 
+        gaz = self.pack.gazetteer
+
         def score(m: Mention):
             in_clause = m.start in clause
             kind = m.place.kind or ""
             spec = PLACE_SPECIFICITY.get(kind, 0 if kind in ("neighbourhood", "airport", "site") else 2)
+            if kind == "governorate" and any(p.kind == "city" for p in gaz.candidates(m.place.surface or "")):
+                spec = PLACE_SPECIFICITY["city"]  # a bare "Aleppo": located at the governorate, but as telling as the city
             return (not (m.start in args and trig.pos_ == "VERB"), not in_clause, spec, abs(m.start - trig.i))
 
         return sorted(places, key=score)[0].place

@@ -60,3 +60,42 @@ def slug(text: str) -> str:
 def provisional_id(surface: str) -> str:
     """The id of an actor no pack entry resolves: "prov:<slug of its name>" (flagged for review)."""
     return f"prov:{slug(surface)}"
+
+
+# Place names: a stronger key than fold_key for the transliteration habits of Arabic toponyms. The
+# article is dropped altogether (Al-Bab = Bab), q/k/g and e/a, ei/ay, ou/u, o/u are one letter, the
+# feminine ending -eh/-ah/-a/-e is one ending, doubled letters are single. Two different villages can
+# share a place_key, so the gazetteer tries it only after the exact (fold_key) index, and never calls
+# two keys "close" unless they are equal (see Gazetteer.candidates).
+_PLACE_ARTICLE_RE = re.compile(r"\b(?:al|el|ul|il|ad|ed|ar|er|as|es|ash|esh|at|et|ath|az|ez|an|en|ud|ut)[\s\-]+(?=\w)")
+_PLACE_FOLDS = (
+    ("ch", "sh"), ("dh", "th"), ("gh", "k"), ("ei", "ay"), ("ey", "ay"), ("ai", "ay"), ("aa", "a"), ("ou", "u"), ("oo", "u"),
+    ("ee", "i"), ("ie", "i"), ("q", "k"), ("g", "k"), ("e", "a"), ("o", "u"), ("w", "u"),
+)
+
+
+def place_key(name: str) -> str:
+    """Transliteration-tolerant key of a place name: "Ma'arat al-Nu'man" == "Maarat Al Numan" == "Maarrat an-Nouman"."""
+    s = strip_accents(name).casefold().strip()
+    s = _APOS_RE.sub("", s)
+    s = re.sub(r"^the\s+", "", s)
+    s = _PLACE_ARTICLE_RE.sub("", s)
+    s = re.sub(r"[^\w\s\-]", " ", s)
+    s = _DASH_SPACE_RE.sub("", s)
+    s = _DOUBLE_RE.sub(r"\1", s)
+    for a, b in _PLACE_FOLDS:
+        s = s.replace(a, b)
+    s = re.sub(r"(?<=\w)(?:ah|a|h)$", "a", s)  # -eh/-ah/-a/-e (e is a by now)
+    s = re.sub(r"(?<=\w)[iy]$", "i", s)
+    s = _DOUBLE_RE.sub(r"\1", s)
+    return s
+
+
+def place_skeleton(name: str) -> str:
+    """place_key without its inner vowels ("Saraqeb" = "Saraqib" = "srkb"); "" for short names.
+
+    Looser still: used only for keys of 6+ letters, and only when the name has no place_key match."""
+    k = place_key(name)
+    if len(k) < 6:
+        return ""
+    return k[0] + re.sub(r"[aeiouy]", "", k[1:])

@@ -26,7 +26,7 @@ from rapidfuzz import fuzz, process
 
 from frontlines.geo import haversine_km  # noqa: F401 (re-exported)
 from frontlines.models import RELATION_TYPES
-from frontlines.names import fold_key, strip_accents
+from frontlines.names import fold_key, place_key, place_skeleton, strip_accents
 
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
 
@@ -48,7 +48,7 @@ PLACE_KINDS = (
 SOURCE_SCALES = ("International", "National", "Regional", "Subnational", "Other", "New media")
 PLACE_COLUMNS = [
     "id", "name", "kind", "lat", "lon", "admin1", "admin2", "admin3",
-    "variants", "arabic", "population", "source",
+    "variants", "arabic", "population", "source", "pcode", "events",
 ]
 
 # Fuzzy matching of actor names (only when no exact name, alias or phrase matched): rapidfuzz
@@ -79,6 +79,18 @@ _KIND_RANK = {
 }
 _ADMIN_KINDS = ("governorate", "district", "subdistrict")
 _GOV_WORDS = r"(?:province|governorate|countryside|region|gov\.?|countrysides)"
+_RURAL_WORDS = r"(?:countryside|countrysides|suburbs|outskirts)"  # the area around a place: "X countryside"
+_DIR_WORDS = (r"(?:(?:north|south)[\s\-]?(?:east|west)(?:ern)?|(?:north|south|east|west|central)(?:ern)?)")
+# "X in (the) (western) countryside of Y", "X, in Y's northern countryside", "X in western Y", "X east of Y"
+_SCOPE_TAIL = (
+    r"(?:\s+(?:village|town|city|area|district|subdistrict|camp|neighbou?rhood))?\s*,?\s+"
+    r"(?:in|of|near|outside|(?:north|south|east|west)(?:[\s\-]?(?:east|west))?\s+of)\s+(?:the\s+)?"
+    rf"(?:{_DIR_WORDS}\s+)?(?:(?:countryside|outskirts|suburbs|province|governorate|district|subdistrict|region|"
+    r"parts?|desert|areas?)\s+of\s+)?(?:rural\s+)?"
+    r"(?P<y>[A-Z][\w'’\-]*(?:\s+(?:al|el|ash|as|ad|ar|an|az|at|Al|El)[\-\s][\w'’\-]+|\s+[A-Z][\w'’\-]+){0,3})"
+)
+_SCOPE_TAIL_RE = re.compile(_SCOPE_TAIL)
+SCOPE_KM = 30.0  # "X in the countryside of Y": X lies within this distance of Y
 _CITY_WORDS = r"(?:city|town|village)"
 _FAC_KINDS = {"base", "crossing", "airport", "site"}
 _ADMIN_OR_CITY = {"country", "governorate", "district", "subdistrict", "city"}
@@ -161,6 +173,8 @@ class Place:
     arabic: str | None = None
     population: int | None = None
     source: str = ""
+    pcode: str | None = None  # OCHA p-code of the community / neighbourhood / admin unit
+    events: int | None = None  # how many ACLED events the source lists at this place (a prominence score)
 
     def all_names(self) -> list[str]:
         out: list[str] = []
@@ -257,9 +271,11 @@ _LATIN_RE = re.compile(r"^[A-Za-z0-9\s'’`\-.,()/&]+$")
 class Gazetteer:
     """Place lookup over a pack's places, with admin assignment from its boundaries."""
 
-    def __init__(self, places: dict[str, Place], boundaries: dict[str, Path] | None = None):
+    def __init__(self, places: dict[str, Place], boundaries: dict[str, Path] | None = None,
+                 rules: dict | None = None):
         self.places = places
         self._boundaries = boundaries or {}
+        self.rules = PlaceRules.from_dict(rules or {})
         self._index: dict[str, list[Place]] = {}
         for p in places.values():
             for n in p.all_names():
@@ -270,6 +286,9 @@ class Gazetteer:
                         bucket.append(p)
             if p.arabic:
                 self._index.setdefault(p.arabic.strip(), []).append(p)
+        # transliteration-tolerant indexes (built on first use), tried only when the exact index has nothing
+        self._pindex: dict[str, list[Place]] | None = None
+        self._sindex: dict[str, list[Place]] = {}
         self._keys = list(self._index)
         self._tree = None
         self._spots: dict[str, list] = {}
@@ -278,6 +297,97 @@ class Gazetteer:
             if p.kind == "governorate":
                 self._admins.setdefault("governorate", []).append(p)
         self._heads: frozenset[str] | None = None
+        self._districts: Counter | None = None
+        self._stop_cache: dict[str, bool] = {}
+        self._cue_cache: dict[str, bool] = {}
+        self._bulk_cache: dict[str, bool] = {}
+
+    # -- which mentions count ---------------------------------------------------------------
+    def is_stop_name(self, name: str) -> bool:
+        """A one-word name that is never a place on its own (place_rules.yaml `stop_names`)."""
+        hit = self._stop_cache.get(name)
+        if hit is None:
+            if len(self._stop_cache) > 50000:
+                self._stop_cache.clear()
+            hit = self._stop_cache[name] = fold_key(name) in self.rules.stop_keys
+        return hit
+
+    def is_curated(self, p: Place) -> bool:
+        return p.source.startswith(self.rules.curated_sources)
+
+    def is_prominent(self, p: Place) -> bool:
+        """A curated city, town, region, admin unit or site, or a curated place with 1,000+ people."""
+        return self.is_curated(p) and (p.kind not in ("village", "neighbourhood") or (p.population or 0) >= 1000)
+
+    def bulk_only(self, name: str) -> bool:
+        """No place of a curated source (place_rules.yaml curated_sources) carries the name."""
+        hit = self._bulk_cache.get(name)
+        if hit is None:
+            if len(self._bulk_cache) > 50000:
+                self._bulk_cache.clear()
+            hit = self._bulk_cache[name] = not any(self.is_curated(p) for p in self.candidates(name))
+        return hit
+
+    def needs_cue(self, name: str) -> bool:
+        """A name that counts as a place only after a cue ("in X", "the village of X", "X town"): short
+        one-word names, listed common words, one-word names that only bulk lists (no curated source) carry,
+        and bulk-only names that begin with a generic head or a personal-name head ("Abu Rajab")."""
+        hit = self._cue_cache.get(name)
+        if hit is None:
+            if len(self._cue_cache) > 50000:
+                self._cue_cache.clear()
+            hit = self._cue_cache[name] = self._needs_cue(name)
+        return hit
+
+    def _needs_cue(self, name: str) -> bool:
+        words = re.split(r"[\s\-]+", name.strip())
+        if len(words) > 1:
+            return self.is_stop_name(words[0]) and self.bulk_only(name)
+        k = fold_key(name)
+        if k in self.rules.cue_keys or sum(c.isalpha() for c in name) <= self.rules.cue_max_letters:
+            return True
+        return self.bulk_only(name)
+
+    _ARTICLE_START = re.compile(r"(?i)^(?:al|el|ash|as|ad|ar|at|az|an)[\s\-]")
+
+    def mention_allowed(self, span) -> bool:
+        """Whether a spaCy span naming a place counts under the pack's place rules (place_rules.yaml):
+        written with a capital; not a one-word stop name (a generic head, an English word); not the tail
+        of a longer name ("Abu | Malek", "Tall al Ahmar | al Gharbi": after a capitalised generic head
+        or, for a name that begins with an article, any capitalised proper noun); and, for a short,
+        common or bulk-list-only one-word name, after a cue ("in X", "the village of X", "X town")."""
+        text = span.text.strip()
+        if re.search(r"[A-Za-z]", text) and not re.search(r"[A-Z]", text):
+            return False
+        if len(span) == 1 and self.is_stop_name(text):
+            return False
+        doc = span.doc
+        sent_start = span.sent.start if doc.has_annotation("SENT_START") else 0
+        prev = doc[span.start - 1] if span.start > sent_start else None
+        if prev is not None and prev.text[:1].isupper() and not prev.is_sent_start:
+            if self.is_stop_name(prev.text) and fold_key(prev.text) in self.generic_heads | self.rules.stop_keys \
+                    and not self.exact_candidates(f"{prev.text} {text}") and self.needs_cue(text):
+                return False
+            if self._ARTICLE_START.match(text) and prev.pos_ == "PROPN" and prev.ent_type_ not in ("GPE", "FAC", "LOC", "ORG"):
+                return False
+            # "Mohamad Abu Rajab": a bulk-list name right after a capitalised proper noun is part of a longer name
+            if prev.pos_ == "PROPN" and not prev.ent_type_ and prev.lower_ not in self.rules.cue_before \
+                    and self.bulk_only(text):
+                return False
+        if self.needs_cue(text) and not self.has_cue(span):
+            return False
+        return True
+
+    def has_cue(self, span) -> bool:
+        """A cue word (place_rules.yaml cue_before) within two tokens before the span, or a place noun
+        (cue_after) right after it."""
+        doc = span.doc
+        has_sents = doc.has_annotation("SENT_START")
+        sent_start = span.sent.start if has_sents else 0
+        sent_end = span.sent.end if has_sents else len(doc)
+        before = {t.lower_ for t in doc[max(sent_start, span.start - 2): span.start]}
+        after = doc[span.end].lower_ if span.end < sent_end else ""
+        return bool(before & self.rules.cue_before or after in self.rules.cue_after)
 
     # -- generic toponym heads --------------------------------------------------------------
     @property
@@ -326,24 +436,61 @@ class Gazetteer:
         out = list(self._index.get(fold_key(name), []))
         if not out and name in self._index:
             out = list(self._index[name])
+        if not out:
+            out = self.folded_candidates(name)
         return sorted(out, key=self._rank)
+
+    def exact_candidates(self, name: str) -> list[Place]:
+        """Places with this name or variant (fold_key: case, accents, apostrophes, hyphens, al-/el-)."""
+        return sorted(self._index.get(fold_key(name.strip()), []), key=self._rank)
+
+    def folded_candidates(self, name: str) -> list[Place]:
+        """Transliteration-tolerant candidates (names.place_key, then for long names place_skeleton).
+
+        Only equality of keys: a village never snaps to a differently named place that merely looks alike."""
+        if self._pindex is None:
+            self._build_folded()
+        out = list(self._pindex.get(place_key(name), []))
+        if not out:
+            sk = place_skeleton(name)
+            if sk and len(sk) >= 5:
+                out = list(self._sindex.get(sk, []))
+        return sorted(out, key=self._rank)
+
+    def _build_folded(self) -> None:
+        pindex: dict[str, list[Place]] = {}
+        sindex: dict[str, list[Place]] = {}
+        for p in self.places.values():
+            for n in p.all_names():
+                for idx, k in ((pindex, place_key(n)), (sindex, place_skeleton(n))):
+                    if k:
+                        bucket = idx.setdefault(k, [])
+                        if not bucket or bucket[-1].id != p.id:
+                            bucket.append(p)
+        self._sindex = sindex
+        self._pindex = pindex
 
     @staticmethod
     def _rank(p: Place) -> tuple:
-        return (_KIND_RANK.get(p.kind, 5), -(p.population or 0), p.id)
+        # a hand-written place (a base, a crossing the pack's authors named on purpose) ranks with the
+        # villages and before a bulk-list village of the same name: bare "Hmeimim" is the air base
+        hand = p.id.startswith("x:")
+        kind = _KIND_RANK.get(p.kind, 5)
+        return (min(kind, 2) if hand else kind, not hand, -(p.population or 0), -(p.events or 0), p.id)
 
     def _strip_qualifiers(self, name: str) -> tuple[str, str | None]:
-        """'Idlib province' -> ('Idlib', 'admin'); 'Idlib city' -> ('Idlib', 'city')."""
+        """'Idlib province' -> ('Idlib', 'admin'); 'Idlib countryside' -> ('Idlib', 'rural');
+        'Idlib city' -> ('Idlib', 'city')."""
         s = name.strip()
-        m = re.fullmatch(rf"(?i)(?:the\s+)?(.+?)\s+{_GOV_WORDS}", s)
+        m = re.fullmatch(rf"(?i)(?:the\s+)?(.+?)\s+({_GOV_WORDS})", s)
         if m:
-            return m.group(1), "admin"
+            return m.group(1), "rural" if re.fullmatch(_RURAL_WORDS, m.group(2).lower()) else "admin"
         m = re.fullmatch(r"(?i)(?:the\s+)?(?:rural|greater|eastern|western|northern|southern)\s+(.+)", s)
         if m and self.candidates(m.group(1)):
-            return m.group(1), "admin"
-        m = re.fullmatch(rf"(?i)(?:the\s+)?{_GOV_WORDS}\s+of\s+(.+)", s)
+            return m.group(1), "rural"
+        m = re.fullmatch(rf"(?i)(?:the\s+)?({_GOV_WORDS})\s+of\s+(.+)", s)
         if m:
-            return m.group(1), "admin"
+            return m.group(2), "rural" if re.fullmatch(_RURAL_WORDS, m.group(1).lower()) else "admin"
         m = re.fullmatch(rf"(?i)(?:the\s+)?(.+?)\s+{_CITY_WORDS}", s)
         if m and self.candidates(m.group(1)):
             return m.group(1), "city"
@@ -357,15 +504,17 @@ class Gazetteer:
             return None
         esc = re.escape(name)
         admin = re.search(
-            rf"(?i)\b{esc}(?:'s)?\s+{_GOV_WORDS}\b|\b(?:rural|countryside\s+of|province\s+of|governorate\s+of)\s+{esc}\b",
+            rf"(?i)\b{esc}(?:'s)?\s+(?:{_DIR_WORDS}\s+)?{_GOV_WORDS}\b|\b(?:rural|countryside\s+of|provinces?\s+of|governorates?\s+of)\s+(?:\w+\s+and\s+)?{esc}\b",
             context,
         )
+        rural = bool(admin) and not re.search(rf"(?i)\b{esc}(?:'s)?\s+(?:province|governorate|gov\b|region)"
+                                               rf"|\b(?:province|governorate)s?\s+of\s+(?:\w+\s+and\s+)?{esc}\b", context)
         city = re.search(rf"(?i)\b{esc}\s+{_CITY_WORDS}\b|\b(?:city|town)\s+of\s+{esc}\b", context)
         # 'the rural Idlib city of Binnish': 'Idlib city' there is not the city of Idlib
         if city and re.search(rf"(?i)\b{esc}\s+(?:city|town|village)\s+of\b", context):
             city = None
         if admin and not city:
-            return "admin"
+            return "rural" if rural else "admin"
         if city and not admin:
             return "city"
         return None
@@ -379,6 +528,8 @@ class Gazetteer:
         """
         if len(name) > MAX_NAME_CHARS and len(name.strip()) > MAX_NAME_CHARS:
             return None
+        if self.is_stop_name(name.strip()):
+            return None  # "Khan", "Station": a generic head or an ordinary word is no place on its own
         base, hint = self._strip_qualifiers(name)
         if hint is not None and len(name.split()) > 1:
             whole = self.candidates(name)  # "Rural Damascus", "Idlib province": a name of its own
@@ -390,20 +541,92 @@ class Gazetteer:
             if not cands:
                 return None
         hint = hint or self._context_hint(base, context)
-        if hint == "admin":
+        scoped = self._scoped(name, cands, context) if context else None
+        if scoped:
+            cands = scoped  # "X in Dar'a": the X there, whatever list knows it
+        elif any(self.is_prominent(p) for p in cands):
+            # a namesake only bulk lists know (an OCHA hamlet "Gollan") does not take a name a known town,
+            # region or admin unit of a curated source carries (the Golan) unless the sentence places it
+            cands = [p for p in cands if self.is_curated(p)]
+        govs = [p for p in cands if p.kind == "governorate"]
+        pops = [p for p in cands if p.kind not in _ADMIN_KINDS and p.kind not in ("region", "country")]
+        if hint in ("admin", "rural"):
             own = self._qualified_unit(base, context)  # "Damascus countryside" -> Rural Damascus
             if own is not None:
                 return own
             admins = [p for p in cands if p.kind in _ADMIN_KINDS]
+            # "the countryside of Tell Abiad" is the area around the town (located at it, geo_precision 2);
+            # a governorate's countryside, or "X province/district", is the admin unit
+            if hint == "rural" and not govs and pops:
+                admins = []
             if admins:
                 return sorted(admins, key=lambda p: -_KIND_RANK[p.kind])[0]
-        if hint == "city" or hint is None:
-            pops = [p for p in cands if p.kind not in _ADMIN_KINDS and p.kind not in ("region", "country")]
+        if hint is None and govs and pops and self._bare_means_unit(govs[0], pops):
+            # ACLED's habit: a governorate's name alone is the governorate; the capital only when the
+            # text says the city ("Idlib city", "the city of Idlib")
+            return govs[0]
+        if hint == "city" or hint is None or hint == "rural":
             if pops:
                 cands = pops
+        if scoped is not None and not scoped:
+            # "X in Dar'a" and no X the pack knows lies there: another X the pack lacks; the sentence's
+            # unit locates the event instead of a namesake far away
+            return None
         if len(cands) > 1 and (context or doc_context):
             cands = self._by_context(base, cands, context, doc_context)
         return cands[0]
+
+    def _bare_means_unit(self, gov: Place, pops: list[Place]) -> bool:
+        """A bare name shared by a governorate and its capital means the governorate, unless the
+        governorate is the city itself (a governorate of a single district: Damascus)."""
+        city = next((p for p in pops if p.admin1 == gov.admin1 and p.kind in ("city", "town")), None)
+        if city is None:
+            return False
+        if self._districts is None:
+            self._districts = Counter(p.admin1 for p in self.places.values() if p.kind == "district")
+        return self._districts.get(gov.admin1, 0) != 1
+
+    def _scoped(self, name: str, cands: list[Place], context: str, depth: int = 0) -> list[Place] | None:
+        """Candidates inside the unit the sentence names right after the name: "X in Dar'a", "X in the
+        western countryside of Y in Z" (X near Y, Y in Z), "X, in Hama's northern countryside", "X east of
+        Y" (near the town Y). None: the sentence names no such unit; []: it does, and no candidate fits."""
+        m = None
+        i = context.find(name)
+        while i >= 0 and m is None:  # the name as a word, then the tail (one compiled pattern for all names)
+            j = i + len(name)
+            if not (i and re.match(r"[\w'’\-]", context[i - 1])) and not re.match(r"[\w'’\-]", context[j:j + 1]):
+                m = _SCOPE_TAIL_RE.match(context, j)
+            i = context.find(name, i + 1)
+        if not m:
+            return None
+        words = re.sub(r"['’]s$", "", m.group("y")).split()
+        while words:
+            y = " ".join(words)
+            ycands = [p for p in self.exact_candidates(y) if p.kind != "country"]  # "in north-western Syria"
+            if ycands:
+                break
+            words.pop()
+        else:
+            return None
+        if depth < 2 and len(ycands) > 1:
+            ycands = self._scoped(y, ycands, context[m.start("y"):], depth + 1) or ycands
+        ygovs = [p for p in ycands if p.kind == "governorate"]
+        ypops = [p for p in ycands if p.kind not in _ADMIN_KINDS and p.kind not in ("region", "country")]
+        relative = re.search(r"(?i)(?:north|south|east|west)\w*\s+of\s+(?:the\s+)?$", context[m.start():m.start("y")])
+        # m.start() is where the tail begins (right after the name)
+        if relative and ypops:  # "X east of Hama": near the city
+            ygovs = []
+        if ygovs and not (ypops and not self._bare_means_unit(ygovs[0], ypops)) or not ypops:
+            units = {p.admin1 for p in ycands if p.kind in _ADMIN_KINDS or p.kind == "region"}
+            units |= {p.admin1 for p in ygovs}
+            inside = [p for p in cands if p.admin1 in units]
+            if inside or ygovs:
+                return inside
+        near = [p for p in cands if min(haversine_km(p.lat, p.lon, q.lat, q.lon) for q in ypops or ycands) <= SCOPE_KM]
+        if near:
+            return sorted(near, key=lambda p: min(haversine_km(p.lat, p.lon, q.lat, q.lon) for q in ypops or ycands))
+        units = {p.admin1 for p in ycands}
+        return [p for p in cands if p.admin1 in units]
 
     def _qualified_unit(self, name: str, context: str) -> Place | None:
         """An admin unit or region named by the qualified phrase itself ("rural X", "X countryside")."""
@@ -418,11 +641,8 @@ class Gazetteer:
         return None
 
     def _fuzzy(self, name: str) -> list[Place]:
-        k = fold_key(name)
-        if len(k) < 6:
-            return []
-        hit = process.extractOne(k, self._keys, scorer=fuzz.ratio, score_cutoff=92)
-        return sorted(self._index[hit[0]], key=self._rank) if hit else []
+        # no loose ratio: candidates() already tried place_key and place_skeleton equality
+        return []
 
     def _by_context(self, name: str, cands: list[Place], context: str, doc_context: str = "") -> list[Place]:
         """Prefer candidates near the other places the context names (colliding village names).
@@ -439,9 +659,15 @@ class Gazetteer:
         # mentions Aleppo once); then the nearest to any anchor
         admin1_count = Counter(a.admin1 for a in anchors if a.admin1)
 
+        order = {p.id: i for i, p in enumerate(cands)}
+
         def score(p: Place) -> tuple:
             d = min(haversine_km(p.lat, p.lon, a.lat, a.lon) for a in anchors)
-            return (-admin1_count.get(p.admin1, 0), _KIND_RANK.get(p.kind, 5) - best_rank > 2, d)
+            # a place of a curated source before a namesake only bulk lists know (other places the article
+            # names are weak evidence for an obscure village over a known town; "X in Y" is handled by
+            # _scoped); distances compared in 25 km steps: within a step the larger place (the rank) wins
+            return (not self.is_curated(p), -admin1_count.get(p.admin1, 0), _KIND_RANK.get(p.kind, 5) - best_rank > 2,
+                    int(d // 25), order[p.id])
 
         return sorted(cands, key=score)
 
@@ -455,9 +681,11 @@ class Gazetteer:
             return hit
         spots = []
         for m in self._SPOT_RE.finditer(context):
-            surface = m.group(0)
+            surface = re.sub(r"['’]s$", "", m.group(0))  # "Aleppo's governor"
             first = surface.split()[0]
-            spots.append((fold_key(surface), fold_key(first), self.candidates(surface), self.candidates(first)))
+            # exact names only: a transliteration-folded match is too weak to anchor another name
+            spots.append((fold_key(surface), fold_key(first), self.exact_candidates(surface),
+                          self.exact_candidates(first)))
         if len(self._spots) > 256:
             self._spots.clear()
         self._spots[context] = spots
@@ -504,6 +732,38 @@ class Gazetteer:
 
     def admin_for(self, lat: float, lon: float) -> tuple[str | None, str | None, str | None]:
         return self._load_tree().admin_for(lat, lon)
+
+
+@dataclass
+class PlaceRules:
+    """place_rules.yaml: how names become places (see docs/PACK_FORMAT.md). Defaults: no restriction
+    beyond a 3-character minimum, so a pack without the file behaves as before."""
+
+    min_length: int = 3
+    cue_max_letters: int = 0
+    stop_keys: frozenset = frozenset()
+    cue_keys: frozenset = frozenset()
+    curated_sources: tuple = ("",)
+    cue_before: frozenset = frozenset()
+    cue_after: frozenset = frozenset()
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "PlaceRules":
+        if not d:
+            return cls()
+        return cls(
+            min_length=int(d.get("min_length", 3)),
+            cue_max_letters=int(d.get("cue_max_letters", 0)),
+            stop_keys=frozenset(fold_key(str(n)) for n in d.get("stop_names") or []),
+            cue_keys=frozenset(fold_key(str(n)) for n in d.get("cue_names") or []),
+            curated_sources=tuple(str(x) for x in d.get("curated_sources") or [""]),
+            cue_before=frozenset(str(w).lower() for w in d.get("cue_before") or []),
+            cue_after=frozenset(str(w).lower() for w in d.get("cue_after") or []),
+        )
+
+
+_PLACE_RULE_FIELDS = {"min_length", "cue_max_letters", "stop_names", "cue_names", "curated_sources",
+                      "cue_before", "cue_after"}
 
 
 class AdminIndex:
@@ -578,7 +838,8 @@ class AdminIndex:
 class KnowledgePack:
     def __init__(self, root: Path, manifest: dict, actors: dict[str, Actor], affiliations: list[Affiliation],
                  places: dict[str, Place], outlets: dict[str, Outlet], lexicons: dict,
-                 boundaries: dict[str, Path], anchors: list[Anchor] | None = None, naming: dict | None = None):
+                 boundaries: dict[str, Path], anchors: list[Anchor] | None = None, naming: dict | None = None,
+                 place_rules: dict | None = None):
         self.root = root
         # actor naming conventions (actor_naming.yaml): unit words, member heads, "operating under" cues
         self.naming: dict = naming or {}
@@ -601,7 +862,7 @@ class KnowledgePack:
         self.anchors = anchors or []
         self._anchor_re = [(re.compile(r"\b(?:" + "|".join(re.escape(p) for p in a.phrases) + r")\b", re.I), a)
                            for a in self.anchors]
-        self.gazetteer = Gazetteer(places, boundaries)
+        self.gazetteer = Gazetteer(places, boundaries, place_rules)
         self._patterns: list[dict] | None = None
         self._build_actor_index()
         self._build_outlet_index()
@@ -927,15 +1188,19 @@ class KnowledgePack:
                 add("ORG", a.id, n, True)
             for n in a.abbreviations:
                 add("ORG", a.id, n, _is_case_sensitive_abbr(n))
+        rules = self.gazetteer.rules
+        actor_keys = {fold_key(n) for a in self.actors.values() for n in [a.name, a.acled_name, *a.aliases, *a.phrases]}
         for p in self.places.values():
             label = "FAC" if p.kind in _FAC_KINDS else "LOC" if p.kind == "region" else "GPE"
             for n in p.all_names():
-                if len(n) < 3:
+                if len(n) < max(3, rules.min_length):
                     continue
                 # one-word names that are also English words ("Has", "Tell") must be capitalised to count
                 single = len(tok(n)) == 1
-                if single and n.lower() in _STOP_WORDS:
+                if single and (n.lower() in _STOP_WORDS or self.gazetteer.is_stop_name(n)):
                     continue
+                if p.kind not in _ADMIN_OR_CITY and fold_key(n) in actor_keys:
+                    continue  # a village called like an actor: the actor wins
                 add(label, p.id, n, single)
             if p.arabic:
                 add(label, p.id, p.arabic, True)
@@ -1135,6 +1400,8 @@ def read_places_csv(path: Path, label: str, bbox: list[float] | None = None) -> 
                 arabic=(r.get("arabic") or None),
                 population=int(float(pop)) if pop else None,
                 source=r.get("source") or "",
+                pcode=(r.get("pcode") or "").strip() or None,
+                events=int(r["events"]) if (r.get("events") or "").strip() else None,
             )
     return places
 
@@ -1216,6 +1483,15 @@ def _load(root: Path) -> KnowledgePack:
             raise PackError(f"{_rel(root, files['lexicons'])}: expected a mapping")
         lexicons = lex or {}
     anchors = _load_anchors(root, files.get("anchors"))
+    place_rules: dict = {}
+    if files.get("place_rules"):
+        label = _rel(root, files["place_rules"])
+        place_rules = _read_yaml(root / files["place_rules"], label) or {}
+        if not isinstance(place_rules, dict):
+            raise PackError(f"{label}: expected a mapping")
+        unknown = sorted(set(place_rules) - _PLACE_RULE_FIELDS)
+        if unknown:
+            raise PackError(f"{label}: unknown field(s) {unknown}")
     boundaries: dict[str, Path] = {}
     for lvl, rel in (files.get("boundaries") or {}).items():
         p = root / rel
@@ -1223,7 +1499,7 @@ def _load(root: Path) -> KnowledgePack:
             raise PackError(f"{mlabel}: boundaries: {lvl}: {rel} not found")
         boundaries[lvl] = p
     return KnowledgePack(root, manifest, actors, affiliations, places, outlets, lexicons, boundaries, anchors,
-                         naming=naming)
+                         naming=naming, place_rules=place_rules)
 
 
 # "QSD: Syrian Democratic Forces" (ACLED writes an abbreviation, a colon and the full name)
@@ -1370,7 +1646,8 @@ def write_places_csv(path: Path, places: Iterable[Place]) -> None:
             w.writerow(safe_row([
                 p.id, p.name, p.kind, f"{p.lat:.5f}", f"{p.lon:.5f}", p.admin1 or "", p.admin2 or "",
                 p.admin3 or "", "|".join(p.variants), p.arabic or "",
-                "" if p.population is None else p.population, p.source,
+                "" if p.population is None else p.population, p.source, p.pcode or "",
+                "" if p.events is None else p.events,
             ]))
 
 
