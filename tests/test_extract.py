@@ -535,3 +535,17 @@ def test_a_peaceful_protest_takes_none_of_the_sentences_dead(pipe):
                           "killed five civilians.", published=date(2016, 9, 2))
     by_type = {e.sub_event_type: e.fatalities for e in r.events}
     assert by_type.get("Peaceful protest") == 0 and by_type.get("Air/drone strike") == 5
+
+
+@pytest.mark.parametrize("text, place", [
+    # a street, mosque or road named after a place does not put the event there
+    ("Clashes took place between members of Ahrar al-Sharqiya in al-Villat street in Afrin on Monday, and one fighter "
+     "was killed.", "Afrin"),
+    ("HTS fighters arrested a young man near Al-Rawda mosque in Khan Shaykhun on Monday.", "Khan Shaykhun"),
+    ("Regime forces shelled positions along the Aleppo-Lattakia highway near Ariha in Idlib on Monday.", "Ariha"),
+    # one place before "road" still says where
+    ("Regime forces shelled the Idlib road near Saraqib on Monday.", "Saraqib"),
+])
+def test_a_facility_named_after_a_place_is_not_the_place(pipe, text, place):
+    events = pipe.process_text(text, published=date(2020, 5, 4)).events
+    assert events and {e.location.name for e in events} == {place}

@@ -116,6 +116,9 @@ class Extractor:
         self.habitual_adverbs = self.lex.words("habitual_adverbs")
         self.support_nouns = self.lex.words("support_nouns")
         self.background_phrases = [p.lower() for p in self.lex.raw.get("background_phrases", [])]
+        self.facility_heads = {w.lower() for w in self.lex.raw.get("facility_heads", [])}
+        roads = [re.escape(w.lower()) for w in self.lex.raw.get("road_heads", [])]
+        self._road_re = rf"(?i:{'|'.join(roads)})\b" if roads else ""
         self.anaphora_heads = self.lex.words("anaphora_heads")
         self.fatality_verbs = self.lex.words("fatality_verbs")
         self.fatality_nouns = self.lex.words("fatality_nouns")
@@ -288,10 +291,26 @@ class Extractor:
         gaz = self.pack.gazetteer
         if not gaz.mention_allowed(ent):
             return False
+        if self._names_a_facility(ent):
+            return False
         text = ent.text.strip()
         if not ent.ent_id_ and not gaz.exact_candidates(text) and self.pack.resolve_actor(text) is not None:
             return False
         return True
+
+    def _names_a_facility(self, ent: Span) -> bool:
+        """"al-Villat street", "Al-Rawda mosque", "the Aleppo-Lattakia highway": a street, building or road
+        named after a place is not that place (the lexicon's `facility_heads`; a road only when two places
+        joined by a hyphen name it, since "the Idlib road near Saraqib" still says where)."""
+        if ent.end < ent.sent.end and ent.doc[ent.end].lower_ in self.facility_heads:
+            return True
+        if not self._road_re:
+            return False
+        text = ent.doc.text
+        after = text[ent.end_char: ent.end_char + 60]
+        before = text[max(0, ent.start_char - 40): ent.start_char]
+        return bool(re.match(rf"\s*[-–]\s*[\w'’]+(?:\s[\w'’]+)?\s+{self._road_re}", after)
+                    or (re.search(r"[\w'’]\s*[-–]\s*$", before) and re.match(rf"\s+{self._road_re}", after)))
 
     @staticmethod
     def _dedupe_mentions(ms: list[Mention]) -> list[Mention]:
