@@ -1097,7 +1097,10 @@ class Extractor:
             if _is_background(sent.text, published):
                 continue
             day_named = bool(sent_date and sent_date.precision == 1 and not sent_date.source.lower().startswith("since")
-                             and not re.search(rf"\bsince\s+(?:the\s+)?{re.escape(sent_date.source)}", sent.text, re.I))
+                             and not re.search(rf"\bsince\s+(?:the\s+)?{re.escape(sent_date.source)}", sent.text, re.I)
+                             # "since the offensive began on May 31": the day a campaign started, not an event's
+                             and not re.search(rf"\bsince\b[^.;]{{0,80}}?\b(?:began|begun|launched|started|erupted)"
+                                               rf"\s+(?:on\s+)?{re.escape(sent_date.source)}", sent.text, re.I))
             if not day_named and self.background_phrases and any(ph in sent.text.lower() for ph in self.background_phrases):
                 continue  # the war's origins told again ("protests inspired by the Arab Spring")
             if not day_named and _ONGOING_RE.search(sent.text):
@@ -1378,7 +1381,7 @@ _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
 _WEEKDAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _ONGOING_RE = re.compile(rf"\blast year\b|\bsince (?:(?:last|early|late|mid)[- ])?(?:year|month|week|{_MONTHS}|{_WEEKDAYS}|\d{{4}}|the (?:start|beginning|outbreak))\b"
                          r"|\b(?:over|in|during|within) (?:the )?(?:past |last |previous )?(?:less than |more than |about )?(?:a |\w+ )?(?:weeks|months|years)\b"
-                         r"|\bsince\b[^.;]{0,60}?\b(?:began|begun|launched|started|erupted|broke out)\b"
+                         r"|\bsince\b[^.;]{0,60}?\b(?:began|begun|launched|started|erupted|broke out|intervened|entered)\b"
                          r"|\b(?:two|three|four|five|six|seven|several|\d+) (?:days|weeks|months) of\b", re.I)
 
 
