@@ -362,25 +362,24 @@ def test_windows_line_endings() -> None:
     assert cleaned.text[n:].strip() == ""
 
 
-def test_one_very_long_line_is_fast_and_kept() -> None:
+def test_one_very_long_line_is_kept() -> None:
+    # its speed is checked as a ratio in tests/test_slow_paths.py, never as a time
     raw = "Fighters clashed near the town of Binnish on Friday, a local activist said. " * 150_000  # ~11 MB
-    t0 = time.perf_counter()
     cleaned = clean_text(raw)
-    assert time.perf_counter() - t0 < 5
     assert cleaned.removed == [] and cleaned.text == raw
 
 
 def test_large_page_is_linear() -> None:
     unit = ARTICLE + "\n"
     small, big = unit * 200, unit * 2000
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     clean_text(small)
-    t_small = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    t_small = time.process_time() - t0
+    t0 = time.process_time()
     cleaned = clean_text(big)
-    t_big = time.perf_counter() - t0
+    t_big = time.process_time() - t0
     assert len(cleaned.text) == len(big)
-    assert t_big < max(0.5, 30 * t_small)  # 10x the text, nowhere near 100x the time
+    assert t_big < max(0.5, 30 * t_small)  # CPU time: 10x the text, nowhere near 100x the time
 
 
 def test_related_links_at_the_end_of_a_run_on_line():

@@ -121,25 +121,28 @@ def test_writers_wait_for_each_other_and_readers_never_wait(tmp_path: Path):
     db = tmp_path / "w.db"
     a, b = Store(db), Store(db)
     run = b.start_run(["/x"])
-    held = threading.Event()
+    held, release = threading.Event(), threading.Event()
 
     def long_writer():
         with a._tx() as s:
             s.get(RunRow, run).documents = 1
             s.flush()
             held.set()
-            time.sleep(1.0)
+            release.wait(60)  # hold the write lock until the test lets go
 
     t = threading.Thread(target=long_writer)
     t.start()
     held.wait()
-    t0 = time.monotonic()
-    assert len(b.runs()) == 1  # a reader in WAL mode does not wait for the writer
-    assert time.monotonic() - t0 < 0.5
-    b.finish_run(run, documents=2)  # waits for the lock, then succeeds
-    waited = time.monotonic() - t0
+    assert len(b.runs()) == 1  # a reader in WAL mode does not wait for the writer (it returns while the lock is held)
+    assert not release.is_set() and t.is_alive()
+    second = threading.Thread(target=b.finish_run, args=(run,), kwargs={"documents": 2})
+    second.start()
+    second.join(0.3)
+    assert second.is_alive()  # a second writer waits for the lock...
+    release.set()
     t.join()
-    assert waited > 0.5
+    second.join(30)
+    assert not second.is_alive()  # ...then succeeds
     assert b.runs()[0]["documents"] == 2
     a.close(), b.close()
 
