@@ -137,7 +137,9 @@ def test_review_of_merged_events_survives_a_rerun(corpus, tmp_path):
     strike = next(e for e in events if e["location"] == "Urum al-Kubra" and e["sub_event_type"] == "Air/drone strike"
                   and e["event_date"] == "2017-04-02")
     clash = next(e for e in events if e["location"] == "Urum al-Kubra" and e["sub_event_type"] == "Armed clash")
-    assert len(strike["event_ids"]) == 3
+    # 1924058140 is a repost of 1918398786 (stored, not extracted); 1924058141 is rewritten enough to be
+    # extracted, and its strike is merged: two reports extracted, three counted
+    assert len(strike["event_ids"]) == 2 and strike["n_reports"] == 3
     r = client.get(f"/api/events/{strike['id']}/mentions")
     assert r.status_code == 200 and {m["id"] for m in r.json()} == set(strike["event_ids"])
 

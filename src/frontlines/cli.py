@@ -140,7 +140,15 @@ def process_into_store(paths: list[str], store, pipeline, *, only_ids: set[str] 
         except Exception:  # noqa: BLE001 - only the progress bar's length
             total = None
         task = progress.add_task("processing", total=total)
-        for result in pipeline.process(documents(), guard=True):
+        from .dedup import RepostFilter
+
+        try:  # reposts of a stored (or earlier) article are stored, not extracted
+            hold = RepostFilter(store)
+        except Exception as exc:  # noqa: BLE001 - then every document is extracted, as before
+            err.print(f"[red]error:[/red] could not read stored signatures ({escape(type(exc).__name__)}: {escape(str(exc))}); "
+                      "reposts are extracted like any document")
+            hold = None
+        for result in pipeline.process(documents(), guard=True, hold=hold):
             if isinstance(result, IngestFailure):
                 report(result)
                 continue
@@ -152,6 +160,7 @@ def process_into_store(paths: list[str], store, pipeline, *, only_ids: set[str] 
             totals["documents"] += added.get("documents", 0)
             totals["events"] += added.get("events", 0)
             totals["relations"] += added.get("relations", 0)
+    totals["reposts"] = len(hold.held) if hold is not None else 0
     # near-duplicate articles, then one event per real-world event across documents (issue 5)
     from .dedup import dedup_store
     from .merge import merge_events
@@ -417,15 +426,23 @@ def evaluate_cmd(
 
 
 def predictions_from_store(store, ids: set[str]) -> dict[str, dict]:
+    """Per gold document, the events and relations stored for it. A repost is not extracted: its
+    predictions are those of the copy of its group that was (`Store.appearance_groups`)."""
     docs = {d["id"]: d for d in store.documents() if d["id"] in ids}
     preds: dict[str, dict] = {i: {"processed": True, "published": d.get("published"), "events": [], "relations": []} for i, d in docs.items()}
-    for e in store.events(doc_ids=list(docs)):
-        for src in e.get("sources", []):
-            if src["doc_id"] in preds:
-                preds[src["doc_id"]]["events"].append(e)
-    for r in store.relations(doc_ids=list(docs)):
-        if r["doc_id"] in preds:
-            preds[r["doc_id"]]["relations"].append(r)
+    groups = store.appearance_groups()
+    wanted = sorted({m for i in docs for m in groups.get(i, [i])})
+    for e in store.events(doc_ids=wanted):
+        own = [src["doc_id"] for src in e.get("sources", [])]
+        for d in own:
+            if d in preds:
+                preds[d]["events"].append(e)
+        for d in sorted({m for o in own for m in groups.get(o, []) if m in preds and m not in own}):
+            preds[d]["events"].append(e)
+    for r in store.relations(doc_ids=wanted):
+        for d in groups.get(r["doc_id"], [r["doc_id"]]):
+            if d in preds:
+                preds[d]["relations"].append(r)
     return preds
 
 

@@ -14,6 +14,14 @@ signatures' Jaccard estimate, so a band collision alone never merges two article
 `dedup_store(store)` runs this over every stored document and records the result in the
 `appearances` table (document -> duplicate_of document, similarity), which `frontlines run` calls
 after processing; `find_duplicates(pairs)` is the same on (id, text) pairs, with no store.
+
+`RepostFilter` does the same check BEFORE extraction (`frontlines run`): a near-duplicate of a stored
+canonical document, or of one extracted earlier in the run, is stored but not extracted. The document
+extracted is the first one seen; if a later run (or a later line of the same run) brings an
+earlier-published copy, that copy is stored unextracted, and `dedup_store` then names it the canonical
+document of the group (earliest published, then smallest id) while the events stay with the copy that
+was extracted: outputs read groups (canonical + appearances), never "the canonical's events", so the
+counts do not depend on which copy was extracted.
 """
 from __future__ import annotations
 
@@ -30,6 +38,7 @@ __all__ = [
     "THRESHOLD",
     "Duplicate",
     "NearDuplicateIndex",
+    "RepostFilter",
     "dedup_store",
     "find_duplicates",
     "shingles",
@@ -203,6 +212,56 @@ def dedup_store(store, *, threshold: float = THRESHOLD) -> list[Duplicate]:
             s.add(AppearanceRow(doc_id=d.doc_id, duplicate_of=d.duplicate_of, similarity=d.similarity,
                                 method=METHOD, detected_at=utcnow()))
     return dups
+
+
+def stored_index(store, *, threshold: float = THRESHOLD) -> NearDuplicateIndex:
+    """An index of the stored canonical documents' signatures (appearances left out), for `RepostFilter`.
+
+    Signatures are those `dedup_store` keeps (document_signatures); one of another method is ignored."""
+    import numpy as np
+    from sqlalchemy import select
+
+    from .store.schema import AppearanceRow, DocumentSignatureRow
+
+    index = NearDuplicateIndex(threshold=threshold)
+    with store._read() as s:
+        dups = set(s.scalars(select(AppearanceRow.doc_id)))
+        for r in s.scalars(select(DocumentSignatureRow).order_by(DocumentSignatureRow.doc_id)):
+            if r.hashvalues is None or r.method != METHOD or r.doc_id in dups:
+                continue
+            index.add(r.doc_id, MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME,
+                                        hashvalues=np.frombuffer(r.hashvalues, dtype=np.uint64)))
+    return index
+
+
+class RepostFilter:
+    """Reposts found BEFORE extraction: `__call__(prepared)` is the pipeline's `hold` hook.
+
+    A document whose cleaned text is a near-duplicate of a stored canonical document, or of one
+    extracted earlier in the same run, is held: stored (text, metadata) but not extracted, so it has
+    no events or relations of its own; `dedup_store` then records it as an appearance, and the merged
+    view counts it as a report of the events of its group (`Store.merged_events`). Any other document
+    is extracted and joins the index, so later copies of it are held. `held` maps doc id -> (the
+    document it copies, similarity).
+    """
+
+    def __init__(self, store, *, threshold: float = THRESHOLD):
+        self.index = stored_index(store, threshold=threshold)
+        self.held: dict[str, tuple[str, float]] = {}
+
+    def __call__(self, prepared) -> bool:
+        doc_id = prepared.document.id
+        sig = self.index.signature(prepared.cleaned.text)
+        if sig is None:
+            return False
+        hits = [(k, sim) for k, sim in self.index.query(sig) if k != doc_id]
+        if hits:
+            self.held[doc_id] = (hits[0][0], round(hits[0][1], 4))
+            return True
+        if self.index.sigs.pop(doc_id, None) is not None:  # a changed document replaces its old signature
+            self.index.lsh.remove(doc_id)
+        self.index.add(doc_id, sig)
+        return False
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:

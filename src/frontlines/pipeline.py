@@ -228,19 +228,32 @@ class Pipeline:
                 result.places.append(m.place)
         return result
 
-    def process(self, documents: Iterable[Document], *, guard: bool = False) -> Iterator[DocumentResult | IngestFailure]:
+    def process(self, documents: Iterable[Document], *, guard: bool = False,
+                hold=None) -> Iterator[DocumentResult | IngestFailure]:
         """Results in input order. guard=False: an exception propagates (yields only DocumentResults).
-        guard=True: a document that raises becomes an IngestFailure in its place and the rest go on."""
+        guard=True: a document that raises becomes an IngestFailure in its place and the rest go on.
+
+        hold (optional) is asked about each cleaned document (`hold(prepared) -> bool`) before it is
+        annotated: True means it is not extracted (a repost of a document already seen) and comes out
+        as a result with no events or relations of its own, still in input order."""
         batch: list[Prepared] = []
         for document in documents:
             if guard:
                 try:
                     prepared = self.prepare(document)
+                    held = bool(hold(prepared)) if hold is not None else False
                 except Exception as exc:  # noqa: BLE001 - one bad document fails only itself
                     yield document_failure(document, "clean", exc)
                     continue
             else:
                 prepared = self.prepare(document)
+                held = bool(hold(prepared)) if hold is not None else False
+            if held:
+                if batch:  # the documents before it come out first
+                    yield from self._run_batch(batch, guard)
+                    batch = []
+                yield DocumentResult(document=prepared.document, cleaned=prepared.cleaned)
+                continue
             batch.append(prepared)
             if len(batch) >= self.batch_size:
                 yield from self._run_batch(batch, guard)

@@ -42,6 +42,7 @@ from ..models import ActorRef, Document, DocumentResult, IngestFailure, PlaceRef
 from ..names import match_key, provisional_id, slug
 from . import limits
 from .schema import (
+    AppearanceRow,
     ActorAliasRow,
     ActorRedirectRow,
     ActorRow,
@@ -910,10 +911,13 @@ class Store:
         """
         from ..merge import merged_events
 
-        everything = self.events()
+        everything = self.with_appearances(self.events())
         locked = self.reviewed_fields()
         for e in everything:
             e["reviewed_fields"] = locked.get(e["id"], [])
+        if doc_ids is not None:  # a repost's events are those of its group's extracted copy
+            groups = self.appearance_groups()
+            doc_ids = sorted({m for d in doc_ids for m in groups.get(d, [d])})
         if any(v is not None for v in (actor, type, place, since, until, doc_ids)):
             hit = {e["cluster_id"] for e in self.events(actor=actor, type=type, place=place, since=since,
                                                         until=until, doc_ids=doc_ids)
@@ -952,7 +956,7 @@ class Store:
             cid = ev["cluster_id"]
         with self._read() as s:
             ids = list(s.scalars(select(EventClusterRow.event_id).where(EventClusterRow.cluster_id == cid))) or [cid]
-        members = [e for e in self.events(ids=ids) if e["cluster_id"] == cid]
+        members = self.with_appearances([e for e in self.events(ids=ids) if e["cluster_id"] == cid])
         if not members:
             return None
         with self._read() as s:
@@ -1209,6 +1213,53 @@ class Store:
             d["coding"] = r.coding
         d["reviews"] = self.reviews(entity="event", entity_id=event_id)
         return d
+
+    def appearance_groups(self) -> dict[str, list[str]]:
+        """doc id -> every document of its near-duplicate group (canonical + appearances, itself
+        included, sorted), for the documents of a group of two or more (dedup.py)."""
+        groups: dict[str, set[str]] = {}
+        with self._read() as s:
+            for doc_id, canon in s.execute(select(AppearanceRow.doc_id, AppearanceRow.duplicate_of)):
+                groups.setdefault(canon, {canon}).add(doc_id)
+        out: dict[str, list[str]] = {}
+        for members in groups.values():
+            ordered = sorted(members)
+            for d in members:
+                out[d] = ordered
+        return out
+
+    def with_appearances(self, events: list[dict]) -> list[dict]:
+        """The events with a source added for each near-duplicate copy of a source document.
+
+        A repost is stored but not extracted (dedup.RepostFilter): it reports the events of the copy
+        of its group that was. Its added source has the copy's evidence sentence, no offsets (they are
+        the other document's), and `appearance_of` naming that copy. Changes the dicts in place."""
+        groups = self.appearance_groups()
+        if not groups:
+            return events
+        need = sorted({m for e in events for src in e.get("sources") or [] for m in groups.get(src["doc_id"], [])})
+        meta: dict[str, tuple] = {}
+        with self._read() as s:
+            for chunk in _chunks(need):
+                for i, outlet, url, published in s.execute(select(DocumentRow.id, DocumentRow.outlet, DocumentRow.url,
+                                                                  DocumentRow.published).where(DocumentRow.id.in_(chunk))):
+                    meta[i] = (outlet, url, published)
+        for e in events:
+            sources = e.get("sources") or []
+            own = {src["doc_id"] for src in sources}
+            added = []
+            for src in sources:
+                for m in groups.get(src["doc_id"], []):
+                    if m in own or m not in meta:
+                        continue
+                    own.add(m)
+                    outlet, url, published = meta[m]
+                    added.append({"doc_id": m, "outlet": outlet, "url": url, "published": _iso(published),
+                                  "evidence": src.get("evidence"), "evidence_start": None, "evidence_end": None,
+                                  "appearance_of": src["doc_id"]})
+            if added:
+                e["sources"] = [*sources, *added]
+        return events
 
     def reviewed_fields(self) -> dict[str, list[str]]:
         """event id -> the columns a person set, for every event that has any."""
