@@ -229,8 +229,12 @@ def test_frontlines_run_merges_across_documents(tmp_path):
         from frontlines import dedup
 
         assert dedup.appearances(s) == {"a": [{"doc_id": "a-repost", "similarity": 1.0}]}
+        # the repost is stored but not extracted: only the copy read first ("a-repost.txt" sorts before
+        # "a.txt") has events of its own, and each copy reports them (Store.with_appearances)
+        own = {src["doc_id"] for e in s.events() for src in e["sources"]}
+        assert len(own & {"a", "a-repost"}) == 1
         by_doc: dict[str, set[str]] = {}
-        for e in s.events():
+        for e in s.with_appearances(s.events()):
             for src in e["sources"]:
                 by_doc.setdefault(src["doc_id"], set()).add(e["cluster_id"])
         assert by_doc["a"] & by_doc["b"]  # the shelling, reported twice, is one event

@@ -693,7 +693,8 @@ def merged_events(store, events: list[dict] | None = None, *, include_rejected: 
     `events` are the member events to group (default: every stored event). Rejected members are left
     out (a cluster all of whose members are rejected disappears) unless `include_rejected`.
     """
-    events = store.events() if events is None else events
+    # a repost (stored, not extracted) reports its group's events: Store.with_appearances
+    events = store.with_appearances(store.events()) if events is None else events
     if sizes is None:
         sizes = {}
         for e in events:
