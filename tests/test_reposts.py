@@ -119,3 +119,13 @@ def test_repost_is_stored_unextracted_and_counted(story, tmp_path):
         assert {d["id"]: d["n_events"] for d in st.documents()}["a-early-copy"] == 0
         assert {a["doc_id"] for a in appearances(st)["a-early-copy"]} == {STORY, REPOST, "sabah-copy"}
         assert sorted(m["n_reports"] for m in _kubra(st)) == [4, 4]
+
+    # the copy with the events changes (here: re-extracted alone): it is extracted again, not held as a
+    # repost of the canonical copy, which has no events of its own
+    with Store(db) as st, st.engine.begin() as conn:
+        conn.execute(update(DocumentRow).where(DocumentRow.id == STORY).values(content_hash="stale"))
+    _run(corpus, db=db)
+    with Store(db) as st:
+        n = {d["id"]: d["n_events"] for d in st.documents()}
+        assert n[STORY] > 0 and n["a-early-copy"] == n[REPOST] == n["sabah-copy"] == 0
+        assert sorted(m["n_reports"] for m in _kubra(st)) == [4, 4]

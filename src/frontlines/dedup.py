@@ -215,17 +215,28 @@ def dedup_store(store, *, threshold: float = THRESHOLD) -> list[Duplicate]:
 
 
 def stored_index(store, *, threshold: float = THRESHOLD) -> NearDuplicateIndex:
-    """An index of the stored canonical documents' signatures (appearances left out), for `RepostFilter`.
+    """An index of one stored document per near-duplicate group, for `RepostFilter`: the canonical one,
+    unless it was stored unextracted while another copy has events (it was seen later, see the module
+    doc); then that copy (the smallest id of those with events). So a changed copy that carries the
+    group's events is extracted again, never held as a repost of a copy with none.
 
     Signatures are those `dedup_store` keeps (document_signatures); one of another method is ignored."""
     import numpy as np
     from sqlalchemy import select
 
-    from .store.schema import AppearanceRow, DocumentSignatureRow
+    from .store.schema import AppearanceRow, DocumentSignatureRow, EventSourceRow
 
     index = NearDuplicateIndex(threshold=threshold)
     with store._read() as s:
-        dups = set(s.scalars(select(AppearanceRow.doc_id)))
+        groups: dict[str, set[str]] = {}
+        for doc_id, canon in s.execute(select(AppearanceRow.doc_id, AppearanceRow.duplicate_of)):
+            groups.setdefault(canon, {canon}).add(doc_id)
+        extracted = set(s.scalars(select(EventSourceRow.doc_id).distinct())) if groups else set()
+        dups: set[str] = set()
+        for canon, members in groups.items():
+            with_events = sorted(members & extracted)
+            keep = canon if canon in extracted or not with_events else with_events[0]
+            dups |= members - {keep}
         for r in s.scalars(select(DocumentSignatureRow).order_by(DocumentSignatureRow.doc_id)):
             if r.hashvalues is None or r.method != METHOD or r.doc_id in dups:
                 continue
