@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import update
 from typer.testing import CliRunner
 
-from frontlines.cli import app
+from frontlines.cli import app, predictions_from_store
 from frontlines.dedup import appearances
 from frontlines.store import Store
 from frontlines.store.schema import DocumentRow
@@ -95,6 +95,10 @@ def test_repost_is_stored_unextracted_and_counted(story, tmp_path):
             assert m["notes"].startswith("3 reports")
         # a filter on the repost finds the events it reports
         assert {m["id"] for m in st.merged_events(doc_ids=[REPOST])} == {m["id"] for m in kubra}
+        # the eval scores a repost with the predictions of the copy that was extracted
+        preds = predictions_from_store(st, {STORY, REPOST})
+        assert preds[REPOST]["events"] and [e["id"] for e in preds[REPOST]["events"]] == [e["id"] for e in preds[STORY]["events"]]
+        assert len(preds[REPOST]["relations"]) == len(preds[STORY]["relations"])
         before = (_counts(st), sorted((m["id"], m["n_reports"]) for m in st.merged_events()))
     res = runner.invoke(app, ["documents", "--db", str(db), "--json"], catch_exceptions=False)
     listed = {d["id"]: d for d in json.loads(res.stdout)}
