@@ -35,15 +35,21 @@ _ARTICLE_RE = re.compile(r"\b(?:al|el|ul|ad|ar|as|ash|at|ath|az|an|ud|ut)[\s\-]+
 _DOUBLE_RE = re.compile(r"([a-z])\1+")
 
 
-def fold_key(name: str) -> str:
-    """Transliteration-insensitive key: 'Hayyat Tahrir ash-Sham' == "Hay'at Tahrir al-Sham"."""
+def _folded(name: str, article_re: re.Pattern, article: str) -> str:
+    """What every name key starts from: no accents, case, apostrophes, leading "the" or punctuation; one
+    form of the Arabic article (`article`); single letters for doubled ones."""
     s = strip_accents(name).casefold().strip()
     s = _APOS_RE.sub("", s)
     s = re.sub(r"^the\s+", "", s)
-    s = _ARTICLE_RE.sub("al ", s)
+    s = article_re.sub(article, s)
     s = re.sub(r"[^\w\s\-]", " ", s)
     s = _DASH_SPACE_RE.sub("", s)
-    s = _DOUBLE_RE.sub(r"\1", s)
+    return _DOUBLE_RE.sub(r"\1", s)
+
+
+def fold_key(name: str) -> str:
+    """Transliteration-insensitive key: 'Hayyat Tahrir ash-Sham' == "Hay'at Tahrir al-Sham"."""
+    s = _folded(name, _ARTICLE_RE, "al ")
     # vowels vary most across transliterations (Horas/Hurras, Jaish/Jaysh, Suqour/Suqur)
     s = s.replace("ou", "u").replace("oo", "u").replace("ee", "i").replace("ai", "ay")
     s = re.sub(r"(?<=\w)[iy]\b", "i", s)
@@ -76,13 +82,7 @@ _PLACE_FOLDS = (
 
 def place_key(name: str) -> str:
     """Transliteration-tolerant key of a place name: "Ma'arat al-Nu'man" == "Maarat Al Numan" == "Maarrat an-Nouman"."""
-    s = strip_accents(name).casefold().strip()
-    s = _APOS_RE.sub("", s)
-    s = re.sub(r"^the\s+", "", s)
-    s = _PLACE_ARTICLE_RE.sub("", s)
-    s = re.sub(r"[^\w\s\-]", " ", s)
-    s = _DASH_SPACE_RE.sub("", s)
-    s = _DOUBLE_RE.sub(r"\1", s)
+    s = _folded(name, _PLACE_ARTICLE_RE, "")
     for a, b in _PLACE_FOLDS:
         s = s.replace(a, b)
     s = re.sub(r"(?<=\w)(?:ah|a|h)$", "a", s)  # -eh/-ah/-a/-e (e is a by now)
