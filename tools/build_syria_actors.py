@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "src"))
 import yaml  # noqa: E402
 
 from frontlines.names import slug  # noqa: E402
-from frontlines.pack import _ABBR_PREFIX_RE, _ERA_RE, _PRIO_PHRASE, _load_cached, load_pack  # noqa: E402
+from frontlines.pack import _ABBR_PREFIX_RE, _ERA_RE, _load_cached, load_pack  # noqa: E402
 
 # ACLED names the matcher cannot see as a pack actor's name: translations and ACLED's own spellings.
 # Facts about the actors (the English/Arabic forms of one name), not about any event.
@@ -67,18 +67,7 @@ TRANSLATIONS = {
     "Police Forces of Syria (2000-) Political Intelligence": "intelligence-syria",
     "Police Forces of Syria (2000-) State Security": "intelligence-syria",
     "JaN: Elite Army": "elite-army",
-    "Hurras al Deen": "hurras-al-din",
-    "Army of Mujahideen": "jaysh-al-mujahideen",
-    "Asayish (Syria)": "asayish",
-    "Eagles of the Whirlwind": "ssnp-militia",
-    "Syriac Military Council (Syria)": "syriac-military-council",
-    "MDA: Deir-ez-Zor Military Council": "deir-ez-zor-military-council",
-    "Sultan Suleiman Shah Brigade (Syria)": "suleiman-shah",
-    "Hamza Division - Aleppo": "hamza-division",
-    "Al Mu'tasim Brigade": "mutasim-brigade",
     "Al Wosta Division": "central-division",
-    "JTS: Syria Liberation Front": "slf",
-    "JTS: Syrian Revolutionaries Front": "srf",
 }
 
 # ACLED names that are no distinct actor (a bare noun phrase every council or unit could carry)
@@ -110,7 +99,7 @@ def match(pack, name: str) -> str | None:
     """The pack actor an ACLED name denotes, by names only (never by everyday phrase or fuzzy match)."""
     if name in TRANSLATIONS:
         return TRANSLATIONS[name]
-    cands = [c for c in pack._exact(name) if c[1] < _PRIO_PHRASE] or pack._convention(name)
+    cands = pack._named(name) or pack._convention(name)
     if not cands:
         return None
     ids = {aid for aid, _ in cands}

@@ -187,7 +187,7 @@ def add_ocha_neighbourhoods(places: dict[str, Place], geo: Path) -> None:
         grid.add(p)
 
 
-def acled_kind(name: str, places_here: list[Place]) -> str:
+def acled_kind(name: str) -> str:
     for rx, kind in _ACLED_KINDS:
         if rx.search(name):
             return kind
@@ -233,7 +233,7 @@ def add_acled_locations(places: dict[str, Place], geo: Path) -> None:
             add_variants(target, [name])
             target.events = (target.events or 0) + n
             continue
-        kind = "neighbourhood" if quarter else acled_kind(name, [q for _d, q in near])
+        kind = "neighbourhood" if quarter else acled_kind(name)
         base = "acled:" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
         pid, i = base, 2
         while pid in places:

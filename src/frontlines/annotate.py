@@ -235,7 +235,6 @@ def make_place_fold(nlp: Language, name: str, pack_root: str):
     sentence cues a place ("in Ain Issa", "the town of X") and no actor has the name.
 
     Contract: reads doc.ents, token text; assigns doc.ents labels and ent_id_."""
-    from spacy.tokens import Span
 
     from .pack import load_pack
 

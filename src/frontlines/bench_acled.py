@@ -54,14 +54,13 @@ from .geo import haversine_km
 from .models import Document, EventRecord
 from .names import fold_key
 from .bench_fakes import GovernorateNormaliser
-from .pack import KnowledgePack
+from .pack import _ERA_RE, KnowledgePack
 
 WITHIN_KM = 25.0
 METRICS = ("recall", "type", "subtype", "actor1", "admin1", "within25km", "fatalities")
 EVENT_TYPE_ORDER = ("Battles", "Explosions/Remote violence", "Violence against civilians", "Protests", "Riots",
                     "Strategic developments")
 
-_ERA_RE = re.compile(r"\(\s*\d{4}\s*-\s*(?:\d{4})?\s*\)")
 _PREFIX_RE = re.compile(r"^\s*[A-Za-z0-9'\-]{2,12}\s*(?::|\s-)\s+(?=\S)")
 
 
@@ -77,7 +76,6 @@ def actor_keys(name: str | None) -> set[str]:
     m = _ERA_RE.search(name)
     if m:
         forms.append(name[: m.start()])  # "Military Forces of Russia (2000-) Military Police" -> the force
-        forms.append(_ERA_RE.sub(" ", name))
     for form in list(forms):
         stripped = _PREFIX_RE.sub("", form)
         if stripped != form:
@@ -185,11 +183,12 @@ def _actor_label(ref) -> str | None:
     return ref.label if ref is not None else None
 
 
-def score_note(note: Note, events: list[EventRecord], actors: ActorMatcher, admin1: Admin1Normaliser) -> dict:
+def score_note(note: Note, events: list[EventRecord], actors: ActorMatcher, admin1: GovernorateNormaliser) -> dict:
     gold = note.gold
     best = best_match(events, gold)
     point = _gold_point(gold)
     km = _km(best, point) if best is not None else None
+    ours = admin1(best.location.admin1) if best is not None and best.location is not None else None
     gold_fat = gold.get("fatalities")
     row = {
         "id": note.id,
@@ -213,9 +212,7 @@ def score_note(note: Note, events: list[EventRecord], actors: ActorMatcher, admi
         "type": best is not None and best.event_type == gold.get("event_type"),
         "subtype": best is not None and best.sub_event_type == gold.get("sub_event_type"),
         "actor1": actors(gold.get("actor1"), best),
-        "admin1": best is not None and best.location is not None
-                  and admin1(best.location.admin1) is not None
-                  and admin1(best.location.admin1) == admin1(gold.get("admin1")),
+        "admin1": ours is not None and ours == admin1(gold.get("admin1")),
         "within25km": km is not None and km <= WITHIN_KM,
         "fatalities": best is not None and gold_fat is not None and int(best.fatalities or 0) == int(gold_fat),
     }

@@ -262,25 +262,18 @@ def explain(
     as_json: Annotated[bool, typer.Option("--json", help="Print the event with its frame and coding as JSON.")] = False,
 ):
     """Why an event was coded as it is: the frame read from the text, the codebook rule, the evidence."""
+    from .merge import MERGED_PREFIX
+
     store = _store(db)
-    if event_id.startswith("m-"):  # a merged event: explain each report behind it
-        ids = store.review_targets(event_id)
-        if not ids:
-            fail(f"no event {event_id!r} (see `frontlines events --json` for ids)")
-        evs = [store.event(i) for i in ids]
-        if as_json:
-            _print_json(evs)
-            return
-        for ev in evs:
-            console.print(_explanation(ev))
-        return
-    ev = store.event(event_id)
-    if ev is None:
+    ids = store.review_targets(event_id)  # a merged event stands for each report behind it
+    if not ids:
         fail(f"no event {event_id!r} (see `frontlines events --json` for ids)")
+    evs = [store.event(i) for i in ids]
     if as_json:
-        _print_json(ev)
+        _print_json(evs if event_id.startswith(MERGED_PREFIX) else evs[0])
         return
-    console.print(_explanation(ev))
+    for ev in evs:
+        console.print(_explanation(ev))
 
 
 def _explanation(ev: dict) -> Table:
@@ -799,7 +792,7 @@ def merge_cmd(
     who = _reviewer(who, "--who")
     store = _store(db)
     # a merged event's id (m-<cluster id>, as `frontlines events` lists it) stands for all its reports
-    ids = [i for e in event_ids for i in (store.review_targets(e) if e.startswith("m-") else [e]) or [e]]
+    ids = [i for e in event_ids for i in store.review_targets(e) or [e]]
     try:
         res = merge_manual(store, ids, who)
     except (KeyError, ValueError) as exc:

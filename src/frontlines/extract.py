@@ -118,11 +118,15 @@ class Extractor:
         self.background_phrases = [p.lower() for p in self.lex.raw.get("background_phrases", [])]
         self.facility_heads = {w.lower() for w in self.lex.raw.get("facility_heads", [])}
         roads = [re.escape(w.lower()) for w in self.lex.raw.get("road_heads", [])]
-        self._road_re = rf"(?i:{'|'.join(roads)})\b" if roads else ""
+        road = rf"(?i:{'|'.join(roads)})\b"
+        # "Aleppo-Lattakia highway" read from its first name, then from its second
+        self._road_after_first = re.compile(rf"\s*[-–]\s*[\w'’]+(?:\s[\w'’]+)?\s+{road}") if roads else None
+        self._road_after_second = re.compile(rf"\s+{road}") if roads else None
         self.anaphora_heads = self.lex.words("anaphora_heads")
         self.fatality_verbs = self.lex.words("fatality_verbs")
         self.fatality_nouns = self.lex.words("fatality_nouns")
         self.injury_verbs = self.lex.words("injury_verbs")
+        self.harm_verbs = self.fatality_verbs | self.injury_verbs
         self.remains_nouns = self.lex.words("remains_nouns")
         self.reciprocal = self.lex.words("reciprocal_triggers")
         self.force_heads = self.lex.words("force_heads")
@@ -304,13 +308,13 @@ class Extractor:
         joined by a hyphen name it, since "the Idlib road near Saraqib" still says where)."""
         if ent.end < ent.sent.end and ent.doc[ent.end].lower_ in self.facility_heads:
             return True
-        if not self._road_re:
+        if self._road_after_first is None:
             return False
-        text = ent.doc.text
+        text = self._doc_text(ent.doc)
         after = text[ent.end_char: ent.end_char + 60]
         before = text[max(0, ent.start_char - 40): ent.start_char]
-        return bool(re.match(rf"\s*[-–]\s*[\w'’]+(?:\s[\w'’]+)?\s+{self._road_re}", after)
-                    or (re.search(r"[\w'’]\s*[-–]\s*$", before) and re.match(rf"\s+{self._road_re}", after)))
+        return bool(self._road_after_first.match(after)
+                    or (_HYPHEN_BEFORE_RE.search(before) and self._road_after_second.match(after)))
 
     @staticmethod
     def _dedupe_mentions(ms: list[Mention]) -> list[Mention]:
@@ -380,11 +384,6 @@ class Extractor:
             if c.dep_ == "conj":
                 out.extend(self._conjuncts(c))
         return out
-
-    def _sides(self, tok: Token) -> list[Token]:
-        """The parties of "between X and Y", also in ACLED's "between X against Y"."""
-        left, right = self._two_sides(tok)
-        return left + right
 
     def _two_sides(self, tok: Token) -> tuple[list[Token], list[Token]]:
         """"between A, B and C against D": (A, B, C) fought D; without "against", every party is a side."""
@@ -467,7 +466,7 @@ class Extractor:
                 if c.dep_ in ("nsubj", "csubj"):
                     return c, passive and t != verb
                 if c.dep_ == "nsubjpass":
-                    return c, passive or t != verb or any(a.dep_ == "auxpass" and not a.ent_type_ for a in t.children)
+                    return c, passive or t != verb
             if t.dep_ == "ccomp" and _lemma(t.head) in self.opinion_verbs and t.head != t \
                     and not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children):
                 # "gunmen believed to belong to X shot a man": the clause's subject hangs from "believed"
@@ -795,7 +794,7 @@ class Extractor:
                                     agent = self._phrase_actor(index, p, salient, exclude)
             if trig.dep_ == "pobj" and trig.head.lower_ in ("in", "by", "during"):
                 verb = trig.head.head
-                if verb.pos_ == "VERB" and _lemma(verb) in self.fatality_verbs | self.injury_verbs:
+                if verb.pos_ == "VERB" and _lemma(verb) in self.harm_verbs:
                     victims = [self._phrase_actor(index, c, salient, exclude) for c in verb.children if c.dep_ == "nsubjpass"]
                     victims = [v for v in victims if v is not None]
                     if victims and targets and agent is None and victims[0] not in targets:
@@ -849,7 +848,7 @@ class Extractor:
 
     def _members_of_one(self, tok: Token) -> bool:
         """"members of X", "fighters of X": plural people of a single group (no second party named)."""
-        return (tok.tag_ in ("NNS", "NNPS") and _lemma(tok) in self._PEOPLE | {"faction", "rank", "element"}
+        return (tok.tag_ in ("NNS", "NNPS") and _lemma(tok) in self._MEMBERS
                 and not any(c.dep_ == "conj" for c in tok.children)
                 and any(c.dep_ == "prep" and c.lower_ in ("of", "from", "in") for c in tok.children))
 
@@ -973,6 +972,7 @@ class Extractor:
 
     _PEOPLE = {"fighter", "member", "soldier", "civilian", "man", "men", "people", "person", "troop", "militant",
                "child", "woman", "life", "activist", "resident", "elements", "element", "officer", "guard"}
+    _MEMBERS = _PEOPLE | {"faction", "rank", "element"}
 
     def _count_for(self, verb: Token, require_people: bool = False) -> int | None:
         # headline style, "23 Killed, Over 100 Injured in ...": the figure stands right before the participle
@@ -1235,14 +1235,14 @@ class Extractor:
                     lemma_of[id(e)] = "strike"
                     break
         main = [e for e in sentence_events if e.event_type in ("Battles", "Explosions/Remote violence")
-                and lemma_of.get(id(e)) not in self.fatality_verbs | self.injury_verbs]
+                and lemma_of.get(id(e)) not in self.harm_verbs]
         if not main:
             return
         strikes = [e for e in main if e.event_type == "Explosions/Remote violence"]
         for e in sentence_events:
             # "a missile attack killed eleven fighters": the killing of armed men is the strike's outcome,
             # not a battle of its own
-            harm = self.fatality_verbs | self.injury_verbs
+            harm = self.harm_verbs
             outcome_of_strike = (strikes and e.event_type == "Battles" and lemma_of.get(id(e)) in harm)
             # "X attacked a post of Y, killing a fighter": the killing is the attack's outcome, not a second battle
             same_side = [m for m in main if m.event_type == "Battles" and m is not e and e.event_type == "Battles"
@@ -1385,6 +1385,7 @@ _ONGOING_RE = re.compile(rf"\blast year\b|\bsince (?:(?:last|early|late|mid)[- ]
                          r"|\b(?:two|three|four|five|six|seven|several|\d+) (?:days|weeks|months) of\b", re.I)
 
 
+_HYPHEN_BEFORE_RE = re.compile(r"[\w'’]\s*[-–]\s*$")
 _WORDING_CONDITIONS = {"pos", "object_lemma", "object_civilian", "object_person", "modifier_lemma", "context_lemma", "has_object",
                        "subject_lemma", "complement_lemma", "head_lemma", "object_count_min", "subtree_lemma",
                        "sentence_lemma"}

@@ -36,8 +36,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from .dates import parse_metadata_date as _parse_date
-from .models import Document, IngestFailure, has_surrogates, real_path
-from .models import disambiguated_id, same_file  # noqa: F401 - re-exported: ids are an ingest matter
+from .models import Document, IngestFailure, disambiguated_id, has_surrogates, real_path
 
 MAX_BYTES = 20 * 1024 * 1024
 

@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select
 
 from .geo import haversine_km
+from .store.db import _dedup
 
 __all__ = [
     "DAY_WINDOW",
@@ -539,22 +540,13 @@ def _member_discrepancies(members: list[dict]) -> list[dict]:
     for name, key in _DISC_FIELDS.items():
         if len({repr(key(e)) for e in members}) <= 1:
             continue
-        shown = "actor1" if name == "actor1" else "actor2" if name == "actor2" else name
         vals = [{"event_id": e["id"], "doc_ids": sorted({s["doc_id"] for s in e.get("sources") or []}),
-                 "source": "; ".join(_dedup_str(_outlet(s) for s in e.get("sources") or [])),
+                 "source": "; ".join(_dedup(_outlet(s) for s in e.get("sources") or [])),
                  "value": (int(e.get("fatalities") or 0) if name == "fatalities" else
-                           bool(e.get("hedged")) if name == "hedged" else e.get(shown))}
+                           bool(e.get("hedged")) if name == "hedged" else e.get(name))}
                 for e in members]
         out.append({"field": name, "values": vals})
     return out
-
-
-def _dedup_str(items) -> list[str]:
-    seen: list[str] = []
-    for x in items:
-        if x and x not in seen:
-            seen.append(x)
-    return seen
 
 
 def _describe(d: dict, kept) -> str:
@@ -567,7 +559,7 @@ def _describe(d: dict, kept) -> str:
     by_value: dict[str, list[str]] = {}
     for v in d["values"]:
         by_value.setdefault(show(v["value"]), []).extend(x for x in v["source"].split("; ") if x)
-    parts = [f"{val} ({', '.join(_dedup_str(srcs)) or '?'})" for val, srcs in by_value.items()]
+    parts = [f"{val} ({', '.join(_dedup(srcs)) or '?'})" for val, srcs in by_value.items()]
     return f"{d['field']}: " + ", ".join(parts) + ("" if d["field"] == "hedged" else f"; kept {show(kept)}")
 
 
@@ -619,14 +611,14 @@ def merge_members(members: list[dict], cid: str, *, source_scale=None, size: int
                 seen.add(k)
                 sources.append(src)
     sources.sort(key=lambda src: (src.get("published") is None, src.get("published") or "", src["doc_id"]))
-    outlets = _dedup_str(_outlet(src) for src in sources)
+    outlets = _dedup(_outlet(src) for src in sources)
     m["id"] = merged_id(cid, len(members) if size is None else size)
     m["cluster_id"] = cid
     m["event_ids"] = [e["id"] for e in members]
     m["sources"] = sources
     m["source"] = "; ".join(outlets)
     if source_scale is not None:
-        scales = _dedup_str(source_scale(o) for o in outlets)
+        scales = _dedup(source_scale(o) for o in outlets)
         m["source_scale"] = "-".join(scales) if scales else None
     m["n_reports"] = len({src["doc_id"] for src in sources})
     m["n_outlets"] = len(outlets)
@@ -637,7 +629,7 @@ def merge_members(members: list[dict], cid: str, *, source_scale=None, size: int
     for n in ("1", "2"):
         names = [x for e in members for x in (e.get(f"assoc_actor_{n}") or [])]
         main = {e.get(f"actor{n}") for e in members} | {m.get(f"actor{n}")}
-        m[f"assoc_actor_{n}"] = [x for x in _dedup_str(names) if x not in main]
+        m[f"assoc_actor_{n}"] = [x for x in _dedup(names) if x not in main]
     # a reviewer's word wins: fields a person set on a member
     reviewed: list[str] = []
     for e in members:
@@ -663,7 +655,7 @@ def merge_members(members: list[dict], cid: str, *, source_scale=None, size: int
         d["kept"] = m.get(d["field"]) if d["field"] != "hedged" else m["hedged"]
     m["discrepancies"] = disc
     m["merge_reason"] = []
-    evidence = " ".join(_dedup_str(src.get("evidence") for src in sources)).strip()
+    evidence = " ".join(_dedup(src.get("evidence") for src in sources)).strip()
     notes = evidence
     if len(members) > 1 or m["n_reports"] > 1:
         notes = f"{m['n_reports']} reports ({m['source']}). " + notes
@@ -693,8 +685,7 @@ def merged_events(store, events: list[dict] | None = None, *, include_rejected: 
     `events` are the member events to group (default: every stored event). Rejected members are left
     out (a cluster all of whose members are rejected disappears) unless `include_rejected`.
     """
-    # a repost (stored, not extracted) reports its group's events: Store.with_appearances
-    events = store.with_appearances(store.events()) if events is None else events
+    events = store.member_events() if events is None else events
     if sizes is None:
         sizes = {}
         for e in events:

@@ -365,8 +365,7 @@ class Gazetteer:
         sent_start = span.sent.start if doc.has_annotation("SENT_START") else 0
         prev = doc[span.start - 1] if span.start > sent_start else None
         if prev is not None and prev.text[:1].isupper() and not prev.is_sent_start:
-            if self.is_stop_name(prev.text) and fold_key(prev.text) in self.generic_heads | self.rules.stop_keys \
-                    and not self.exact_candidates(f"{prev.text} {text}") and self.needs_cue(text):
+            if self.is_stop_name(prev.text) and not self.exact_candidates(f"{prev.text} {text}") and self.needs_cue(text):
                 return False
             if self._ARTICLE_START.match(text) and prev.pos_ == "PROPN" and prev.ent_type_ not in ("GPE", "FAC", "LOC", "ORG"):
                 return False
@@ -535,11 +534,9 @@ class Gazetteer:
             whole = self.candidates(name)  # "Rural Damascus", "Idlib province": a name of its own
             if whole:
                 base = name
-        cands = self.candidates(base)
+        cands = self.candidates(base)  # equal keys only: no loose ratio, a village never snaps to a look-alike
         if not cands:
-            cands = self._fuzzy(base)
-            if not cands:
-                return None
+            return None
         hint = hint or self._context_hint(base, context)
         scoped = self._scoped(name, cands, context) if context else None
         if scoped:
@@ -639,10 +636,6 @@ class Gazetteer:
                 if p.kind in _ADMIN_KINDS or p.kind == "region":
                     return p
         return None
-
-    def _fuzzy(self, name: str) -> list[Place]:
-        # no loose ratio: candidates() already tried place_key and place_skeleton equality
-        return []
 
     def _by_context(self, name: str, cands: list[Place], context: str, doc_context: str = "") -> list[Place]:
         """Prefer candidates near the other places the context names (colliding village names).
@@ -843,6 +836,11 @@ class KnowledgePack:
         self.root = root
         # actor naming conventions (actor_naming.yaml): unit words, member heads, "operating under" cues
         self.naming: dict = naming or {}
+        self._member_heads = sorted(self.naming.get("member_heads") or [], key=len, reverse=True)
+        cues, heads = self.naming.get("under_cues") or [], self.naming.get("under_heads") or []
+        self._under_re = re.compile(r"(?i)(?:%s)\s+(?:%s)\s+(?:the\s+)?(.+)" % (
+            "|".join(re.escape(h) for h in heads),
+            "|".join(re.escape(c) for c in sorted(cues, key=len, reverse=True)))) if cues and heads else None
         self.manifest = manifest
         self.name: str = manifest["name"]
         self.version: str = str(manifest["version"])
@@ -994,7 +992,7 @@ class KnowledgePack:
         """
         s = re.sub(r"(?i)^(?:the|some|several|many|local|unidentified)\s+", "", name.strip())
         low = s.lower()
-        for head in sorted(self.naming.get("member_heads") or [], key=len, reverse=True):
+        for head in self._member_heads:
             if low.endswith(" " + head.lower()):
                 rest = s[: len(s) - len(head)].strip()
                 rest = re.sub(r"(?i)(?:'s|’s)$", "", rest).strip()
@@ -1005,12 +1003,8 @@ class KnowledgePack:
                     hit = self._named(m.group(2)) or self._named(m.group(1))
                 if hit:
                     return hit
-        cues = self.naming.get("under_cues") or []
-        heads = self.naming.get("under_heads") or []
-        if cues and heads:
-            m = re.fullmatch(r"(?i)(?:%s)\s+(?:%s)\s+(?:the\s+)?(.+)" % (
-                "|".join(re.escape(h) for h in heads),
-                "|".join(re.escape(c) for c in sorted(cues, key=len, reverse=True))), s)
+        if self._under_re is not None:
+            m = self._under_re.fullmatch(s)
             if m:
                 hit = self._exact(m.group(1))
                 if hit:

@@ -377,10 +377,12 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
         if ("latitude" in changes) != ("longitude" in changes):
             raise HTTPException(422, "send latitude and longitude together")
         ids = _targets(event_id)
+        # a report a reviewer rejected stays as it is when its merged event is edited
+        rejected = {e["id"] for e in S().events(ids=ids) if e["review_state"] == "rejected"} if len(ids) > 1 else set()
         try:
             for i in ids:
-                if len(ids) > 1 and S().event(i)["review_state"] == "rejected":
-                    continue  # a report a reviewer rejected stays as it is
+                if i in rejected:
+                    continue
                 S().update_event(i, dict(changes), who)
         except (KeyError, ValueError) as exc:
             raise _bad(exc) from None

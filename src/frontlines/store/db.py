@@ -433,7 +433,7 @@ class Store:
     # ------------------------------------------------------------------ documents
 
     def has_document(self, doc_id: str, content_hash: str) -> bool:
-        with self._tx() as s:
+        with self._read() as s:
             row = s.get(DocumentRow, doc_id)
             return row is not None and row.content_hash == content_hash
 
@@ -445,7 +445,7 @@ class Store:
         with new content keeps its id (a changed source: save_result replaces it). JSONL records keep
         their explicit ids: a record with new content replaces the stored one."""
         chash = doc.content_hash
-        with self._tx() as s:
+        with self._read() as s:  # a look-up: never the write lock, once per document of a run
             row = s.execute(select(DocumentRow.content_hash, DocumentRow.source_path)
                             .where(DocumentRow.id == doc.id)).first()
             if row is None:
@@ -888,6 +888,15 @@ class Store:
             clusters = self._cluster_ids(s, [r.id for r in rows])
             return [self._event_dict(r, aliases, sources.get(r.id, []), clusters.get(r.id)) for r in rows]
 
+    def member_events(self) -> list[dict]:
+        """Every stored report as merging reads it: with the reposts that count for it
+        (`with_appearances`) and the columns a reviewer set (`reviewed_fields`, which win in a merge)."""
+        everything = self.with_appearances(self.events())
+        locked = self.reviewed_fields()
+        for e in everything:
+            e["reviewed_fields"] = locked.get(e["id"], [])
+        return everything
+
     def merged_events(
         self,
         actor: str | None = None,
@@ -911,10 +920,7 @@ class Store:
         """
         from ..merge import merged_events
 
-        everything = self.with_appearances(self.events())
-        locked = self.reviewed_fields()
-        for e in everything:
-            e["reviewed_fields"] = locked.get(e["id"], [])
+        everything = self.member_events()
         if doc_ids is not None:  # a repost's events are those of its group's extracted copy
             groups = self.appearance_groups()
             doc_ids = sorted({m for d in doc_ids for m in groups.get(d, [d])})
