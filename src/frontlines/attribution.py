@@ -18,11 +18,9 @@ from typing import Callable
 
 from spacy.tokens import Doc, Span, Token
 
+from .models import ARMED_INTER
 from .pack import Actor, KnowledgePack
 
-ARMED_INTER = {1, 2, 3, 4, 8}
-# verbs through which fighters act under an operation: "operating under", "fighting under"
-UNDER_VERBS = {"operate", "fight", "act", "work", "serve", "participate", "take"}
 UMBRELLA_KINDS = ("operations_room", "coalition")
 
 
@@ -74,7 +72,9 @@ def umbrella(index: dict, tok: Token, pack: KnowledgePack, conjuncts: list[Token
     for t in tok.subtree:
         if t.dep_ != "prep" or t.lower_ != "under":
             continue
-        if not (t.head.i in sides or (t.head.lemma_.lower() in UNDER_VERBS and t.head.head.i in sides)):
+        # "factions operating under OPS": the pack's verbs through which fighters act under an operation
+        if not (t.head.i in sides or (t.head.lemma_.lower() in pack.naming.get("under_verbs", ())
+                                      and t.head.head.i in sides)):
             continue
         for p in t.children:
             m = index.get(p.i) if p.dep_ == "pobj" else None

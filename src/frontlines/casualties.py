@@ -15,24 +15,21 @@ DEAD_GOVERNORS = {"leave", "find", "shoot", "gun", "stab", "beat", "hack", "burn
 # a pronoun for one person: "..., killing him"
 ONE_PERSON_PRONOUNS = {"him", "her", "he", "she"}
 
-# verbs that report remains being come upon, not a weapon or a count of bodies in a tally
-_FOUND = {"find", "discover", "recover", "retrieve", "dump", "pull", "exhume", "locate", "wash", "throw", "leave"}
-
-
-def _found(noun: Token) -> bool:
+def _found(noun: Token, verbs: set[str]) -> bool:
     t = noun
     for _ in range(3):  # "the body of a man was found", "found the body", "a man's body was found"
-        if t.lemma_.lower() in _FOUND:
+        if t.lemma_.lower() in verbs:
             return True
         if t.head == t:
             break
         t = t.head
-    return any(c.lemma_.lower() in _FOUND for c in noun.children)
+    return any(c.lemma_.lower() in verbs for c in noun.children)
 
 
-def remains_count(noun: Token, count_for_noun: Callable[[Token], int | None]) -> int | None:
-    """Deaths reported by a noun for remains ("body", "corpse"): 1 for one, the figure for several."""
-    if not _found(noun):
+def remains_count(noun: Token, count_for_noun: Callable[[Token], int | None], found_verbs: set[str]) -> int | None:
+    """Deaths reported by a noun for remains ("body", "corpse"): 1 for one, the figure for several.
+    `found_verbs` (the lexicon's `remains_verbs`) report remains being come upon, not a tally of bodies."""
+    if not _found(noun, found_verbs):
         return None
     n = count_for_noun(noun)
     if n:

@@ -21,10 +21,9 @@ from . import attribution, casualties, coding
 from . import dates as dates_mod
 from . import frames
 from .names import provisional_id
-from .models import SUB_EVENT_TYPES, ActorRef, Document, EventRecord, PlaceRef
+from .models import ARMED_INTER, SUB_EVENT_TYPES, ActorRef, Document, EventRecord, PlaceRef
 from .pack import Actor, KnowledgePack
 
-ARMED_INTER = {1, 2, 3, 4, 8}
 VIOLENT_TYPES = ("Battles", "Explosions/Remote violence", "Violence against civilians")
 CIVILIAN_INTER, PROTESTER_INTER, RIOTER_INTER = 7, 6, 5
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
@@ -127,6 +126,7 @@ class Extractor:
         self.fatality_nouns = self.lex.words("fatality_nouns")
         self.injury_verbs = self.lex.words("injury_verbs")
         self.harm_verbs = self.fatality_verbs | self.injury_verbs
+        self.remains_verbs = self.lex.words("remains_verbs")
         self.remains_nouns = self.lex.words("remains_nouns")
         self.reciprocal = self.lex.words("reciprocal_triggers")
         self.force_heads = self.lex.words("force_heads")
@@ -894,7 +894,7 @@ class Extractor:
             if lem in self.fatality_verbs or lem in self.fatality_nouns:
                 n = self._count_for(t, require_people=(lem == "lose"))
                 if n is None and lem in self.remains_nouns:
-                    n = casualties.remains_count(t, self._count_for_noun)
+                    n = casualties.remains_count(t, self._count_for_noun, self.remains_verbs)
                 if n:
                     killed_seen.add((lem, n))
             elif lem in ("claim", "take") and t.pos_ == "VERB":

@@ -51,6 +51,8 @@ EVENT_TYPES: dict[str, list[str]] = {
     ],
 }
 SUB_EVENT_TYPES: dict[str, str] = {sub: et for et, subs in EVENT_TYPES.items() for sub in subs}
+# ACLED inter codes of armed actors: state forces, rebels, political and identity militias, external forces
+ARMED_INTER = frozenset({1, 2, 3, 4, 8})
 
 RELATION_TYPES = (
     "member_of",

@@ -1538,8 +1538,8 @@ def _load_naming(root: Path, fname: str, actors: dict[str, Actor], strict: bool 
     data = _read_yaml(root / fname, label) or {}
     if not isinstance(data, dict):
         raise PackError(f"{label}: expected a mapping")
-    known = {"unit_words", "member_heads", "under_cues", "under_heads", "compounds", "coded_as", "phrases",
-             "abbreviations"}
+    known = {"unit_words", "member_heads", "under_cues", "under_heads", "under_verbs", "compounds", "coded_as",
+             "phrases", "abbreviations"}
     unknown = set(data) - known
     if unknown:
         raise PackError(f"{label}: unknown field(s) {sorted(unknown)}")
@@ -1582,7 +1582,7 @@ def _load_naming(root: Path, fname: str, actors: dict[str, Actor], strict: bool 
         ref(target, f"coded_as: {aid!r}")
         ref(aid, "coded_as").coded_as = target
     out = {}
-    for key in ("unit_words", "member_heads", "under_cues", "under_heads"):
+    for key in ("unit_words", "member_heads", "under_cues", "under_heads", "under_verbs"):
         out[key] = _str_list(data.get(key), label, key)
     return out
 

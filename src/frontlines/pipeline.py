@@ -238,16 +238,14 @@ class Pipeline:
         as a result with no events or relations of its own, still in input order."""
         batch: list[Prepared] = []
         for document in documents:
-            if guard:
-                try:
-                    prepared = self.prepare(document)
-                    held = bool(hold(prepared)) if hold is not None else False
-                except Exception as exc:  # noqa: BLE001 - one bad document fails only itself
-                    yield document_failure(document, "clean", exc)
-                    continue
-            else:
+            try:
                 prepared = self.prepare(document)
                 held = bool(hold(prepared)) if hold is not None else False
+            except Exception as exc:  # noqa: BLE001 - one bad document fails only itself
+                if not guard:
+                    raise
+                yield document_failure(document, "clean", exc)
+                continue
             if held:
                 if batch:  # the documents before it come out first
                     yield from self._run_batch(batch, guard)
