@@ -469,11 +469,11 @@ class Gazetteer:
         self._sindex = sindex
         self._pindex = pindex
 
-    @staticmethod
-    def _rank(p: Place) -> tuple:
-        # a hand-written place (a base, a crossing the pack's authors named on purpose) ranks with the
-        # villages and before a bulk-list village of the same name: bare "Hmeimim" is the air base
-        hand = p.id.startswith("x:")
+    def _rank(self, p: Place) -> tuple:
+        # a hand-written place (a base, a crossing the pack's authors named on purpose; place_rules.yaml
+        # `hand_sources`) ranks with the villages and before a bulk-list village of the same name: bare
+        # "Hmeimim" is the air base
+        hand = p.source.startswith(self.rules.hand_sources)
         kind = _KIND_RANK.get(p.kind, 5)
         return (min(kind, 2) if hand else kind, not hand, -(p.population or 0), -(p.events or 0), p.id)
 
@@ -737,6 +737,7 @@ class PlaceRules:
     stop_keys: frozenset = frozenset()
     cue_keys: frozenset = frozenset()
     curated_sources: tuple = ("",)
+    hand_sources: tuple = ()
     cue_before: frozenset = frozenset()
     cue_after: frozenset = frozenset()
 
@@ -750,13 +751,14 @@ class PlaceRules:
             stop_keys=frozenset(fold_key(str(n)) for n in d.get("stop_names") or []),
             cue_keys=frozenset(fold_key(str(n)) for n in d.get("cue_names") or []),
             curated_sources=tuple(str(x) for x in d.get("curated_sources") or [""]),
+            hand_sources=tuple(str(x) for x in d.get("hand_sources") or []),
             cue_before=frozenset(str(w).lower() for w in d.get("cue_before") or []),
             cue_after=frozenset(str(w).lower() for w in d.get("cue_after") or []),
         )
 
 
 _PLACE_RULE_FIELDS = {"min_length", "cue_max_letters", "stop_names", "cue_names", "curated_sources",
-                      "cue_before", "cue_after"}
+                      "hand_sources", "cue_before", "cue_after"}
 
 
 class AdminIndex:
