@@ -1746,6 +1746,13 @@ class Store:
             s.delete(row)
             return True
 
+    def event_dates(self) -> tuple[str | None, str | None]:
+        """The first and last date of any stored report (ISO), or None."""
+        with self._read() as s:
+            lo, hi = s.execute(select(func.min(EventRow.event_date), func.max(EventRow.event_date))).one()
+        return (_iso(lo) if lo is None or isinstance(lo, date) else str(lo)[:10],
+                _iso(hi) if hi is None or isinstance(hi, date) else str(hi)[:10])
+
     def counts(self) -> dict[str, int]:
         """Rows per table."""
         with self._read() as s:

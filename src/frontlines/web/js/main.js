@@ -102,7 +102,7 @@ class App {
 
   async reload() {
     const [ev, rel, actors] = await Promise.all([
-      api.get("/api/events", { ...this.filters, limit: 10000 }),
+      api.get("/api/events", { ...this.filters, limit: 500 }),
       api.get("/api/relations"),
       api.get("/api/actors"),
     ]);
