@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -204,6 +205,9 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
     EventId = Annotated[str, PathParam(min_length=1, max_length=255, description="The event's id.")]
     ActorId = Annotated[str, PathParam(min_length=1, max_length=255, description="The actor's id.")]
 
+    # JSON and CSV shrink five- to tenfold; the workbench's filter changes stay small on the wire
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
         response = await call_next(request)
@@ -300,13 +304,20 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
         order: Annotated[Literal["asc", "desc"], Query()] = "asc",
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
         offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+        fields: Annotated[str | None, Query(max_length=2000, pattern=r"^[a-z0-9_]+(,[a-z0-9_]+)*$",
+                                            description="Only these keys of each event (comma-separated; `id` always): "
+                                                        "a table needs a tenth of the bytes.")] = None,
     ) -> dict:
         field = sort[1:] if sort.startswith("-") else sort
         if field not in queries.SORTS:
             raise HTTPException(422, f"cannot sort by {sort!r}; use date, fatalities, event_type or admin1 "
                                      f"(or {', '.join(EVENT_SORT_KEYS)}); '-' or order=desc to reverse")
-        return queries.events_page(S(), f, sort=field, descending=sort.startswith("-") or order == "desc",
+        page = queries.events_page(S(), f, sort=field, descending=sort.startswith("-") or order == "desc",
                                    limit=limit, offset=offset, pack=app.state.pack)
+        if fields:
+            keep = {"id", *fields.split(",")}
+            page["events"] = [{k: v for k, v in e.items() if k in keep} for e in page["events"]]
+        return page
 
     @app.get("/api/events.csv", tags=["events"], summary="The same filters, as ACLED's 31-column CSV (streamed)",
              responses={200: {"content": {"text/csv": {}}}, 422: {"model": Problem}})

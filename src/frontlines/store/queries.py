@@ -56,21 +56,21 @@ class Filters:
 
 def resolve_actor(store, f: Filters) -> Filters:
     """Fill `f.actor_ids`: the stored actors whose id is `f.actor` or whose name or any alias contains
-    it (case-insensitive, accents and hyphens folded), so the filter finds events by any alias."""
+    it (case-insensitive; aliases also with accents, apostrophes and hyphens folded, their stored
+    match_key), so the filter finds events by any alias."""
     if not f.actor:
         return f
-    from sqlalchemy import select as sel
-
-    from .db import _contains
+    from ..names import match_key
     from .schema import ActorAliasRow, ActorRow
 
+    a, k = f.actor.strip(), match_key(f.actor)
+    low = a.casefold()
+    by_alias = [_has(func.lower(ActorAliasRow.alias), low)] + ([_has(ActorAliasRow.normalized, k)] if k else [])
     with store._read() as s:
-        names: dict[str, list[str]] = {}
-        for aid, name, acled in s.execute(sel(ActorRow.id, ActorRow.name, ActorRow.acled_name)):
-            names[aid] = [aid, name, acled]
-        for aid, alias in s.execute(sel(ActorAliasRow.actor_id, ActorAliasRow.alias)):
-            names.setdefault(aid, [aid]).append(alias)
-    f.actor_ids = sorted(aid for aid, ns in names.items() if aid == f.actor or _contains(f.actor, ns[1:]))
+        ids = set(s.scalars(select(ActorAliasRow.actor_id).where(or_(*by_alias))))
+        ids |= set(s.scalars(select(ActorRow.id).where(or_(ActorRow.id == a, _has(func.lower(ActorRow.name), low),
+                                                           _has(func.lower(ActorRow.acled_name), low)))))
+    f.actor_ids = sorted(ids)
     return f
 
 
@@ -283,10 +283,11 @@ def timeline(store, f: Filters, bucket: str, lo: date, hi: date) -> dict:
 # --------------------------------------------------------------------------------------------- network
 
 
-def actor_events(store, f: Filters) -> list[tuple[list[str], str | None, str]]:
-    """(actor ids, date, event type) of every event of the filtered view: the network's raw material."""
-    q = select(M.actor_ids, M.event_date, M.event_type).where(*where(f), M.actor_ids != "")
+def actor_events(store, f: Filters) -> list[tuple[list[str], int, str | None, str | None]]:
+    """(actor ids, events, first date, last date) per set of actors that the filtered events name
+    together: the network's raw material, grouped in SQL (a few hundred rows, not one per event)."""
+    dated = case((M.date_key < UNDATED, M.date_key), else_=None)
+    q = (select(M.actor_ids, func.count(), func.min(dated), func.max(dated))
+         .where(*where(f), M.actor_ids != "").group_by(M.actor_ids))
     with store._read() as s:
-        return [([a for a in ids.split("|") if a], d.isoformat() if isinstance(d, date) else d, t)
-                for ids, d, t in s.execute(q)]
-
+        return [([a for a in ids.split("|") if a], n, lo, hi) for ids, n, lo, hi in s.execute(q)]
