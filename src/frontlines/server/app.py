@@ -4,6 +4,8 @@ import hashlib
 import io
 import math
 import re
+import threading
+from collections import OrderedDict
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -221,7 +223,7 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
     @app.get("/api/meta", tags=["meta"], summary="Counts, taxonomy, date range and boundary levels")
     def meta() -> dict:
         store = S()
-        counts = store.counts()
+        counts = store.counts(("documents", "events", "actors", "relations", "reviews"))
         dates = store.event_dates()
         lo, hi = queries.date_range(store, queries.Filters(), limits.MIN_EVENT_DATE, limits.max_event_date())
         p = app.state.pack
@@ -295,6 +297,25 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
 
     Filter = Annotated[queries.Filters, Depends(filters)]
 
+    # The aggregates (map, timeline, network) are pure functions of the filters and the merged view:
+    # kept for the view's current version (queries.version), so analysts on the same view, or one
+    # zooming back and forth, share one computation; any write changes the version.
+    aggregates: OrderedDict = OrderedDict()
+    aggregates_lock = threading.Lock()
+
+    def cached(name: str, f: queries.Filters, args: tuple, compute):
+        key = (name, repr(f), args, queries.version(S()))
+        with aggregates_lock:
+            if key in aggregates:
+                aggregates.move_to_end(key)
+                return aggregates[key]
+        out = compute()
+        with aggregates_lock:
+            aggregates[key] = out
+            while len(aggregates) > 256:
+                aggregates.popitem(last=False)
+        return out
+
     @app.get("/api/events", tags=["events"], response_model=EventList, responses={422: {"model": Problem}},
              summary="Merged events, filtered, sorted and paged in SQL, with the total")
     def list_events(
@@ -332,7 +353,7 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
         """Events placed at a place or near one (geo_precision 1, 2) are clustered on a grid of about
         60 screen pixels at `zoom` (`approx`: how many are near a place only); events known only to a
         governorate or the country (3) are never points: they are counted per unit in `units`."""
-        return queries.map_view(S(), f, zoom)
+        return cached("map", f, (zoom,), lambda: queries.map_view(S(), f, zoom))
 
     @app.get("/api/timeline", tags=["events"], responses={422: {"model": Problem}},
              summary="Counts of the filtered events per day, week or month and event type")
@@ -340,7 +361,8 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
             description="auto: the finest that gives at most ~400 buckets")] = "auto") -> dict:
         """`series` lists the buckets with events (`t`: the bucket's first day); events without a
         date (`undated`) or dated before 1900 or after tomorrow (`out_of_range`) are counted apart."""
-        return queries.timeline(S(), f, bucket, limits.MIN_EVENT_DATE, limits.max_event_date())
+        lo, hi = limits.MIN_EVENT_DATE, limits.max_event_date()
+        return cached("timeline", f, (bucket, lo, hi), lambda: queries.timeline(S(), f, bucket, lo, hi))
 
     @app.get("/api/network", tags=["actors"], responses={422: {"model": Problem}},
              summary="Actors of the filtered events and their relations valid in the period")
@@ -355,8 +377,8 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
         around = None
         if f.actor:
             around = resolve_actor_id(f.actor, store, app.state.pack)
-        return workbench_graph(store, app.state.pack, queries.actor_events(store, f), since=f.since, until=f.until,
-                               top=top, around=around)
+        return cached("network", f, (top, around), lambda: workbench_graph(
+            store, app.state.pack, queries.actor_events(store, f), since=f.since, until=f.until, top=top, around=around))
 
     def _targets(event_id: str) -> list[str]:
         ids = S().review_targets(event_id)

@@ -99,8 +99,10 @@ def where(f: Filters) -> list:
         out.append(func.lower(M.sub_event_type).in_(sorted({t.strip().lower() for t in f.sub_types})))
     if f.actor:
         a = f.actor.strip()
-        ids = sorted({a, *f.actor_ids})
-        out.append(or_(*(_has(M.actor_ids, f"|{i}|") for i in ids), *(_has(M.actor_names, form) for form in merged.folded(a))))
+        if f.actor_ids:  # the stored actors it names (resolve_actor): their ids, from the actors index alone
+            out.append(or_(*(_has(M.actor_ids, f"|{i}|") for i in f.actor_ids)))
+        else:  # no stored actor by that name: the names events carry (unresolved labels)
+            out.append(or_(_has(M.actor_ids, f"|{a}|"), *(_has(M.actor_names, form) for form in merged.folded(a))))
     if f.admin1:
         out.append(func.lower(M.admin1).in_(sorted({a.strip().lower() for a in f.admin1})))
     if f.q:
@@ -137,7 +139,17 @@ def _order(sort: str, descending: bool) -> list:
     # undated / unknown values last either way; ties by date, then id (the list's natural order)
     if sort in ("date", "event_date"):  # undated last ascending, first descending (as a reversed list)
         return [M.date_key.desc(), M.id.desc()] if descending else [M.date_key, M.id]
+    if sort == "fatalities":  # never NULL; ties in the same direction, so one index serves both
+        return [M.fatalities.desc(), M.date_key.desc(), M.id.desc()] if descending else [M.fatalities, M.date_key, M.id]
     return [col.is_(None), key.desc() if descending else key, M.date_key, M.id]
+
+
+def version(store) -> tuple[int, int]:
+    """Changes whenever the merged view does (rows are rewritten with new, never reused, keys): what
+    a cache of aggregates is keyed on."""
+    with store._read() as s:
+        hi, n = s.execute(select(func.max(M.pk), func.count(M.pk))).one()
+    return int(hi or 0), int(n or 0)
 
 
 def count(store, f: Filters) -> int:
