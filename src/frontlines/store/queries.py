@@ -117,7 +117,7 @@ def where(f: Filters) -> list:
         p = f.place.strip().casefold()
         out.append(or_(*(_has(func.lower(c), p) for c in (M.location, M.admin1, M.admin2, M.admin3))))
     if f.hedged is not None:
-        out.append(M.hedged.is_(f.hedged))
+        out.append(M.hedged == f.hedged)
     if f.reviewed is not None:
         out.append((M.review_state != "unreviewed") if f.reviewed else (M.review_state == "unreviewed"))
     if f.review_state:
@@ -212,7 +212,8 @@ def map_view(store, f: Filters, zoom: int) -> dict:
                 func.min(M.longitude), func.min(M.latitude), func.max(M.longitude), func.max(M.latitude), func.min(M.id))
          .where(*cond, point).group_by("cx", "cy", M.event_type))
     unit_q = (select(M.admin1, M.country, func.count(), func.sum(M.fatalities), func.avg(M.latitude), func.avg(M.longitude))
-              .where(*cond, M.geo_precision >= 3).group_by(M.admin1, M.country))
+              # "= 3" (ACLED's precisions are 1-3), not ">= 3": an equality keeps the units index in order
+              .where(*cond, M.geo_precision == 3).group_by(M.admin1, M.country))
     with store._read() as s:
         cells: dict[tuple[int, int], dict] = {}
         for x, y, etype, k, fat, approx, slat, slon, w, so, e, no, first in s.execute(q):
@@ -273,8 +274,7 @@ def timeline(store, f: Filters, bucket: str, lo: date, hi: date) -> dict:
 
     One GROUP BY day and type (the timeline index holds both, in order: no table read, no sort);
     days are then summed into weeks or months here, a few thousand rows at most."""
-    q = (select(M.date_key, M.event_type, func.count()).where(*where(f))
-         .group_by(M.date_key, M.event_type).order_by(M.date_key))
+    q = select(M.date_key, M.event_type, func.count()).where(*where(f)).group_by(M.date_key, M.event_type)
     lo_key, hi_key = lo.isoformat(), hi.isoformat()
     days: list[tuple[str, str, int]] = []
     undated = outside = 0
@@ -286,6 +286,7 @@ def timeline(store, f: Filters, bucket: str, lo: date, hi: date) -> dict:
                 outside += k
             else:
                 days.append((key, etype, k))
+    days.sort()
     if bucket == "auto":
         bucket = pick_bucket(_day(days[0][0]) if days else None, _day(days[-1][0]) if days else None)
     series: dict[str, dict] = {}

@@ -373,6 +373,8 @@ class MergedEventRow(Base):
         Index("ix_merged_events_map", "shown", "geo_precision", "merc_x", "merc_y", "event_type", "fatalities",
               "latitude", "longitude", "id"),
         Index("ix_merged_events_timeline", "shown", "date_key", "event_type"),
+        Index("ix_merged_events_units", "shown", "geo_precision", "admin1", "country", "fatalities", "latitude",
+              "longitude"),  # the map's counts per unit
         Index("ix_merged_events_actors", "shown", "actor_ids", "date_key"),  # the network's GROUP BY
         Index("ix_merged_events_shown_fatalities", "shown", "fatalities", "date_key", "id"),
         # pk never reused (AUTOINCREMENT), so (max pk, count) changes whenever a row does: queries.version

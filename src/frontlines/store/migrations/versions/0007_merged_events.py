@@ -74,6 +74,8 @@ def upgrade() -> None:
     op.create_index("ix_merged_events_map", "merged_events", ["shown", "geo_precision", "merc_x", "merc_y", "event_type",
                                                               "fatalities", "latitude", "longitude", "id"])
     op.create_index("ix_merged_events_timeline", "merged_events", ["shown", "date_key", "event_type"])
+    op.create_index("ix_merged_events_units", "merged_events", ["shown", "geo_precision", "admin1", "country", "fatalities",
+                                                                "latitude", "longitude"])
     op.create_index("ix_merged_events_actors", "merged_events", ["shown", "actor_ids", "date_key"])
     op.create_index("ix_merged_events_latitude_longitude", "merged_events", ["latitude", "longitude"])
     op.create_table(
