@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -374,3 +375,21 @@ def test_a_hundred_thousand_events(big_file, demo_file):
     n = _get(c, "/api/events", **month)["total"]
     rows = list(csv.DictReader(io.StringIO(c.get("/api/events.csv", params=month).text)))
     assert len(rows) == n > 0
+
+
+def test_synth_store_command(demo_file, tmp_path):
+    from typer.testing import CliRunner
+
+    from frontlines.cli import app
+
+    out = tmp_path / "s.db"
+    r = CliRunner().invoke(app, ["bench", "synth-store", "--from", str(demo_file), "--events", "500", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    with Store(out) as store:
+        events = store.merged_events()
+    assert len(events) == 500 and len({e["id"] for e in events}) == 500
+    assert all(e["event_date"] is None or e["event_date"] <= date.today().isoformat() for e in events)
+    again = CliRunner().invoke(app, ["bench", "synth-store", "--from", str(demo_file), "--events", "500", "-o", str(out)])
+    assert again.exit_code != 0 and "already exists" in again.output
+    missing = CliRunner().invoke(app, ["bench", "synth-store", "--from", str(tmp_path / "nope.db"), "-o", str(tmp_path / "x.db")])
+    assert missing.exit_code != 0 and "no such file" in missing.output and not (tmp_path / "x.db").exists()

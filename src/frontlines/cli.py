@@ -562,9 +562,9 @@ def bench_synth_store(
     from .synth import synth_store
 
     if not source.is_file():
-        raise typer.BadParameter(f"{source}: no such file", param_hint="--from")
+        fail(f"{source}: no such file")
     if out.exists():
-        raise typer.BadParameter(f"{out}: already exists", param_hint="--out")
+        fail(f"{out}: already exists (the store is made new)")
     t0 = time.perf_counter()
     try:
         report = synth_store(source, out, n_events, seed=seed, pack=_load_pack_quietly(pack))

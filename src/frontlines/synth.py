@@ -59,6 +59,15 @@ def synth_store(source: str | Path, out: str | Path, n_events: int = 100_000, *,
     Store(source).close()  # at the current schema, merged view built
     if out.exists():
         raise FileExistsError(f"{out}: already exists")
+    try:
+        return _build(source, out, n_events, seed, pack)
+    except BaseException:
+        for suffix in ("", "-wal", "-shm", ".lock"):  # no half-built store left behind
+            Path(str(out) + suffix).unlink(missing_ok=True)
+        raise
+
+
+def _build(source: Path, out: Path, n_events: int, seed: int, pack) -> dict:
     src = sqlite3.connect(source)
     conn = sqlite3.connect(out)
     src.backup(conn)  # a consistent copy, WAL included
@@ -91,9 +100,9 @@ def synth_store(source: str | Path, out: str | Path, n_events: int = 100_000, *,
         iso3 = cnty[:3] if cnty[:3].isalpha() else None
 
     dates = [r["event_date"] for r in rows_m if r["event_date"]]
-    lo, hi = date.fromisoformat(min(dates)[:10]), date.fromisoformat(max(dates)[:10])
     today = datetime.now(timezone.utc).date()
-    room = max((today - hi).days, 0)  # a copy moves 0..room days later, so it stays between lo and today
+    last = date.fromisoformat(max(dates)[:10]) if dates else today
+    room = max((today - last).days, 0)  # a copy moves 0..room days later: never after today
     inside = _inside(pack)
     rnd = random.Random(seed)
     ix = {c: i for i, c in enumerate(ev_cols)}
