@@ -1,7 +1,6 @@
 """FastAPI app: the JSON API under /api/ and the single-page app (src/frontlines/web) at /."""
 import base64
 import hashlib
-import io
 import math
 import re
 import threading

@@ -152,11 +152,6 @@ def version(store) -> tuple[int, int]:
     return int(hi or 0), int(n or 0)
 
 
-def count(store, f: Filters) -> int:
-    with store._read() as s:
-        return int(s.scalar(select(func.count()).select_from(M).where(*where(f))) or 0)
-
-
 def events_page(store, f: Filters, *, sort: str = "date", descending: bool = False, limit: int = 100,
                 offset: int = 0, pack=None) -> dict:
     """{"total", "offset", "limit", "events"}: one page of merged events, filtered and sorted in SQL."""
