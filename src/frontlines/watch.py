@@ -111,6 +111,13 @@ class FetchError(Exception):
         self.transient = transient
 
 
+class Disallowed(FetchError):
+    """robots.txt does not let us fetch the page."""
+
+    def __init__(self):
+        super().__init__("disallowed by robots.txt", transient=False)
+
+
 @dataclass
 class Response:
     url: str  # after redirects
@@ -158,8 +165,12 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         for _ in range(MAX_REDIRECTS + 1):
-            if robots and not self.allowed(url):
-                raise FetchError("disallowed by robots.txt", transient=False)
+            if robots:
+                ok = self.allowed(url)
+                if ok is None:
+                    raise FetchError("robots.txt could not be read; not fetched for now")
+                if not ok:
+                    raise Disallowed()
             self._polite(url)
             try:
                 with self._client.stream("GET", url, headers=headers) as r:
@@ -200,10 +211,10 @@ class Fetcher:
                 self._sleep(left)
         self._last[host] = time.monotonic()
 
-    def allowed(self, url: str) -> bool:
+    def allowed(self, url: str) -> bool | None:
         """May our User-Agent fetch `url`? robots.txt read once a day per host (through this fetcher:
         same agent, timeout, size limit). None there (404 and other 4xx): everything allowed; 401/403:
-        nothing; unreachable or 5xx: nothing for now (RFC 9309), asked again next time."""
+        nothing; unreachable or 5xx: None, nothing for now (RFC 9309), asked again next time."""
         parts = urlsplit(url)
         host = f"{parts.scheme}://{parts.netloc}".lower()
         cached = self._robots.get(host)
@@ -221,8 +232,7 @@ class Fetcher:
                 elif code is not None and 400 <= code < 500:
                     parser.allow_all = True
                 else:
-                    self._robots.pop(host, None)
-                    return False  # not cached: asked again on the next item or cycle
+                    return None  # not cached: asked again on the next item or cycle
             self._robots[host] = cached = (now, parser)
             delay = parser.crawl_delay(self.agent)
             if delay:
@@ -383,7 +393,10 @@ class Watcher:
             for source in self.feeds.due(self.clock()):
                 if self.stop.is_set():
                     break
-                self._source_cycle(source, totals)
+                try:
+                    self._source_cycle(source, totals)
+                except Exception as exc:  # noqa: BLE001 - one source's trouble never stops the others
+                    self._source_failed(source, f"{type(exc).__name__}: {one_line(exc, 300)}", self.clock(), totals)
         return totals
 
     # ---------------------------------------------------------------- folder
@@ -405,14 +418,9 @@ class Watcher:
         name = source["name"]
         now = self.clock()
         try:
-            listing = self._listing(source)
+            listing, validators = self._listing(source)
         except FetchError as exc:
-            totals["sources_failed"] += 1
-            failures = source["failures"] + 1
-            retry_at = now + min(BACKOFF_FIRST * 2 ** (failures - 1), BACKOFF_MAX)
-            self.feeds.record_failure(name, now, str(exc), retry_at)
-            self.report(f"error: source {name} ({source['url']}): {exc}; "
-                        f"failure {failures} in a row, tried again after {retry_at:%Y-%m-%d %H:%M:%S} UTC")
+            self._source_failed(source, str(exc), now, totals)
             return
         if listing is None:
             totals["not_modified"] += 1
@@ -447,12 +455,26 @@ class Watcher:
         totals["items_stored"] += counts[STORED]
         totals["items_failed"] += counts[FAILED] + counts[ERROR]
         totals["disallowed"] += disallowed
+        if counts[ERROR] or len(fetched) + disallowed < len(new):
+            # items left to try (stopped early, transient failures): the next cycle must list them
+            # again, so no validators are kept and its GET is unconditional
+            validators = {"etag": None, "last_modified": None, "children": None}
+        self.feeds.record_ok(name, self.clock(), **validators)
         self.report(f"{name}: {len(listing.items)} items, {len(new)} new: {counts[STORED]} stored, "
                     f"{counts[FAILED] + counts[ERROR]} failed, {disallowed} disallowed by robots.txt")
 
-    def _listing(self, source: dict) -> Listing | None:
-        """The source's items, or None when nothing changed (304); its validators are stored either way.
-        A sitemap index's sitemaps are asked each cycle (conditional GETs), even when the index is unchanged."""
+    def _source_failed(self, source: dict, reason: str, now: datetime, totals: dict) -> None:
+        totals["sources_failed"] += 1
+        failures = source["failures"] + 1
+        retry_at = now + min(BACKOFF_FIRST * 2 ** (failures - 1), BACKOFF_MAX)
+        self.feeds.record_failure(source["name"], now, reason, retry_at)
+        self.report(f"error: source {source['name']} ({source['url']}): {reason}; "
+                    f"failure {failures} in a row, tried again after {retry_at:%Y-%m-%d %H:%M:%S} UTC")
+
+    def _listing(self, source: dict) -> tuple[Listing | None, dict]:
+        """The source's items and the validators to keep once they are taken; (None, ...) when nothing
+        changed (304), its validators then stored at once. A sitemap index's sitemaps are asked each
+        cycle (conditional GETs), even when the index itself is unchanged."""
         f = self.fetcher
         r = f.get(source["url"], etag=source["etag"], last_modified=source["last_modified"])
         if r.status == 304:
@@ -472,8 +494,11 @@ class Watcher:
             changed = True
             children[child] = {"etag": cr.headers.get("etag"), "last_modified": cr.headers.get("last-modified")}
             listing.items.extend(parse_listing(cr.body, cr.url, "sitemap", f.max_bytes).items)
-        self.feeds.record_ok(source["name"], self.clock(), etag=etag, last_modified=last_modified, children=children)
-        return listing if changed else None
+        validators = {"etag": etag, "last_modified": last_modified, "children": children}
+        if not changed:
+            self.feeds.record_ok(source["name"], self.clock(), **validators)
+            return None, validators
+        return listing, validators
 
     def _new_items(self, feed: str, items: list[Item]) -> list[Item]:
         unique: dict[str, Item] = {}
@@ -498,9 +523,9 @@ class Watcher:
 
         try:
             r = self.fetcher.get(item.url, robots=True)
+        except Disallowed:
+            return None, "disallowed", None
         except FetchError as exc:
-            if str(exc) == "disallowed by robots.txt":
-                return None, "disallowed", None
             return None, ERROR if exc.transient else FAILED, str(exc)
         if r.content_type and r.content_type not in _HTML_TYPES:
             return None, FAILED, f"not an HTML page ({r.content_type})"

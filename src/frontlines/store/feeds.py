@@ -187,7 +187,7 @@ class Feeds:
         with self.store._read() as s:
             for i in range(0, len(doc_ids), _CHUNK):
                 out.update(s.execute(select(DocumentRow.id, DocumentRow.content_hash)
-                                     .where(DocumentRow.id.in_(doc_ids[i:i + _CHUNK]))).tuples().all())
+                                     .where(DocumentRow.id.in_(doc_ids[i:i + _CHUNK]))).all())
         return out
 
     def record_item(self, url: str, feed: str, *, guid: str | None, status: str, now: datetime,
