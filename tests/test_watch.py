@@ -22,7 +22,7 @@ from frontlines.cli import app, process_into_store
 from frontlines.pipeline import Pipeline
 from frontlines.store import Store
 from frontlines.store.feeds import Feeds
-from frontlines.watch import Fetcher, Watcher, parse_every, run_loop
+from frontlines.watch import FetchError, Fetcher, Watcher, parse_every, parse_listing, run_loop
 
 runner = CliRunner()
 
@@ -409,3 +409,58 @@ def test_parse_every():
     for bad in ("", "0s", "-5m", "10 minutes", "h"):
         with pytest.raises(ValueError):
             parse_every(bad)
+
+
+def test_a_crash_after_storing_fetches_nothing_again(site: Site, tmp_path: Path, pipeline):
+    """Documents stored, the cycle killed before it recorded the items: the next cycle records them
+    from the store and fetches no page again."""
+    base = site.base
+    store = Store(tmp_path / "k.db")
+    feeds = Feeds(store)
+    feeds.add("levant", f"{base}/feed.rss")
+    site.put("/feed.rss", rss(base, ["/news/market-strike", "/news/saraqib-clashes"]), "application/rss+xml")
+    watcher = Watcher(store, pipeline, process=process_into_store, sources=True, fetcher=Fetcher(delay=0),
+                      report=lambda line: None)
+    watcher.cycle()
+    from sqlalchemy import delete, update
+
+    from frontlines.store.feeds import FeedRow, FetchedItemRow
+
+    with store._tx() as s:  # the state a kill between storing and recording leaves behind
+        s.execute(delete(FetchedItemRow))
+        s.execute(update(FeedRow).values(etag=None, last_modified=None))
+    watcher.cycle()
+    assert page_hits(site)["/news/market-strike"] == 1 and page_hits(site)["/news/saraqib-clashes"] == 1
+    assert sorted(i["status"] for i in feeds.items()) == ["stored", "stored"]
+
+
+def test_politeness_delay_per_host_and_robots_crawl_delay(site: Site):
+    waits: list[float] = []
+    fetcher = Fetcher(delay=5, sleep=waits.append)
+    fetcher.get(f"{site.base}/robots.txt")
+    fetcher.get(f"{site.base}/news/market-strike")
+    assert len(waits) == 1 and 0 < waits[0] <= 5  # the second request to the host waited
+    fetcher.get(site.base.replace("127.0.0.1", "localhost") + "/robots.txt")
+    assert len(waits) == 1  # another host: no wait
+    site.put("/robots.txt", b"User-agent: *\nCrawl-delay: 30\nDisallow: /private/\n", "text/plain")
+    slow = Fetcher(delay=0, sleep=waits.append)
+    assert slow.allowed(f"{site.base}/news/afrin-bomb") is True
+    assert slow.allowed(f"{site.base}/private/draft") is False
+    slow.get(f"{site.base}/news/afrin-bomb", robots=True)
+    assert len(waits) == 2 and 5 < waits[1] <= 30  # robots.txt asks for more than our delay: it wins
+
+
+def test_sitemaps_gzipped_and_entity_bombs_refused():
+    import gzip
+
+    base = "https://example.org"
+    listing = parse_listing(gzip.compress(sitemap(base, ["/news/market-strike"])), f"{base}/sitemap.xml.gz")
+    assert [i.url for i in listing.items] == [f"{base}/news/market-strike"]
+    assert listing.items[0].published.isoformat() == "2019-03-03"
+    bomb = (b"<?xml version='1.0'?><!DOCTYPE urlset [<!ENTITY a 'aaaaaaaaaa'>"
+            + b"".join(b"<!ENTITY %s '%s'>" % (bytes([98 + i]), (b"&%s;" % bytes([97 + i])) * 10) for i in range(8))
+            + b"]><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'><url><loc>https://example.org/&i;</loc></url></urlset>")
+    with pytest.raises(FetchError, match="not an RSS/Atom feed or a sitemap"):  # refused, never expanded (10**9 characters)
+        parse_listing(bomb, f"{base}/sitemap.xml")
+    with pytest.raises(FetchError, match="not a sitemap"):
+        parse_listing(b"<rss><channel></channel></rss>", f"{base}/sitemap.xml", "sitemap")
