@@ -7,6 +7,7 @@ a real SQLite store run behind it; the clock the back-off reads is moved by the 
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -255,8 +256,6 @@ def test_watch_sources_stores_new_items_once_and_picks_up_a_new_one(site: Site, 
 
     # the sources and their state
     res = invoke("sources", "list", "--json", "--db", db)
-    import json
-
     listed = {r["name"]: r for r in json.loads(res.stdout)}
     assert listed["levant"]["stored_items"] == 3 and listed["levant"]["etag"]
     assert listed["wire"]["last_modified"] and listed["wire"]["kind"] == "auto"

@@ -405,8 +405,12 @@ class Watcher:
         snap = folder_snapshot(self.folder)
         if snap == self._snapshot:
             return
+        try:
+            res = self.process([str(self.folder)], self.store, self.pipeline, quiet=True)
+        except Exception as exc:  # noqa: BLE001 - reported; the next cycle tries the folder again
+            self.report(f"error: {self.folder}: {type(exc).__name__}: {one_line(exc, 300)}")
+            return
         self._snapshot = snap
-        res = self.process([str(self.folder)], self.store, self.pipeline, quiet=True)
         totals["folder_documents"] += res["documents"]
         if res["documents"] or res["failures"]:
             self.report(f"{self.folder}: {res['documents']} documents added, {res['skipped']} unchanged, "
