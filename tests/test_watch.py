@@ -23,7 +23,9 @@ from frontlines.cli import app, process_into_store
 from frontlines.pipeline import Pipeline
 from frontlines.store import Store
 from frontlines.store.feeds import Feeds
-from frontlines.watch import FetchError, Fetcher, Watcher, parse_every, parse_listing, run_loop
+from frontlines.fetch import FetchError, Fetcher
+from frontlines.listings import parse_listing
+from frontlines.watch import Watcher, parse_every, run_loop
 
 runner = CliRunner()
 
@@ -211,7 +213,7 @@ def test_watch_sources_stores_new_items_once_and_picks_up_a_new_one(site: Site, 
 
     res = invoke("watch", "--sources", "--once", "--delay", "0", "--db", db)
     assert res.exit_code == 0, res.output
-    assert "levant: 2 items, 2 new: 2 stored" in res.stdout
+    assert "levant: 2 items, 2 new: 2 stored" in res.stdout, res.stderr
     assert "reports: 2 items, 2 new: 1 stored, 0 failed, 1 disallowed by robots.txt" in res.stdout
     store = Store(db)
     docs = {d["url"]: d for d in store.documents()}

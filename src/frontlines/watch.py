@@ -18,8 +18,8 @@ One cycle of `frontlines watch`:
   A page that fails for good (4xx, not HTML, no article text) is recorded `failed` and never fetched
   again; a transient failure (5xx, network) is tried again on later cycles, `MAX_ITEM_ATTEMPTS` times.
 
-Every request has a timeout and a size limit; redirects are followed (5 at most), each hop checked
-against robots.txt for pages.
+HTTP (timeouts, size limit, politeness, robots.txt) is `fetch.py`; reading feeds and sitemaps is
+`listings.py`; the store's side is `store/feeds.py`.
 """
 from __future__ import annotations
 
@@ -28,45 +28,21 @@ import os
 import re
 import signal
 import threading
-import time
-import urllib.robotparser
-import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urlsplit
 
-from . import __version__
+from .fetch import Disallowed, Fetcher, FetchError
+from .listings import Item, Listing, parse_listing
 from .models import Document, IngestFailure, one_line
 from .store.feeds import ERROR, FAILED, STORED, Feeds
 from .store.schema import utcnow
 
-TIMEOUT_S = 20.0  # connect, read, write and pool, each
-MAX_BYTES = 5 * 1024 * 1024  # one response (feed, sitemap, robots.txt or page), decompressed
-MAX_REDIRECTS = 5
-DEFAULT_DELAY_S = 2.0  # between two requests to one host
-ROBOTS_TTL = timedelta(hours=24)  # RFC 9309: a cached robots.txt is not used longer than a day
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=6)
 _EVERY_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$", re.I)
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
-
-
-def user_agent() -> str:
-    """`Frontlines/<version> (+URL)`: the URL tells a site's owner who is fetching (FRONTLINES_CONTACT_URL,
-    else the project's home page from the package metadata); without one, just the name and version."""
-    url = os.environ.get("FRONTLINES_CONTACT_URL")
-    if not url:
-        try:
-            from importlib.metadata import metadata
-
-            meta = metadata("frontlines")
-            url = meta.get("Home-page") or next((v.split(",", 1)[1].strip() for v in meta.get_all("Project-URL") or []
-                                                 if "," in v), None)
-        except Exception:  # noqa: BLE001 - not installed (PYTHONPATH=src): no URL
-            url = None
-    return f"Frontlines/{__version__} (+{url})" if url else f"Frontlines/{__version__}"
 
 
 def parse_every(value: str) -> float:
@@ -77,18 +53,6 @@ def parse_every(value: str) -> float:
     return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2).lower()]
 
 
-def normalise_url(url: str) -> str:
-    """The key an item is known by: fragment dropped, then courlan's normalisation (scheme and host
-    lower-cased, default port dropped, query sorted, tracking parameters such as utm_* removed)."""
-    from courlan import normalize_url
-
-    url = urldefrag(url.strip())[0]
-    try:
-        return normalize_url(url)
-    except Exception:  # noqa: BLE001 - courlan refuses odd URLs; the URL itself is still a key
-        return url
-
-
 def doc_id_for(feed: str, url: str) -> str:
     """`<feed>/<last words of the URL's path>-<8 hex of the URL>`: readable, stable, unique per URL."""
     from .names import slug
@@ -96,257 +60,6 @@ def doc_id_for(feed: str, url: str) -> str:
     path = urlsplit(url).path.rstrip("/")
     tail = slug(path.rsplit("/", 1)[-1] or urlsplit(url).netloc)[:60]
     return f"{feed}/{tail}-{hashlib.sha1(url.encode('utf-8', 'backslashreplace')).hexdigest()[:8]}"
-
-
-# --------------------------------------------------------------------------------------------
-# Fetching: timeouts, a size limit, politeness per host, robots.txt
-# --------------------------------------------------------------------------------------------
-
-
-class FetchError(Exception):
-    """A request that gave nothing usable; `transient`: worth trying again later."""
-
-    def __init__(self, reason: str, transient: bool = True):
-        super().__init__(reason)
-        self.transient = transient
-
-
-class Disallowed(FetchError):
-    """robots.txt does not let us fetch the page."""
-
-    def __init__(self):
-        super().__init__("disallowed by robots.txt", transient=False)
-
-
-@dataclass
-class Response:
-    url: str  # after redirects
-    status: int
-    body: bytes
-    headers: dict[str, str]
-
-    @property
-    def content_type(self) -> str:
-        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-
-    @property
-    def charset(self) -> str | None:
-        m = re.search(r"charset\s*=\s*\"?([\w.:-]+)", self.headers.get("content-type", ""), re.I)
-        return m.group(1) if m else None
-
-
-class Fetcher:
-    """HTTP GETs with our User-Agent, a timeout, a size limit and a delay between requests to one host."""
-
-    def __init__(self, *, delay: float = DEFAULT_DELAY_S, max_bytes: int = MAX_BYTES, timeout: float = TIMEOUT_S,
-                 sleep: Callable[[float], None] = time.sleep):
-        import httpx
-
-        self.agent = user_agent()
-        self.delay, self.max_bytes = delay, max_bytes
-        self._sleep = sleep
-        self._client = httpx.Client(timeout=timeout, follow_redirects=False, headers={"User-Agent": self.agent})
-        self._last: dict[str, float] = {}  # host -> time.monotonic() of its last request
-        self._host_delay: dict[str, float] = {}  # host -> its robots.txt Crawl-delay, when longer
-        self._robots: dict[str, tuple[datetime, urllib.robotparser.RobotFileParser | None]] = {}
-
-    def close(self) -> None:
-        self._client.close()
-
-    def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
-            robots: bool = False) -> Response:
-        """GET `url` (redirects followed; with `robots`, every hop must be allowed); FetchError on a
-        network error, a timeout, an HTTP error (4xx for good, 5xx transient) or a body over the limit."""
-        import httpx
-
-        headers = {}
-        if etag:
-            headers["If-None-Match"] = etag
-        if last_modified:
-            headers["If-Modified-Since"] = last_modified
-        for _ in range(MAX_REDIRECTS + 1):
-            if robots:
-                ok = self.allowed(url)
-                if ok is None:
-                    raise FetchError("robots.txt could not be read; not fetched for now")
-                if not ok:
-                    raise Disallowed()
-            self._polite(url)
-            try:
-                with self._client.stream("GET", url, headers=headers) as r:
-                    if r.is_redirect and r.headers.get("location"):
-                        url = urljoin(url, r.headers["location"])
-                        continue
-                    if r.status_code == 304:
-                        return Response(str(r.url), 304, b"", dict(r.headers))
-                    if r.status_code >= 400:
-                        raise FetchError(f"HTTP {r.status_code} {r.reason_phrase}".strip(),
-                                         transient=r.status_code >= 500 or r.status_code == 429)
-                    body = self._read(r)
-                    return Response(str(r.url), r.status_code, body, dict(r.headers))
-            except httpx.TimeoutException:
-                raise FetchError(f"timed out after {self._client.timeout.read:g} s") from None
-            except httpx.HTTPError as exc:
-                raise FetchError(f"network error ({type(exc).__name__}: {one_line(exc, 200)})") from None
-        raise FetchError(f"more than {MAX_REDIRECTS} redirects", transient=False)
-
-    def _read(self, r) -> bytes:
-        declared = r.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            raise FetchError(f"response is {int(declared):,} bytes, over the {self.max_bytes:,}-byte limit", transient=False)
-        buf = bytearray()
-        for chunk in r.iter_bytes():  # decompressed by httpx; counted as it arrives
-            buf += chunk
-            if len(buf) > self.max_bytes:
-                raise FetchError(f"response is over the {self.max_bytes:,}-byte limit", transient=False)
-        return bytes(buf)
-
-    def _polite(self, url: str) -> None:
-        host = urlsplit(url).netloc.lower()
-        wait = max(self.delay, self._host_delay.get(host, 0.0))
-        last = self._last.get(host)
-        if last is not None and wait > 0:
-            left = wait - (time.monotonic() - last)
-            if left > 0:
-                self._sleep(left)
-        self._last[host] = time.monotonic()
-
-    def allowed(self, url: str) -> bool | None:
-        """May our User-Agent fetch `url`? robots.txt read once a day per host (through this fetcher:
-        same agent, timeout, size limit). None there (404 and other 4xx): everything allowed; 401/403:
-        nothing; unreachable or 5xx: None, nothing for now (RFC 9309), asked again next time."""
-        parts = urlsplit(url)
-        host = f"{parts.scheme}://{parts.netloc}".lower()
-        cached = self._robots.get(host)
-        now = utcnow()
-        if cached is None or now - cached[0] > ROBOTS_TTL:
-            parser: urllib.robotparser.RobotFileParser | None = urllib.robotparser.RobotFileParser(host + "/robots.txt")
-            try:
-                r = self.get(host + "/robots.txt")
-                parser.parse(r.body.decode("utf-8", "replace").splitlines())
-            except FetchError as exc:
-                status = re.match(r"HTTP (\d+)", str(exc))
-                code = int(status.group(1)) if status else None
-                if code in (401, 403):
-                    parser.disallow_all = True
-                elif code is not None and 400 <= code < 500:
-                    parser.allow_all = True
-                else:
-                    return None  # not cached: asked again on the next item or cycle
-            self._robots[host] = cached = (now, parser)
-            delay = parser.crawl_delay(self.agent)
-            if delay:
-                self._host_delay[parts.netloc.lower()] = float(delay)
-        return cached[1].can_fetch(self.agent, url)
-
-
-# --------------------------------------------------------------------------------------------
-# Reading feeds and sitemaps
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Item:
-    url: str  # normalised
-    guid: str = ""
-    title: str | None = None
-    published: date | None = None
-    author: str | None = None
-
-
-@dataclass
-class Listing:
-    kind: str  # rss | atom | sitemap | sitemapindex
-    title: str | None = None
-    items: list[Item] = field(default_factory=list)
-    children: list[str] = field(default_factory=list)  # a sitemap index's sitemaps
-
-
-def _xml_root(body: bytes):
-    """The root element of an XML document, entities never resolved, nothing fetched; None if not XML."""
-    from lxml import etree
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
-    try:
-        return etree.fromstring(body, parser)
-    except (etree.XMLSyntaxError, ValueError):
-        return None
-
-
-def _local(tag) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def _ungzip(body: bytes, limit: int) -> bytes:
-    if not body.startswith(b"\x1f\x8b"):
-        return body
-    try:
-        out = zlib.decompressobj(wbits=31).decompress(body, limit + 1)
-    except zlib.error as exc:
-        raise FetchError(f"not a valid gzip file ({exc})", transient=False) from None
-    if len(out) > limit:
-        raise FetchError(f"sitemap is over the {limit:,}-byte limit once decompressed", transient=False)
-    return out
-
-
-def parse_listing(body: bytes, base_url: str, kind: str = "auto", limit: int = MAX_BYTES) -> Listing:
-    """A feed's or a sitemap's items; FetchError (not transient) when it is neither."""
-    body = _ungzip(body, limit)
-    if kind in ("sitemap", "auto"):
-        root = _xml_root(body)
-        name = _local(root.tag) if root is not None else None
-        if name in ("urlset", "sitemapindex"):
-            return _sitemap(root, name, base_url)
-        if kind == "sitemap":
-            raise FetchError("not a sitemap (" + (f"root element <{name}>" if name else "not well-formed XML") + ")",
-                             transient=False)
-    return _feed(body, base_url)
-
-
-def _sitemap(root, name: str, base_url: str) -> Listing:
-    out = Listing(kind=name)
-    for entry in root:
-        if _local(entry.tag) not in ("url", "sitemap"):
-            continue
-        fields = {_local(c.tag): (c.text or "").strip() for c in entry}
-        loc = fields.get("loc")
-        if not loc:
-            continue
-        url = urljoin(base_url, loc)
-        if name == "sitemapindex":
-            out.children.append(url)
-        else:
-            from .dates import parse_metadata_date
-
-            lastmod = fields.get("lastmod")
-            out.items.append(Item(url=normalise_url(url), published=parse_metadata_date(lastmod) if lastmod else None))
-    return out
-
-
-def _feed(body: bytes, base_url: str) -> Listing:
-    import feedparser
-
-    parsed = feedparser.parse(body, response_headers={"content-location": base_url})
-    if not parsed.get("version") and not parsed.entries:
-        why = parsed.get("bozo_exception")
-        raise FetchError("not an RSS/Atom feed or a sitemap" + (f" ({one_line(why, 200)})" if why else ""), transient=False)
-    out = Listing(kind="atom" if str(parsed.get("version", "")).startswith("atom") else "rss",
-                  title=(parsed.feed.get("title") or "").strip() or None)
-    for e in parsed.entries:
-        link = e.get("link") or (e.get("id") if str(e.get("id", "")).startswith(("http://", "https://")) else None)
-        if not link:
-            continue
-        stamp = e.get("published_parsed") or e.get("updated_parsed")
-        out.items.append(Item(url=normalise_url(urljoin(base_url, link)), guid=str(e.get("id") or ""),
-                              title=(e.get("title") or "").strip() or None,
-                              published=date(*stamp[:3]) if stamp else None,
-                              author=(e.get("author") or "").strip() or None))
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# The cycle
-# --------------------------------------------------------------------------------------------
 
 
 def folder_snapshot(folder: Path) -> dict[str, tuple[int, int]]:
