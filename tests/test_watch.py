@@ -265,6 +265,12 @@ def test_watch_sources_stores_new_items_once_and_picks_up_a_new_one(site: Site, 
                                                                              "last_modified": None}}
     assert all(r["failures"] == 0 and r["last_error"] is None for r in listed.values())
 
+    # one cycle with a failing source: reported, and the exit status says so
+    site.put("/feed.rss", b"", "text/plain", status=500)
+    res = invoke("watch", "--sources", "--once", "--delay", "0", "--db", db)
+    assert res.exit_code == 1
+    assert res.stderr.startswith(f"error: source levant ({base}/feed.rss): HTTP 500")
+
 
 def test_a_failing_source_is_reported_backed_off_and_recovers(site: Site, tmp_path: Path, pipeline):
     base = site.base

@@ -95,6 +95,7 @@ class Watcher:
         self.report, self.clock = report, clock
         self.stop = stop or threading.Event()
         self._snapshot: dict | None = None
+        self.last: dict = {}  # the last cycle's counts
 
     def cycle(self) -> dict:
         """One cycle; returns counts (folder documents added, items stored, sources failed, ...)."""
@@ -110,6 +111,7 @@ class Watcher:
                     self._source_cycle(source, totals)
                 except Exception as exc:  # noqa: BLE001 - one source's trouble never stops the others
                     self._source_failed(source, f"{type(exc).__name__}: {one_line(exc, 300)}", self.clock(), totals)
+        self.last = totals
         return totals
 
     # ---------------------------------------------------------------- folder

@@ -124,3 +124,5 @@ def watch(
     except KeyboardInterrupt:
         err.print("stopped")
         raise typer.Exit(130)
+    if once and watcher.last.get("sources_failed"):
+        raise typer.Exit(1)  # for a scheduler running one cycle at a time
