@@ -471,3 +471,15 @@ def test_sitemaps_gzipped_and_entity_bombs_refused():
         parse_listing(bomb, f"{base}/sitemap.xml")
     with pytest.raises(FetchError, match="not a sitemap"):
         parse_listing(b"<rss><channel></channel></rss>", f"{base}/sitemap.xml", "sitemap")
+
+
+def test_robots_missing_allows_everything_and_unreachable_allows_nothing_for_now(site: Site):
+    del site.routes["/robots.txt"]  # 404: no rules
+    assert Fetcher(delay=0).allowed(f"{site.base}/private/draft") is True
+    site.put("/robots.txt", b"", "text/plain", status=503)  # the rules cannot be read: ask again later
+    fetcher = Fetcher(delay=0)
+    with pytest.raises(FetchError, match="robots.txt could not be read") as caught:
+        fetcher.get(f"{site.base}/news/market-strike", robots=True)
+    assert caught.value.transient and site.count("/news/market-strike") == 0
+    site.put("/robots.txt", b"User-agent: Frontlines\nDisallow: /\n", "text/plain")  # rules for our agent by name
+    assert fetcher.allowed(f"{site.base}/news/market-strike") is False

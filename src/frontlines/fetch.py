@@ -44,9 +44,9 @@ def user_agent() -> str:
 class FetchError(Exception):
     """A request that gave nothing usable; `transient`: worth trying again later."""
 
-    def __init__(self, reason: str, transient: bool = True):
+    def __init__(self, reason: str, transient: bool = True, status: int | None = None):
         super().__init__(reason)
-        self.transient = transient
+        self.transient, self.status = transient, status  # status: the HTTP status of an HTTP error
 
 
 class Disallowed(FetchError):
@@ -86,7 +86,7 @@ class Fetcher:
         self._client = httpx.Client(timeout=timeout, follow_redirects=False, headers={"User-Agent": self.agent})
         self._last: dict[str, float] = {}  # host -> time.monotonic() of its last request
         self._host_delay: dict[str, float] = {}  # host -> its robots.txt Crawl-delay, when longer
-        self._robots: dict[str, tuple[datetime, urllib.robotparser.RobotFileParser | None]] = {}
+        self._robots: dict[str, tuple[datetime, urllib.robotparser.RobotFileParser]] = {}
 
     def close(self) -> None:
         self._client.close()
@@ -119,7 +119,7 @@ class Fetcher:
                         return Response(str(r.url), 304, b"", dict(r.headers))
                     if r.status_code >= 400:
                         raise FetchError(f"HTTP {r.status_code} {r.reason_phrase}".strip(),
-                                         transient=r.status_code >= 500 or r.status_code == 429)
+                                         transient=r.status_code >= 500 or r.status_code == 429, status=r.status_code)
                     body = self._read(r)
                     return Response(str(r.url), r.status_code, body, dict(r.headers))
             except httpx.TimeoutException:
@@ -152,22 +152,20 @@ class Fetcher:
     def allowed(self, url: str) -> bool | None:
         """May our User-Agent fetch `url`? robots.txt read once a day per host (through this fetcher:
         same agent, timeout, size limit). None there (404 and other 4xx): everything allowed; 401/403:
-        nothing; unreachable or 5xx: None, nothing for now (RFC 9309), asked again next time."""
+        nothing; unreachable, 429 or 5xx: None, nothing for now (RFC 9309), asked again next time."""
         parts = urlsplit(url)
         host = f"{parts.scheme}://{parts.netloc}".lower()
         cached = self._robots.get(host)
         now = utcnow()
         if cached is None or now - cached[0] > ROBOTS_TTL:
-            parser: urllib.robotparser.RobotFileParser | None = urllib.robotparser.RobotFileParser(host + "/robots.txt")
+            parser = urllib.robotparser.RobotFileParser(host + "/robots.txt")
             try:
                 r = self.get(host + "/robots.txt")
                 parser.parse(r.body.decode("utf-8", "replace").splitlines())
             except FetchError as exc:
-                status = re.match(r"HTTP (\d+)", str(exc))
-                code = int(status.group(1)) if status else None
-                if code in (401, 403):
+                if exc.status in (401, 403):
                     parser.disallow_all = True
-                elif code is not None and 400 <= code < 500:
+                elif exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
                     parser.allow_all = True
                 else:
                     return None  # not cached: asked again on the next item or cycle
