@@ -75,7 +75,9 @@ def url_key(url: str) -> str:
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() + "+00:00" if value is not None else None
+    from .db import _iso_utc  # not at the top: db imports schema, which imports this module
+
+    return _iso_utc(value)
 
 
 class Feeds:
