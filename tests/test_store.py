@@ -1,4 +1,7 @@
-"""The store against real SQLite files: idempotency, replacement, filters, failures, migrations."""
+"""The store against real databases: idempotency, replacement, filters, failures, migrations.
+
+Tests that take `store` or `store_url` run on SQLite and on PostgreSQL (tests/conftest.py).
+"""
 from __future__ import annotations
 
 import io
@@ -91,13 +94,6 @@ def make_result(doc_id: str = "doc1", text: str | None = None, *, outlet: str | 
                           relations=relations, actors=actors, places=[TOWN, CITY])
 
 
-@pytest.fixture
-def store(tmp_path: Path):
-    s = Store(tmp_path / "fl.db")
-    yield s
-    s.close()
-
-
 # ----------------------------------------------------------------------------- saving
 
 
@@ -151,8 +147,8 @@ def test_unknown_outlet_falls_back_to_doc_id(store: Store):
     assert store.events()[0]["event_id_cnty"].startswith("EVT")  # no iso3 given
 
 
-def test_idempotent_resave_adds_nothing(tmp_path: Path):
-    db = tmp_path / "fl.db"
+def test_idempotent_resave_adds_nothing(store_url: str):
+    db = store_url
     with Store(db) as s:
         assert s.save_result(make_result())["documents"] == 1
         before = s.counts()
@@ -338,10 +334,9 @@ def test_runs(store: Store):
 # ----------------------------------------------------------------------------- schema and locations
 
 
-def test_migrations_match_schema(tmp_path: Path):
-    db = tmp_path / "m.db"
-    Store(db).close()
-    engine = create_engine(f"sqlite:///{db}")
+def test_migrations_match_schema(backend, store_url: str):
+    Store(store_url).close()
+    engine = create_engine(resolve_url(store_url))
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(ctx, metadata) == []
@@ -350,8 +345,7 @@ def test_migrations_match_schema(tmp_path: Path):
     names = set(inspect(engine).get_table_names())
     assert names == {t.name for t in metadata.sorted_tables} | {"alembic_version"}
     # and a schema created straight from the models is the same one the migrations build
-    db2 = tmp_path / "direct.db"
-    e2 = create_engine(f"sqlite:///{db2}")
+    e2 = create_engine(resolve_url(backend.new_url()))
     metadata.create_all(e2)
     i1, i2 = inspect(engine), inspect(e2)
     for t in metadata.sorted_tables:
@@ -555,24 +549,24 @@ def test_token_names_are_unique(store: Store):
     assert store.create_token("alice").startswith("fl_")  # a revoked name is free again
 
 
-def test_token_cli_refuses_a_taken_name(tmp_path: Path):
+def test_token_cli_refuses_a_taken_name(store_url: str):
     from typer.testing import CliRunner
 
     from frontlines.cli import app
 
-    db = str(tmp_path / "t.db")
+    db = store_url
     assert CliRunner().invoke(app, ["token", "create", "--name", "bob", "--db", db]).exit_code == 0
     res = CliRunner().invoke(app, ["token", "create", "--name", "bob", "--db", db])
     assert res.exit_code != 0 and "token name 'bob' is taken" in res.output
 
 
-def test_migration_0005_renames_duplicate_token_names(tmp_path: Path):
+def test_migration_0005_renames_duplicate_token_names(store_url: str):
     from sqlalchemy import text
 
     from frontlines.store import upgrade
 
-    db = tmp_path / "old.db"
-    engine = create_engine(f"sqlite:///{db}")
+    db = store_url
+    engine = create_engine(resolve_url(db))
     upgrade(engine, "0004")
     with engine.begin() as conn:
         for i, name in enumerate(["alice", "alice", "bob", "alice"]):
@@ -622,9 +616,9 @@ def test_new_store_is_wal_with_a_busy_timeout(tmp_path: Path):
     assert (tmp_path / "w.db.lock").exists()
 
 
-def test_opening_a_store_at_head_runs_no_migration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_opening_a_store_at_head_runs_no_migration(store_url: str, monkeypatch: pytest.MonkeyPatch):
     import frontlines.store.db as dbmod
 
-    Store(tmp_path / "h.db").close()
+    Store(store_url).close()
     monkeypatch.setattr(dbmod, "upgrade", lambda *a, **k: pytest.fail("migrated a store already at head"))
-    Store(tmp_path / "h.db").close()
+    Store(store_url).close()
