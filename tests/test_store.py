@@ -402,6 +402,19 @@ def test_env_override_and_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert resolve_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
 
 
+def test_every_command_finds_the_store_in_the_environment(store_url: str, monkeypatch: pytest.MonkeyPatch):
+    """A team sets FRONTLINES_DB once (a path or a PostgreSQL URL) and every command uses that store."""
+    from typer.testing import CliRunner
+
+    from frontlines.cli import app
+
+    monkeypatch.setenv("FRONTLINES_DB", store_url)
+    res = CliRunner().invoke(app, ["token", "create", "--name", "carol"])
+    assert res.exit_code == 0, res.output
+    with Store(store_url) as s:
+        assert [t["name"] for t in s.tokens()] == ["carol"]
+
+
 def test_in_memory_store():
     with Store("sqlite:///:memory:") as s:
         s.save_result(make_result())
