@@ -563,8 +563,8 @@ class Store:
         # same new actors or places never wait for each other in a cycle (a deadlock, on PostgreSQL)
         actors.insert_missing(refs)
         places: dict[str, bool] = {}
-        for pref in sorted((p for p in (*result.places, *(ev.location for ev in result.events)) if p is not None and p.place_id),
-                           key=lambda p: p.place_id):
+        prefs = [p for p in (*result.places, *(ev.location for ev in result.events)) if p is not None and p.place_id]
+        for pref in sorted(prefs, key=lambda p: p.place_id):  # stable: the first of an id is stored
             self._upsert_place(s, pref, places)
         for ref in refs:
             actors.upsert(ref)
