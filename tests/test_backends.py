@@ -66,3 +66,17 @@ def test_the_same_inputs_give_the_same_store_on_both_backends(pg, pipeline, tmp_
     assert docs["nul-1"]["n_events"] > 0 and len(docs["long-outlet"]["outlet"]) > 255
     assert docs[deep]["n_events"] > 0 and len(deep) > 255
     assert len(lite["merged_events"]) > 10
+
+
+def test_a_store_survives_the_server_dropping_its_connections(pg):
+    """A long `frontlines serve` on PostgreSQL: connections the server ended are replaced, not failed."""
+    url = pg.new_url()
+    with Store(url) as store:
+        assert store.counts()["documents"] == 0  # a pooled connection now exists
+        with pg.admin.connect() as conn:
+            ended = conn.exec_driver_sql(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %(db)s",
+                {"db": url.rsplit("/", 1)[1].split("?")[0]}).scalar()
+        assert ended >= 1
+        assert store.counts()["documents"] == 0
+        assert store.create_token("dana").startswith("fl_")

@@ -391,7 +391,9 @@ class Store:
     def _make_engine(self, for_migrations: bool) -> Engine:
         url = make_url(self.url)
         if url.get_backend_name() != "sqlite":
-            return create_engine(self.url, poolclass=NullPool if for_migrations else None)
+            # a server (PostgreSQL) may drop idle connections or restart under a long `serve`:
+            # a pooled connection is checked before use instead of failing the request
+            return create_engine(self.url, poolclass=NullPool if for_migrations else None, pool_pre_ping=True)
         kwargs: dict = {"connect_args": {"timeout": BUSY_TIMEOUT_S}}
         if self._memory:
             kwargs["poolclass"] = StaticPool
