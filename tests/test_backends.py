@@ -80,3 +80,17 @@ def test_a_store_survives_the_server_dropping_its_connections(pg):
         assert ended >= 1
         assert store.counts()["documents"] == 0
         assert store.create_token("dana").startswith("fl_")
+
+
+def test_a_database_that_does_not_exist_is_a_clear_error(pg):
+    from sqlalchemy.engine import make_url
+    from typer.testing import CliRunner
+
+    from frontlines.cli import app
+
+    missing = make_url(pg.new_url()).set(database="fl_no_such_database", password="s3cret")
+    url = missing.render_as_string(hide_password=False)
+    res = CliRunner().invoke(app, ["events", "--db", url])
+    assert res.exit_code == 2, res.output
+    assert "cannot open the store postgresql+psycopg://" in res.output and "fl_no_such_database" in res.output
+    assert "does not exist" in res.output and "s3cret" not in res.output and "Traceback" not in res.output
