@@ -46,9 +46,17 @@ def _print_json(obj) -> None:
 
 
 def _store(db: str | None):
-    from .store import Store
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
 
-    return Store(db)
+    from .store import Store, resolve_url
+
+    try:
+        return Store(db)
+    except OperationalError as exc:  # a server that cannot be reached, a database that does not exist
+        url = make_url(resolve_url(db)).render_as_string(hide_password=True)
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        fail(f"cannot open the store {url}: {reason}")
 
 
 def _pipeline(pack: str):

@@ -20,10 +20,10 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, UniqueConstraint, delete, func, select
+from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .schema import ID, Base, utcnow
+from .schema import Base, Text, utcnow  # Text: the NUL-safe text type every store column uses
 
 KINDS = ("rss", "atom", "sitemap", "auto")
 STORED, FAILED, ERROR = "stored", "failed", "error"
@@ -36,7 +36,7 @@ class FeedRow(Base):
 
     __tablename__ = "feeds"
 
-    name: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    name: Mapped[str] = mapped_column(Text(), primary_key=True)
     url: Mapped[str] = mapped_column(Text, nullable=False)
     kind: Mapped[str] = mapped_column(String(16), nullable=False, default="auto")
     added_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
@@ -60,13 +60,13 @@ class FetchedItemRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     url_hash: Mapped[str] = mapped_column(String(64), nullable=False)  # SHA-256 of the normalised URL
     url: Mapped[str] = mapped_column(Text, nullable=False)
-    feed: Mapped[str] = mapped_column(String(ID), nullable=False, index=True)
+    feed: Mapped[str] = mapped_column(Text(), nullable=False, index=True)
     guid: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     reason: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
-    doc_id: Mapped[str | None] = mapped_column(String(ID))
+    doc_id: Mapped[str | None] = mapped_column(Text())
     fetched_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
 

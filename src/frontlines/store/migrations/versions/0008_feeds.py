@@ -2,8 +2,8 @@
 
 Hand-written to match frontlines/store/feeds.py exactly (tests compare them).
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-29
 """
 from __future__ import annotations
@@ -13,18 +13,17 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0006"
+revision: str = "0008"
+down_revision: str | Sequence[str] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-ID = 255
 
 
 def upgrade() -> None:
     op.create_table(
         "feeds",
-        sa.Column("name", sa.String(ID), nullable=False),
+        sa.Column("name", sa.Text(), nullable=False),
         sa.Column("url", sa.Text(), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("added_at", sa.DateTime(), nullable=False),
@@ -43,13 +42,13 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("url_hash", sa.String(64), nullable=False),
         sa.Column("url", sa.Text(), nullable=False),
-        sa.Column("feed", sa.String(ID), nullable=False),
+        sa.Column("feed", sa.Text(), nullable=False),
         sa.Column("guid", sa.Text(), nullable=True),
         sa.Column("content_hash", sa.String(64), nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("doc_id", sa.String(ID), nullable=True),
+        sa.Column("doc_id", sa.Text(), nullable=True),
         sa.Column("fetched_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_fetched_items"),
         sa.UniqueConstraint("url_hash", name="uq_fetched_items_url_hash"),
