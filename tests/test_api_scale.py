@@ -141,7 +141,7 @@ def test_table_follows_every_kind_of_write(writable, demo_file, pipeline):
 
 
 def test_table_is_rebuilt_when_missing(demo_file, tmp_path):
-    """A store upgraded to 0007 has reports but no merged rows: opening it builds them."""
+    """A store upgraded to 0009 has reports but no merged rows: opening it builds them."""
     path = tmp_path / "old.db"
     shutil.copy(demo_file, path)
     with Store(path) as store:

@@ -1,4 +1,4 @@
-"""The merged view, materialised in the `merged_events` table (0007).
+"""The merged view, materialised in the `merged_events` table (0009).
 
 One real-world event is a cluster of reports (merge.py); what every output shows is the merged dict
 `merge.merge_members` computes from the cluster's member events. Computing that at every read costs
@@ -207,7 +207,7 @@ def events_of_actors(s: Session, actor_ids: Iterable[str]) -> set[str]:
 
 
 def ensure_built(store) -> None:
-    """Fill the table of a store that has reports but no rows (one just upgraded to 0007)."""
+    """Fill the table of a store that has reports but no rows (one just upgraded to 0009)."""
     with store._read() as s:
         empty = s.scalar(select(func.count()).select_from(select(MergedEventRow.pk).limit(1).subquery())) == 0
         has_events = s.scalar(select(func.count()).select_from(select(EventRow.id).limit(1).subquery())) > 0

@@ -4,8 +4,8 @@ Hand-written to match frontlines/store/schema.py exactly (tests compare them). T
 by `Store` right after the upgrade (`merged.ensure_built`): building it needs the merge rules in
 frontlines.merge, which a migration should not import.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-29
 """
 from __future__ import annotations
@@ -15,23 +15,22 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0006"
+revision: str = "0009"
+down_revision: str | Sequence[str] | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-ID = 255
 
 
 def upgrade() -> None:
     op.create_table(
         "merged_events",
         sa.Column("pk", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("cluster_id", sa.String(ID), nullable=False),
+        sa.Column("cluster_id", sa.Text(), nullable=False),
         sa.Column("view", sa.Integer(), nullable=False),
         sa.Column("shown", sa.Boolean(), nullable=False),
         sa.Column("shown_all", sa.Boolean(), nullable=False),
-        sa.Column("id", sa.String(ID), nullable=False),
+        sa.Column("id", sa.Text(), nullable=False),
         sa.Column("date_key", sa.String(10), nullable=False),
         sa.Column("event_id_cnty", sa.String(32), nullable=True),
         sa.Column("event_date", sa.Date(), nullable=True),
@@ -40,7 +39,7 @@ def upgrade() -> None:
         sa.Column("actor1", sa.Text(), nullable=True),
         sa.Column("actor2", sa.Text(), nullable=True),
         sa.Column("location", sa.Text(), nullable=True),
-        sa.Column("admin1", sa.String(ID), nullable=True),
+        sa.Column("admin1", sa.Text(), nullable=True),
         sa.Column("admin2", sa.Text(), nullable=True),
         sa.Column("admin3", sa.Text(), nullable=True),
         sa.Column("country", sa.Text(), nullable=True),
@@ -80,7 +79,7 @@ def upgrade() -> None:
     op.create_index("ix_merged_events_latitude_longitude", "merged_events", ["latitude", "longitude"])
     op.create_table(
         "merged_event_data",
-        sa.Column("cluster_id", sa.String(ID), nullable=False),
+        sa.Column("cluster_id", sa.Text(), nullable=False),
         sa.Column("view", sa.Integer(), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("cluster_id", "view", name="pk_merged_event_data"),
