@@ -29,9 +29,13 @@ WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 SWAGGER_UI = "/static/vendor/swagger-ui"
 
 # Served on every response: nothing but our own files may run or load. /docs adds the hash of the
-# one inline script FastAPI's Swagger page carries (docs_csp), nothing else.
+# one inline script FastAPI's Swagger page carries (docs_csp), nothing else. Leaflet and cytoscape
+# style elements through the CSSOM (el.style.x = ...), which style-src does not govern; the one inline
+# stylesheet is cytoscape's fixed `.__________cytoscape_container { position: relative; }`, allowed by
+# its hash (CYTOSCAPE_STYLE). No 'unsafe-inline', no 'unsafe-eval'.
+CYTOSCAPE_STYLE = "'sha256-pgvDUBa4IjFA2yuSJ2cqcyxmNYJMborsd0ORcRv9vw8='"
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    f"default-src 'self'; script-src 'self'; style-src 'self' {CYTOSCAPE_STYLE}; img-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
@@ -234,6 +238,8 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
         return {
             "pack": p.name,
             "country": p.manifest.get("country"),
+            "iso": p.manifest.get("iso"),  # ISO 3166 numeric: the map leaves this country out of world-atlas's
+            "bbox": p.manifest.get("bbox"),  # [min_lon, min_lat, max_lon, max_lat]: the map draws the countries around it
             "counts": {k: counts.get(k, 0) for k in ("documents", "events", "actors", "relations", "reviews")},
             "first_date": min(dates) if dates else None,
             "last_date": max(dates) if dates else None,
