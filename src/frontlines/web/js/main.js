@@ -21,6 +21,7 @@ class App {
       onSelect: (id) => this.select(id),
       onCluster: (c) => this.drawer.showCluster(c),
       onView: (zoom, lat, lon) => this.save({ map: formatView(zoom, lat, lon) }),
+      track: (p) => this.track(p),
     });
     this.timeline = new Timeline($("#timeline"), { onBrush: (b) => this.setBrush(b, false) });
     this.network = new NetworkView($("#network"), {
@@ -141,13 +142,17 @@ class App {
   }
 
   showTab(tab) {
-    tab = tab === "audit" ? "audit" : "overview";
+    tab = ["audit", "network"].includes(tab) ? tab : "overview";
     this.save({ tab: tab === "overview" ? null : tab });
-    $("#views").hidden = tab !== "overview";
+    $("#views").hidden = tab === "audit";
+    $("#views").classList.toggle("network-tab", tab === "network");
     $("#audit-view").hidden = tab !== "audit";
     for (const b of document.querySelectorAll("#tabs [data-tab]")) b.setAttribute("aria-selected", String(b.dataset.tab === tab));
     if (tab === "audit") this.track(this.audit.load());
-    else this.map.map.invalidateSize();
+    else {
+      this.map.map.invalidateSize();
+      this.network.resize();
+    }
   }
 
   async checkToken(report) {

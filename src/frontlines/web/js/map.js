@@ -26,7 +26,7 @@ function pie(byType) {
 }
 
 export class MapView {
-  constructor(root, { onSelect, onCluster, onView }) {
+  constructor(root, { onSelect, onCluster, onView, track }) {
     this.root = root;
     this.onSelect = onSelect;
     this.onCluster = onCluster;
@@ -54,8 +54,7 @@ export class MapView {
     map.on("moveend", () => {
       const c = map.getCenter();
       this.onView(map.getZoom(), c.lat, c.lng);
-      this.refresh();
-      this.refreshPlaces();
+      track(Promise.all([this.refresh(), this.refreshPlaces()]));
     });
     new ResizeObserver(() => map.invalidateSize()).observe(root);
   }

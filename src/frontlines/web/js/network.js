@@ -36,8 +36,17 @@ export class NetworkView {
     });
     this.cy.on("tap", "node", (e) => this.expand(e.target.id()));
     this.cy.on("dbltap", "node", (e) => this.onActor(e.target.id()));
+    new ResizeObserver(() => this.cy.resize()).observe(root);
     search.addEventListener("change", () => this.find(search.value));
     reset.addEventListener("click", () => this.expand(null));
+  }
+
+  /** After the panel changed size (the Network tab): redraw at the new size, fitted. */
+  resize() {
+    requestAnimationFrame(() => {
+      this.cy.resize();
+      if (this.cy.nodes().length) this.cy.fit(undefined, 20);
+    });
   }
 
   setParams(params, actor) {
