@@ -243,7 +243,7 @@ def test_write_endpoints_need_a_token(client):
             assert r.status_code == 401, (method, url, headers, r.status_code)
             assert r.headers.get("www-authenticate") == "Bearer"
     # and nothing changed
-    assert client.get("/api/reviews").json() == []
+    assert client.get("/api/reviews").json()["items"] == []
     assert client.get(f"/api/events/{eid}").json()["review_state"] == "unreviewed"
 
 
@@ -379,7 +379,7 @@ def test_confirm_and_reject(w, pipeline):
     assert w.client.get(f"/api/events/{b['id']}").json()["review_state"] == "rejected"
     assert w.client.post("/api/events/nope/confirm", headers=w.auth).status_code == 404
     assert w.client.post(f"/api/events/{a['id']}/reject", json={"note": 5, "x": 1}, headers=w.auth).status_code == 422
-    log = w.client.get("/api/reviews", params={"entity": "event"}).json()
+    log = w.client.get("/api/reviews", params={"entity": "event"}).json()["items"]
     # a review of a merged event applies to every report behind it
     assert {x["entity_id"] for x in log} == {*a["event_ids"], *b["event_ids"]} and all(x["who"] == "alice" for x in log)
 
@@ -408,7 +408,7 @@ def test_add_alias(w):
     assert w.client.post(f"/api/actors/{aid}/aliases", json={"alias": "   "}, headers=w.auth).status_code == 422
     assert w.client.post(f"/api/actors/{aid}/aliases", json={}, headers=w.auth).status_code == 422
     assert w.client.post("/api/actors/nobody/aliases", json={"alias": "x"}, headers=w.auth).status_code == 404
-    log = w.client.get("/api/reviews", params={"entity": "actor", "entity_id": aid}).json()
+    log = w.client.get("/api/reviews", params={"entity": "actor", "entity_id": aid}).json()["items"]
     assert [(x["field"], x["after"], x["who"]) for x in log] == [("alias", "Tahrir al-Sham Committee", "alice")]
 
 
@@ -486,7 +486,7 @@ def test_documents(client):
 def test_sources_and_reviews(client):
     sources = client.get("/api/sources").json()
     assert sum(s["documents"] for s in sources) == 5
-    assert client.get("/api/reviews").json() == []
+    assert client.get("/api/reviews").json()["items"] == []
     assert client.get("/api/reviews", params={"entity": "planet"}).status_code == 422
     assert client.get("/api/reviews", params={"limit": -3}).status_code == 422
 
@@ -577,7 +577,7 @@ def test_actor_and_note_bounds(w):
     hts = next(a for a in actors if a["name"] == HTS)
     ev = w.events()[0]
     before = _sizes(w.store)
-    n_reviews = len(w.client.get("/api/reviews").json())
+    n_reviews = w.client.get("/api/reviews").json()["total"]
     bad = [
         ("post", f"/api/actors/{hts['id']}/aliases", {"alias": "a" * 301}),
         ("post", f"/api/actors/{hts['id']}/aliases", {"alias": "a" * 100_000}),
@@ -591,7 +591,7 @@ def test_actor_and_note_bounds(w):
     for method, url, body in bad:
         r = getattr(w.client, method)(url, json=body, headers=w.auth)
         assert r.status_code == 422, (url, r.status_code, r.text[:200])
-    assert _sizes(w.store) == before and len(w.client.get("/api/reviews").json()) == n_reviews
+    assert _sizes(w.store) == before and w.client.get("/api/reviews").json()["total"] == n_reviews
     # the limits themselves are fine
     r = w.client.post(f"/api/actors/{hts['id']}/aliases", json={"alias": "a" * 300}, headers=w.auth)
     assert r.status_code == 201, r.text[:200]

@@ -174,6 +174,7 @@ def dedup_store(store, *, threshold: float = THRESHOLD) -> list[Duplicate]:
     import numpy as np
     from sqlalchemy import delete, select
 
+    from .store import merged as merged_view
     from .store.schema import AppearanceRow, DocumentRow, DocumentSignatureRow, RemovedSpanRow, utcnow
 
     fresh: list[DocumentSignatureRow] = []
@@ -207,7 +208,11 @@ def dedup_store(store, *, threshold: float = THRESHOLD) -> list[Duplicate]:
     with store._tx() as s:
         for row in fresh:
             s.merge(row)
+        old = s.execute(select(AppearanceRow.doc_id, AppearanceRow.duplicate_of)).all()
         s.execute(delete(AppearanceRow))
+        # events of a document in a group, before or after, list the group's copies as sources
+        grouped = {x for pair in old for x in pair} | {x for d in dups for x in (d.doc_id, d.duplicate_of)}
+        store._touch(s, merged_view.events_of_docs(s, grouped))
         for d in dups:
             s.add(AppearanceRow(doc_id=d.doc_id, duplicate_of=d.duplicate_of, similarity=d.similarity,
                                 method=METHOD, detected_at=utcnow()))

@@ -7,8 +7,10 @@ open text file handle, and return the number of events written.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
+from collections.abc import Iterable, Iterator
 from typing import IO
 
 ACLED_COLUMNS = [
@@ -188,6 +190,21 @@ def write_acled_csv(events: list[dict], fh: IO[str]) -> int:
         writer.writerow(safe_row(acled_row(ev)))
         n += 1
     return n
+
+
+def iter_acled_csv(batches: Iterable[list[dict]]) -> Iterator[str]:
+    """`write_acled_csv` a batch at a time: the header, then one piece of CSV text per batch (for streaming)."""
+    buf = io.StringIO(newline="")
+    writer = csv.DictWriter(buf, fieldnames=ACLED_COLUMNS, extrasaction="raise")
+    writer.writeheader()
+    for batch in batches:
+        for ev in batch:
+            writer.writerow(safe_row(acled_row(ev)))
+        yield buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+    if buf.tell():
+        yield buf.getvalue()
 
 
 def write_json(events: list[dict], fh: IO[str]) -> int:

@@ -398,6 +398,7 @@ def merge_events(store, pack=None, *, who: str = AUTO) -> dict:
         for i in evs:
             groups.setdefault(g.find(i), set()).add(i)
         split_ids = set(apart)
+        before = dict(s.execute(select(EventClusterRow.event_id, EventClusterRow.cluster_id)).all())
         s.execute(delete(EventClusterRow))
         s.execute(delete(MergeRow).where(MergeRow.locked.is_(False)))
         s.execute(delete(DiscrepancyRow))
@@ -432,6 +433,11 @@ def merge_events(store, pack=None, *, who: str = AUTO) -> dict:
             for d in _discrepancies([evs[i] for i in sorted(members)]):
                 s.add(DiscrepancyRow(cluster_id=cid, field=d["field"], values=d["values"], kept=d["kept"], created_at=now))
                 n_disc += 1
+        s.flush()
+        # the merged view (store/merged.py) changes where an event changed cluster
+        after = dict(s.execute(select(EventClusterRow.event_id, EventClusterRow.cluster_id)).all())
+        moved = [i for i in set(before) | set(after) if before.get(i, i) != after.get(i, i)]
+        store._touch(s, [i for i in moved if i in evs], clusters={before.get(i, i) for i in moved})
     return {"clusters": n_clusters, "events_merged": n_merged, "discrepancies": n_disc, "links": len(links)}
 
 
@@ -503,16 +509,23 @@ def discrepancies(store, cluster_id: str | None = None) -> list[dict]:
         return [{"cluster_id": r.cluster_id, "field": r.field, "values": r.values, "kept": r.kept} for r in s.scalars(q)]
 
 
-def merges(store, cluster_id: str | None = None) -> list[dict]:
+def merges(store, cluster_id: str | None = None, *, cluster_ids: list[str] | None = None) -> list[dict]:
+    """Merge and split decisions, oldest first: all, those of `cluster_id`, or those of `cluster_ids`."""
     from .store.schema import MergeRow
 
     with store._read() as s:
         q = select(MergeRow).order_by(MergeRow.id)
         if cluster_id is not None:
             q = q.where(MergeRow.cluster_id == cluster_id)
+        if cluster_ids is None:
+            found = list(s.scalars(q))
+        else:
+            ids = sorted(set(cluster_ids))
+            found = sorted((r for k in range(0, len(ids), 500) for r in s.scalars(q.where(MergeRow.cluster_id.in_(ids[k: k + 500])))),
+                           key=lambda r: r.id)
         return [{"id": r.id, "cluster_id": r.cluster_id, "action": r.action, "event_ids": list(r.event_ids or []),
                  "apart_from": r.apart_from, "reason": r.reason, "merged_by": r.merged_by, "locked": bool(r.locked),
-                 "created_at": r.created_at.isoformat() if r.created_at else None} for r in s.scalars(q)]
+                 "created_at": r.created_at.isoformat() if r.created_at else None} for r in found]
 
 
 _DATE_FIELDS = ("event_date", "year", "time_precision")

@@ -177,10 +177,8 @@ def _relation_edges(store, published: dict[str, dict]) -> list[Edge]:
 
 
 def _battle_edges(store, as_of: date | None) -> list[Edge]:
-    from .merge import merged_events
-
     out = []
-    for e in merged_events(store):
+    for e in store.merged_events():  # the materialised merged view (store/merged.py)
         if e["event_type"] != "Battles":
             continue
         a, b = e.get("actor1_id"), e.get("actor2_id")
@@ -254,10 +252,19 @@ def resolve_actor_id(name: str, store, pack) -> str | None:
         return a.id
     from .names import match_key
 
+    from sqlalchemy import select
+
+    from .store.schema import ActorAliasRow, ActorRow
+
     k = match_key(name)
-    for row in store.actors():
-        if row["id"] == name or k in {match_key(x) for x in [row["name"], row.get("acled_name"), *row["aliases"]] if x}:
-            return row["id"]
+    with store._read() as s:  # the actors and aliases only (store.actors() also counts every event)
+        aliases: dict[str, list[str]] = {}
+        for aid, alias in s.execute(select(ActorAliasRow.actor_id, ActorAliasRow.alias)):
+            aliases.setdefault(aid, []).append(alias)
+        for aid, nm, acled in s.execute(select(ActorRow.id, ActorRow.name, ActorRow.acled_name)
+                                        .order_by(ActorRow.name, ActorRow.id)):
+            if aid == name or k in {match_key(x) for x in [nm, acled, *aliases.get(aid, [])] if x}:
+                return aid
     return None
 
 
@@ -441,3 +448,98 @@ def actor_profile(store, pack, name: str) -> dict:
         "leaders": leaders,
         "events_by_month": [by_month[k] for k in sorted(by_month)],
     }
+
+
+# --------------------------------------------------------------------------------------------- workbench
+
+
+def _overlaps(e: Edge, since: date | None, until: date | None) -> bool:
+    """Was `e` valid at some time during since..until (either end open)? A pack affiliation: one of its
+    periods overlaps; an extracted relation holds from when it was first reported on."""
+    if "pack" in e.origin:
+        for p in e.periods:
+            start, end = _day(p["valid_from"]), _day(p["valid_to"])
+            if (until is None or start is None or start <= until) and (since is None or end is None or since <= end):
+                return True
+        return False
+    if e.observed and until is not None:
+        return min(e.observed) <= until
+    return True
+
+
+def workbench_graph(store, pack, events: list[tuple[list[str], str | None, str]], *, since: date | None = None,
+                    until: date | None = None, top: int = 60, around: str | None = None) -> dict:
+    """The workbench's network over the filtered events: their actors, a `co_event` edge between two
+    actors of one event (count, first and last date), and the stored relations (pack affiliations,
+    extracted relations) valid during since..until between those actors, or touching `around`.
+    Keeps the `top` actors by degree; with `around` (an actor id), that actor's neighbourhood."""
+    n_events: dict[str, int] = {}
+    co: dict[tuple[str, str], dict] = {}
+    for ids, day, _type in events:
+        ids = list(dict.fromkeys(ids))
+        for i in ids:
+            n_events[i] = n_events.get(i, 0) + 1
+        for x in range(len(ids)):
+            for y in range(x + 1, len(ids)):
+                a, b = sorted((ids[x], ids[y]))
+                e = co.setdefault((a, b), {"source": a, "target": b, "type": "co_event", "count": 0,
+                                           "first": None, "last": None})
+                e["count"] += 1
+                if day:
+                    e["first"] = day if e["first"] is None or day < e["first"] else e["first"]
+                    e["last"] = day if e["last"] is None or day > e["last"] else e["last"]
+    present = set(n_events)
+    edges = list(co.values())
+    docs = {d["id"]: d for d in store.documents()}
+    merged_rel: dict[tuple, Edge] = {}
+    for e in _pack_edges(pack) + _relation_edges(store, docs):
+        if not _overlaps(e, since, until):
+            continue
+        inside = e.source in present and e.target in present
+        if not (inside or (around and around in (e.source, e.target))):
+            continue
+        if e.key in merged_rel:
+            merged_rel[e.key].absorb(e)
+        else:
+            merged_rel[e.key] = e
+    for e in merged_rel.values():
+        last = max(e.observed) if e.observed else e.valid_to
+        edges.append({"source": e.source, "target": e.target, "type": e.type, "count": e.reports,
+                      "first": _iso(e.valid_from) or None, "last": _iso(last) or None,
+                      "origin": "+".join(sorted(e.origin)), "hedged": e.hedged})
+    neighbours: dict[str, set[str]] = {i: set() for i in present}
+    for e in edges:
+        neighbours.setdefault(e["source"], set()).add(e["target"])
+        neighbours.setdefault(e["target"], set()).add(e["source"])
+    rank = sorted(neighbours, key=lambda i: (-len(neighbours[i]), -n_events.get(i, 0), i))
+    if around:
+        near = neighbours.get(around, set())
+        keep = {around} | set(sorted(near, key=rank.index)[: max(top - 1, 0)])
+    else:
+        keep = set(rank[:top])
+    labels = _labels(store, pack, keep)
+    nodes = [{"id": i, "label": labels[i][0], "inter": labels[i][1], "degree": len(neighbours.get(i, ())),
+              "events": n_events.get(i, 0)} for i in rank if i in keep]
+    return {"nodes": nodes, "edges": [e for e in edges if e["source"] in keep and e["target"] in keep],
+            "total_actors": len(neighbours), "around": around}
+
+
+def _labels(store, pack, ids: Iterable[str]) -> dict[str, tuple[str, int | None]]:
+    """id -> (name, ACLED inter code) from the pack, else the store, else the id itself."""
+    from sqlalchemy import select
+
+    from .store.schema import ActorRow
+
+    ids = sorted(ids)
+    out = {}
+    for i in ids:
+        p = pack.actors.get(i)
+        if p is not None:
+            out[i] = (p.name, p.inter)
+    rest = [i for i in ids if i not in out]
+    with store._read() as s:
+        for k in range(0, len(rest), 500):
+            for aid, name, inter in s.execute(select(ActorRow.id, ActorRow.name, ActorRow.inter)
+                                              .where(ActorRow.id.in_(rest[k: k + 500]))):
+                out[aid] = (name, inter)
+    return {i: out.get(i, (i, None)) for i in ids}

@@ -13,14 +13,14 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..export import write_acled_csv
+from ..export import iter_acled_csv
 from ..models import EVENT_TYPES, RELATION_TYPES
-from ..store import limits
+from ..store import audit, limits, queries
 from ..store.db import REVIEW_STATES, ReviewConflict
 from .auth import require_token
 
@@ -150,18 +150,10 @@ def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
             raise ValueError
         w, s, e, n = (float(p) for p in parts)
     except ValueError:
-        raise HTTPException(422, f"bbox {value!r}: expected four numbers min_lon,min_lat,max_lon,max_lat") from None
+        raise HTTPException(422, f"bbox {value!r}: expected four numbers west,south,east,north") from None
     if not (-180 <= w <= e <= 180 and -90 <= s <= n <= 90):
-        raise HTTPException(422, f"bbox {value!r}: need -180<=min_lon<=max_lon<=180 and -90<=min_lat<=max_lat<=90")
+        raise HTTPException(422, f"bbox {value!r}: need -180<=west<=east<=180 and -90<=south<=north<=90")
     return w, s, e, n
-
-
-def _sort_key(field: str):
-    def key(ev: dict):
-        v = ev.get(field)
-        return (v is None or v == "", v if not isinstance(v, str) else v.casefold()) if v is not None else (True, 0)
-
-    return key
 
 
 def _printable(value, limit: int = 200):
@@ -233,7 +225,8 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
     def meta() -> dict:
         store = S()
         counts = store.counts()
-        dates = [e["event_date"] for e in store.events() if e["event_date"]]
+        dates = store.event_dates()
+        lo, hi = queries.date_range(store, queries.Filters(), limits.MIN_EVENT_DATE, limits.max_event_date())
         p = app.state.pack
         return {
             "pack": p.name,
@@ -241,8 +234,11 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
             "iso": p.manifest.get("iso"),  # ISO 3166 numeric: the map leaves this country out of world-atlas's
             "bbox": p.manifest.get("bbox"),  # [min_lon, min_lat, max_lon, max_lat]: the map draws the countries around it
             "counts": {k: counts.get(k, 0) for k in ("documents", "events", "actors", "relations", "reviews")},
-            "first_date": min(dates) if dates else None,
-            "last_date": max(dates) if dates else None,
+            "first_date": dates[0],
+            "last_date": dates[1],
+            # the range the timeline spans: merged events, none before 1900 or after tomorrow (typos)
+            "date_min": lo.isoformat() if lo else None,
+            "date_max": hi.isoformat() if hi else None,
             "event_types": EVENT_TYPES,
             "relation_types": list(RELATION_TYPES),
             "review_states": list(REVIEW_STATES),
@@ -293,85 +289,102 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
 
     # ------------------------------------------------------------------ events
 
-    def filtered_events(
-        actor: str | None, type: str | None, place: str | None, bbox: str | None, since: date | None,
-        until: date | None, hedged: bool | None, reviewed: bool | None, review_state: str | None,
-        doc_id: str | None, include_rejected: bool = False,
-    ) -> list[dict]:
-        if since and until and since > until:
-            raise HTTPException(422, f"since ({since}) is after until ({until})")
-        if type and not any(type.strip().lower() == t.lower() for et, subs in EVENT_TYPES.items() for t in (et, *subs)):
-            raise HTTPException(422, f"unknown type {type!r}: use an event type or sub-event type from /api/meta")
-        box = _bbox(bbox)
-        store = S()
-        # one row per real-world event (its reports merged); rejected ones only when asked for
-        rows = store.merged_events(actor=actor or None, type=type or None, place=place or None, since=since,
-                                   until=until, doc_ids=[doc_id] if doc_id else None,
-                                   include_rejected=include_rejected or review_state == "rejected", pack=app.state.pack)
-        if box:
-            w, s_, e, n = box
-            rows = [r for r in rows if r["latitude"] is not None and r["longitude"] is not None
-                    and w <= r["longitude"] <= e and s_ <= r["latitude"] <= n]
-        if hedged is not None:
-            rows = [r for r in rows if r["hedged"] == hedged]
-        if reviewed is not None:
-            rows = [r for r in rows if (r["review_state"] != "unreviewed") == reviewed]
-        if review_state:
-            rows = [r for r in rows if r["review_state"] == review_state]
-        return rows
+    ALL_TYPES = {t.lower() for et, subs in EVENT_TYPES.items() for t in (et, *subs)}
+    SUB_TYPES = {t.lower() for subs in EVENT_TYPES.values() for t in subs}
 
-    Filters = {
-        "actor": Annotated[str | None, Query(max_length=500, description="Actor name or alias (substring).")],
-        "type": Annotated[str | None, Query(max_length=200, description="Event type or sub-event type (exact).")],
-        "place": Annotated[str | None, Query(max_length=500, description="Location or admin1-3 (substring).")],
-        "bbox": Annotated[str | None, Query(description="min_lon,min_lat,max_lon,max_lat", examples=["36,35.5,37,36.5"])],
-    }
-
-    @app.get("/api/events", tags=["events"], response_model=EventList, responses={422: {"model": Problem}},
-             summary="Events, filtered, sorted and paged")
-    def list_events(
-        actor: Filters["actor"] = None,
-        type: Filters["type"] = None,  # noqa: A002
-        place: Filters["place"] = None,
-        bbox: Filters["bbox"] = None,
+    def filters(
         since: Annotated[date | None, Query(description="From this date (YYYY-MM-DD), inclusive.")] = None,
         until: Annotated[date | None, Query(description="Up to this date (YYYY-MM-DD), inclusive.")] = None,
+        type: Annotated[list[str] | None, Query(max_length=200, description="Event type or sub-event type (repeatable).")] = None,  # noqa: A002
+        sub_type: Annotated[list[str] | None, Query(max_length=200, description="Sub-event type (repeatable).")] = None,
+        actor: Annotated[str | None, Query(max_length=500, description="Actor id, or name or alias (substring).")] = None,
+        admin1: Annotated[list[str] | None, Query(max_length=300, description="Governorate (repeatable).")] = None,
+        q: Annotated[str | None, Query(max_length=500, description="Words in the actors, place or notes.")] = None,
+        precision: Annotated[list[int] | None, Query(description="geo_precision 1, 2 or 3 (repeatable).")] = None,
+        include_rejected: Annotated[bool, Query(description="Rejected events are left out unless this is true.")] = False,
+        bbox: Annotated[str | None, Query(max_length=200, description="west,south,east,north", examples=["36,35.5,37,36.5"])] = None,
+        place: Annotated[str | None, Query(max_length=500, description="Location or admin1-3 (substring).")] = None,
         hedged: Annotated[bool | None, Query(description="Only hedged claims (true) or only plain reports (false).")] = None,
         reviewed: Annotated[bool | None, Query(description="Only events a person reviewed (true) or not (false).")] = None,
         review_state: Annotated[Literal["unreviewed", "edited", "confirmed", "rejected"] | None, Query()] = None,
         doc_id: Annotated[str | None, Query(max_length=255, description="Only events this document reports.")] = None,
-        include_rejected: Annotated[bool, Query(description="Rejected events are left out unless this is true.")] = False,
-        sort: Annotated[str, Query(description=f"One of {', '.join(EVENT_SORT_KEYS)}; prefix '-' for descending.")] = "event_date",
-        limit: Annotated[int, Query(ge=1, le=10000)] = 5000,
+    ) -> queries.Filters:
+        """The filters every workbench read shares (the event list, CSV, map, timeline, network)."""
+        if since and until and since > until:
+            raise HTTPException(422, f"since ({since}) is after until ({until})")
+        for t in type or []:
+            if t.strip().lower() not in ALL_TYPES:
+                raise HTTPException(422, f"unknown type {t[:80]!r}: use an event type or sub-event type from /api/meta")
+        for t in sub_type or []:
+            if t.strip().lower() not in SUB_TYPES:
+                raise HTTPException(422, f"unknown sub_type {t[:80]!r}: use a sub-event type from /api/meta")
+        for p in precision or []:
+            if p not in (1, 2, 3):
+                raise HTTPException(422, f"precision {p}: use 1 (place), 2 (near a place) or 3 (governorate or country)")
+        return queries.Filters(
+            since=since, until=until, types=[t for t in type or [] if t.strip()], sub_types=list(sub_type or []),
+            actor=(actor or "").strip() or None, admin1=[a for a in admin1 or [] if a.strip()], q=(q or "").strip() or None,
+            precision=list(precision or []), include_rejected=include_rejected, bbox=_bbox(bbox),
+            place=(place or "").strip() or None, hedged=hedged, reviewed=reviewed, review_state=review_state,
+            doc_ids=queries.with_groups(S(), [doc_id]) if doc_id else None)
+
+    Filter = Annotated[queries.Filters, Depends(filters)]
+
+    @app.get("/api/events", tags=["events"], response_model=EventList, responses={422: {"model": Problem}},
+             summary="Merged events, filtered, sorted and paged in SQL, with the total")
+    def list_events(
+        f: Filter,
+        sort: Annotated[str, Query(description=f"date, fatalities, event_type, admin1 (or {', '.join(k for k in EVENT_SORT_KEYS if k not in ('event_type', 'admin1', 'fatalities'))}); "
+                                               "a leading '-' sorts descending")] = "date",
+        order: Annotated[Literal["asc", "desc"], Query()] = "asc",
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
         offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
     ) -> dict:
         field = sort[1:] if sort.startswith("-") else sort
-        if field not in EVENT_SORT_KEYS:
-            raise HTTPException(422, f"cannot sort by {sort!r}; use one of {', '.join(EVENT_SORT_KEYS)} (prefix '-' to reverse)")
-        rows = filtered_events(actor, type, place, bbox, since, until, hedged, reviewed, review_state, doc_id,
-                               include_rejected)
-        if field != "event_date" or sort.startswith("-"):
-            rows.sort(key=_sort_key(field), reverse=sort.startswith("-"))
-        return {"total": len(rows), "offset": offset, "limit": limit, "events": rows[offset: offset + limit]}
+        if field not in queries.SORTS:
+            raise HTTPException(422, f"cannot sort by {sort!r}; use date, fatalities, event_type or admin1 "
+                                     f"(or {', '.join(EVENT_SORT_KEYS)}); '-' or order=desc to reverse")
+        return queries.events_page(S(), f, sort=field, descending=sort.startswith("-") or order == "desc",
+                                   limit=limit, offset=offset, pack=app.state.pack)
 
-    @app.get("/api/events.csv", tags=["events"], summary="The same filters, as ACLED's 31-column CSV",
+    @app.get("/api/events.csv", tags=["events"], summary="The same filters, as ACLED's 31-column CSV (streamed)",
              responses={200: {"content": {"text/csv": {}}}, 422: {"model": Problem}})
-    def events_csv(
-        actor: Filters["actor"] = None,
-        type: Filters["type"] = None,  # noqa: A002
-        place: Filters["place"] = None,
-        bbox: Filters["bbox"] = None,
-        since: date | None = None,
-        until: date | None = None,
-        hedged: bool | None = None,
-        reviewed: bool | None = None,
-        include_rejected: Annotated[bool, Query(description="Rejected events are left out unless this is true.")] = False,
-    ):
-        rows = filtered_events(actor, type, place, bbox, since, until, hedged, reviewed, None, None, include_rejected)
-        buf = io.StringIO(newline="")
-        write_acled_csv(rows, buf)
-        return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="frontlines-events.csv"'})
+    def events_csv(f: Filter):
+        chunks = iter_acled_csv(queries.iter_events(S(), f, pack=app.state.pack))
+        return StreamingResponse(chunks, media_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition": 'attachment; filename="frontlines-events.csv"'})
+
+    @app.get("/api/map", tags=["events"], responses={422: {"model": Problem}},
+             summary="The filtered events for a map at one zoom: grid clusters, and counts per admin unit")
+    def map_view(f: Filter, zoom: Annotated[int, Query(ge=0, le=22, description="Web Mercator zoom level.")] = 6) -> dict:
+        """Events placed at a place or near one (geo_precision 1, 2) are clustered on a grid of about
+        60 screen pixels at `zoom` (`approx`: how many are near a place only); events known only to a
+        governorate or the country (3) are never points: they are counted per unit in `units`."""
+        return queries.map_view(S(), f, zoom)
+
+    @app.get("/api/timeline", tags=["events"], responses={422: {"model": Problem}},
+             summary="Counts of the filtered events per day, week or month and event type")
+    def timeline(f: Filter, bucket: Annotated[Literal["day", "week", "month", "auto"], Query(
+            description="auto: the finest that gives at most ~400 buckets")] = "auto") -> dict:
+        """`series` lists the buckets with events (`t`: the bucket's first day); events without a
+        date (`undated`) or dated before 1900 or after tomorrow (`out_of_range`) are counted apart."""
+        return queries.timeline(S(), f, bucket, limits.MIN_EVENT_DATE, limits.max_event_date())
+
+    @app.get("/api/network", tags=["actors"], responses={422: {"model": Problem}},
+             summary="Actors of the filtered events and their relations valid in the period")
+    def network(f: Filter, top: Annotated[int, Query(ge=1, le=500, description="Keep this many actors, by degree.")] = 60) -> dict:
+        """Nodes: the actors of the filtered events (`events`: how many; `degree`: distinct neighbours).
+        Edges: `co_event` between two actors of one event (count, first, last date), and the pack's
+        affiliations and extracted relations valid at some time in since..until. With `actor`, the
+        events are those of that actor and the graph is its neighbourhood."""
+        from ..network import resolve_actor_id, workbench_graph
+
+        store = S()
+        around = None
+        if f.actor:
+            around = resolve_actor_id(f.actor, store, app.state.pack)
+        return workbench_graph(store, app.state.pack, queries.actor_events(store, f), since=f.since, until=f.until,
+                               top=top, around=around)
 
     def _targets(event_id: str) -> list[str]:
         ids = S().review_targets(event_id)
@@ -544,13 +557,30 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
     def list_sources() -> list[dict]:
         return S().sources()
 
-    @app.get("/api/reviews", tags=["reviews"], summary="The audit log, oldest first")
+    @app.get("/api/reviews", tags=["reviews"], responses={422: {"model": Problem}},
+             summary="The audit log, newest first, filtered and paged")
     def list_reviews(
+        user: Annotated[str | None, Query(max_length=limits.MAX_NAME, description="Who (the token's name).")] = None,
+        action: Annotated[str | None, Query(max_length=64, description=f"One of {', '.join(audit.ACTIONS)}.")] = None,
+        event_id: Annotated[str | None, Query(max_length=255, description="An event (a merged id: all its reports).")] = None,
+        since: Annotated[date | None, Query(description="From this day (UTC), inclusive.")] = None,
+        until: Annotated[date | None, Query(description="Up to this day (UTC), inclusive.")] = None,
         entity: Annotated[Literal["event", "actor"] | None, Query()] = None,
         entity_id: Annotated[str | None, Query(max_length=255)] = None,
-        limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
-    ) -> list[dict]:
-        return S().reviews(entity=entity, entity_id=entity_id, limit=limit)
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    ) -> dict:
+        """Items: who, when (ISO 8601 with the zone), action, event_id (or actor_id), field, before,
+        after, and the note a reviewer gave with a confirm or reject."""
+        if action is not None and action not in audit.ACTIONS:
+            raise HTTPException(422, f"unknown action {action[:40]!r}; one of {', '.join(audit.ACTIONS)}")
+        if since and until and since > until:
+            raise HTTPException(422, f"since ({since}) is after until ({until})")
+        ids = None
+        if event_id:
+            ids = set(S().review_targets(event_id)) or {event_id}
+        return audit.page(S().reviews(entity=entity, entity_id=entity_id), user=user, action=action, event_ids=ids,
+                          since=since, until=until, limit=limit, offset=offset)
 
     @app.get("/api/whoami", tags=["reviews"], responses={401: {"model": Problem}},
              summary="Check a token: the name changes will be recorded under")

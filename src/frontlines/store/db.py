@@ -23,6 +23,7 @@ import hashlib
 import os
 import re
 import secrets
+import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -40,7 +41,7 @@ from sqlalchemy.pool import NullPool, StaticPool
 
 from ..models import ActorRef, Document, DocumentResult, IngestFailure, PlaceRef, disambiguated_id, same_file
 from ..names import match_key, provisional_id, slug
-from . import limits
+from . import limits, merged
 from .schema import (
     AppearanceRow,
     ActorAliasRow,
@@ -316,6 +317,8 @@ class Store:
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         # read-only work: a deferred BEGIN on SQLite (WAL readers never wait for the writer)
         self._read_session = sessionmaker(self.engine.execution_options(frontlines_read=True), expire_on_commit=False)
+        self._local = threading.local()  # this thread's write transaction, and the reports it touched
+        merged.ensure_built(self)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -408,13 +411,38 @@ class Store:
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
-        """A write transaction (BEGIN IMMEDIATE on SQLite): keep it short."""
+        """A write transaction (BEGIN IMMEDIATE on SQLite): keep it short.
+
+        Reads made inside it (`_read`, on this thread) see its writes; the merged events of the
+        reports it `_touch`ed are rewritten just before it commits (store/merged.py)."""
+        if getattr(self._local, "tx", None) is not None:
+            raise RuntimeError("nested write transaction")
         with self._session.begin() as s:
-            yield s
+            self._local.tx, self._local.dirty, self._local.dirty_events = s, set(), set()
+            try:
+                yield s
+                s.flush()
+                if self._local.dirty or self._local.dirty_events:
+                    merged.refresh(self, s, self._local.dirty | merged.clusters_of(s, self._local.dirty_events))
+            finally:
+                self._local.tx = None
+                self._local.dirty, self._local.dirty_events = set(), set()
+
+    def _touch(self, s: Session, event_ids: Iterable[str], clusters: Iterable[str] = ()) -> None:
+        """These reports changed (or are about to go), and so did `clusters`: their merged events are
+        rewritten when the transaction commits. Call before deleting a report, so its cluster is known."""
+        ids = set(event_ids)
+        self._local.dirty_events |= ids
+        self._local.dirty |= merged.clusters_of(s, ids) | set(clusters)
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
-        """A read-only transaction (deferred on SQLite: never waits for a writer in WAL mode)."""
+        """A read-only transaction (deferred on SQLite: never waits for a writer in WAL mode); inside
+        a write transaction on this thread, that transaction (so a read sees what it wrote)."""
+        tx = getattr(self._local, "tx", None)
+        if tx is not None:
+            yield tx
+            return
         with self._read_session.begin() as s:
             yield s
 
@@ -487,6 +515,7 @@ class Store:
             return counts
         reviewed: list[EventRow] = []
         if row is not None:
+            self._touch(s, merged.events_of_docs(s, [doc.id]))  # before they may go
             reviewed = self._reviewed_events_of(s, doc.id)
             self._drop_document_children(s, doc.id)
         else:
@@ -576,6 +605,7 @@ class Store:
         s.flush()
         s.add_all(sources)
         s.flush()
+        self._touch(s, seen_events)
 
         seen_rel: set[str] = set()
         for rel in result.relations:
@@ -912,34 +942,31 @@ class Store:
         """One dict per real-world event: the merged view every output shows (exports, `frontlines
         events`, the API's event list, the workbench). See `frontlines.merge.merge_members`.
 
-        Computed at read time from the cluster's member events (`events()`), so a reviewer's edit of
-        a member (kept across re-runs by `save_result`) shows at once. The filters select members: a
-        merged event is listed when any of its members matches, and is then shown whole. Rejected
-        members are left out, and an event all of whose reports are rejected disappears, unless
-        `include_rejected`. `pack` (optional) gives `source_scale` from its outlets.yaml.
+        Read from the `merged_events` table (store/merged.py), which every write keeps up to date,
+        so a reviewer's edit of a member (kept across re-runs by `save_result`) shows at once. The
+        filters select members: a merged event is listed when any of its members matches, and is then
+        shown whole. Rejected members are left out, and an event all of whose reports are rejected
+        disappears, unless `include_rejected`. `pack` (optional) gives `source_scale` from its outlets.yaml.
         """
-        from ..merge import merged_events
+        from .schema import MergedEventRow
 
-        everything = self.member_events()
         if doc_ids is not None:  # a repost's events are those of its group's extracted copy
             groups = self.appearance_groups()
             doc_ids = sorted({m for d in doc_ids for m in groups.get(d, [d])})
-        if any(v is not None for v in (actor, type, place, since, until, doc_ids)):
-            hit = {e["cluster_id"] for e in self.events(actor=actor, type=type, place=place, since=since,
-                                                        until=until, doc_ids=doc_ids)
-                   if include_rejected or e["review_state"] != REJECTED}
-            members = [e for e in everything if e["cluster_id"] in hit]
-        else:
-            members = everything
-        scale = None
-        if pack is not None:
-            def scale(outlet: str) -> str | None:
-                o = pack.resolve_outlet(outlet)
-                return o.source_scale if o is not None else None
-        sizes: dict[str, int] = {}
-        for e in everything:
-            sizes[e["cluster_id"]] = sizes.get(e["cluster_id"], 0) + 1
-        out = merged_events(self, members, include_rejected=include_rejected, source_scale=scale, sizes=sizes)
+        q = (select(MergedEventRow.data).where(MergedEventRow.view.in_(merged.views(include_rejected)))
+             .order_by(MergedEventRow.event_date.is_(None), MergedEventRow.event_date, MergedEventRow.id))
+        filtered = any(v is not None for v in (actor, type, place, since, until, doc_ids))
+        if filtered:
+            hit = sorted({e["cluster_id"] for e in self.events(actor=actor, type=type, place=place, since=since,
+                                                               until=until, doc_ids=doc_ids)
+                          if include_rejected or e["review_state"] != REJECTED})
+        with self._read() as s:
+            if not filtered:
+                out = list(s.scalars(q))
+            else:
+                out = [d for chunk in _chunks(hit) for d in s.scalars(q.where(MergedEventRow.cluster_id.in_(chunk)))]
+                out.sort(key=lambda e: (e.get("event_date") is None, e.get("event_date") or "", e["id"]))
+        merged.finish(self, out, pack=pack, all_clusters=not filtered)
         if actor:
             # the merged event must show the actor (a report naming another target is a discrepancy)
             out = [m for m in out if _contains(actor, [m.get("actor1"), m.get("actor2"), *(m.get("assoc_actor_1") or []),
@@ -1435,6 +1462,7 @@ class Store:
             if r.review_state != state:
                 self._log(s, "event", event_id, "review_state", r.review_state, state, who)
                 r.review_state = state
+            self._touch(s, [event_id])
         return self.event(event_id)  # type: ignore[return-value]
 
     def set_review_state(self, event_id: str, state: str, who: str | None, note: str | None = None) -> dict:
@@ -1450,6 +1478,7 @@ class Store:
             if note:
                 self._log(s, "event", event_id, "note", None, note, who)
             r.review_state = state
+            self._touch(s, [event_id])
         return self.event(event_id)  # type: ignore[return-value]
 
     def confirm_event(self, event_id: str, who: str | None, note: str | None = None) -> dict:
@@ -1522,6 +1551,7 @@ class Store:
                 raise ReviewConflict(f"{alias!r} is already an alias of {actor_id}")
             s.add(ActorAliasRow(actor_id=actor_id, alias=alias, normalized=match_key(alias)))
             self._log(s, "actor", actor_id, "alias", None, alias, who)
+            self._touch(s, merged.events_of_actors(s, [actor_id]))
         return self.actor(actor_id)  # type: ignore[return-value]
 
     def merge_actors(self, keep_id: str, other_id: str, who: str | None) -> dict:
@@ -1537,6 +1567,7 @@ class Store:
             other_aliases = list(s.scalars(select(ActorAliasRow).where(ActorAliasRow.actor_id == other_id)))
             before = {"id": other.id, "name": other.name, "aliases": [a.alias for a in other_aliases]}
             moved_events = self._repoint_events(s, {other_id}, keep)
+            self._touch(s, [*moved_events, *merged.events_of_actors(s, [keep_id])])
             for rel in s.scalars(select(RelationRow).where(or_(RelationRow.source_id == other_id, RelationRow.target_id == other_id))):
                 if rel.source_id == other_id:
                     rel.source_id, rel.source = keep_id, keep.name
@@ -1637,6 +1668,7 @@ class Store:
                 if _contains_word(evidence, wanted) and not _contains_word(evidence, staying):
                     candidates.add(ev.id)
             moved = self._repoint_events(s, {actor_id}, new, only=candidates)
+            self._touch(s, [*moved, *merged.events_of_actors(s, [actor_id])])
             for eid in moved:
                 ev = s.get(EventRow, eid)
                 locked = list(ev.reviewed_fields or [])
@@ -1713,6 +1745,13 @@ class Store:
                 return False
             s.delete(row)
             return True
+
+    def event_dates(self) -> tuple[str | None, str | None]:
+        """The first and last date of any stored report (ISO), or None."""
+        with self._read() as s:
+            lo, hi = s.execute(select(func.min(EventRow.event_date), func.max(EventRow.event_date))).one()
+        return (_iso(lo) if lo is None or isinstance(lo, date) else str(lo)[:10],
+                _iso(hi) if hi is None or isinstance(hi, date) else str(hi)[:10])
 
     def counts(self) -> dict[str, int]:
         """Rows per table."""

@@ -349,3 +349,56 @@ class DocumentSignatureRow(Base):
     content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     method: Mapped[str] = mapped_column(String(64), nullable=False)
     hashvalues: Mapped[bytes | None] = mapped_column(LargeBinary)  # None: too short to compare
+
+
+class MergedEventRow(Base):
+    """The merged view, materialised (0007, store/merged.py): one row per real-world event and view.
+
+    `view` 0: the cluster has no rejected report, the row serves both views; 1: its live reports only
+    (the default view); 2: every report, rejected ones included (`include_rejected`). `data` is the
+    merged event dict (`merge.merge_members`) less what depends on the pack or on other tables
+    (`source_scale`, `merge_reason`), added when read. The other columns copy what the workbench
+    filters, sorts and aggregates on, so those run in SQL. Rewritten inside each write transaction
+    that changes a report of the cluster (Store._tx).
+    """
+
+    __tablename__ = "merged_events"
+    __table_args__ = (
+        UniqueConstraint("cluster_id", "view"),
+        Index(None, "view", "event_date"),
+        Index(None, "latitude", "longitude"),
+    )
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cluster_id: Mapped[str] = mapped_column(String(ID), nullable=False)
+    view: Mapped[int] = mapped_column(Integer, nullable=False)
+    id: Mapped[str] = mapped_column(String(ID), nullable=False, index=True)  # merge.merged_id
+    event_id_cnty: Mapped[str | None] = mapped_column(String(32))
+    event_date: Mapped[date | None] = mapped_column(Date)
+    event_type: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    sub_event_type: Mapped[str | None] = mapped_column(String(64))
+    actor1: Mapped[str | None] = mapped_column(Text)
+    actor2: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(Text)
+    admin1: Mapped[str | None] = mapped_column(String(ID), index=True)
+    admin2: Mapped[str | None] = mapped_column(Text)
+    admin3: Mapped[str | None] = mapped_column(Text)
+    country: Mapped[str | None] = mapped_column(Text)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    # Web Mercator x, y in 0..1 (x east, y south): the map's grid clustering is a GROUP BY on them
+    merc_x: Mapped[float | None] = mapped_column(Float)
+    merc_y: Mapped[float | None] = mapped_column(Float)
+    geo_precision: Mapped[int | None] = mapped_column(Integer, index=True)
+    fatalities: Mapped[int] = mapped_column(Integer, nullable=False, default=0, index=True)
+    hedged: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    review_state: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
+    source: Mapped[str | None] = mapped_column(Text)
+    n_reports: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # "|id|id|" lists, so one LIKE '%|x|%' finds an actor or a document
+    actor_ids: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    doc_ids: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    actor_names: Mapped[str] = mapped_column(Text, nullable=False, default="")  # lower-cased names and aliases
+    search: Mapped[str] = mapped_column(Text, nullable=False, default="")  # lower-cased actors, place, notes
+    data: Mapped[dict] = mapped_column(JSON, nullable=False)

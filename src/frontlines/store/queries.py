@@ -1,0 +1,265 @@
+"""The workbench's reads, in SQL over the materialised merged view (`merged_events`, store/merged.py).
+
+`Filters` holds what every workbench endpoint shares (dates, types, actor, place, text, precision,
+rejected or not, a box); `where` turns it into conditions on MergedEventRow, so paging, sorting,
+counting and the map and timeline aggregates all run in the database, and a page of the event list
+reads only its own rows. Every function takes an open Store and returns plain JSON-able values.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Integer, and_, case, cast, false, func, or_, select
+
+from . import merged
+from .schema import MergedEventRow as M
+
+# column -> what it sorts by (the list's `sort`); text sorts case-insensitively
+SORTS = {
+    "date": M.event_date, "event_date": M.event_date, "fatalities": M.fatalities, "event_type": M.event_type,
+    "sub_event_type": M.sub_event_type, "admin1": M.admin1, "admin2": M.admin2, "actor1": M.actor1,
+    "actor2": M.actor2, "location": M.location, "hedged": M.hedged, "review_state": M.review_state,
+    "source": M.source, "confidence": M.confidence, "event_id_cnty": M.event_id_cnty, "n_reports": M.n_reports,
+}
+_TEXT = {"event_type", "sub_event_type", "admin1", "admin2", "actor1", "actor2", "location", "review_state",
+         "source", "event_id_cnty"}
+CELL_PX = 60  # the map's grid cell, in screen pixels at the requested zoom
+TILE_PX = 256  # Web Mercator: the world is 256 * 2**zoom pixels wide
+MAX_BUCKETS = 400  # timeline "auto": the finest bucket that gives at most this many
+
+
+@dataclass
+class Filters:
+    """What the workbench filters on; empty lists and None mean "any"."""
+
+    since: date | None = None
+    until: date | None = None
+    types: list[str] = field(default_factory=list)  # event type or sub-event type, case-insensitive
+    sub_types: list[str] = field(default_factory=list)
+    actor: str | None = None  # an actor id, or a name or alias (substring)
+    admin1: list[str] = field(default_factory=list)
+    q: str | None = None  # words found in actors, place or notes
+    precision: list[int] = field(default_factory=list)
+    include_rejected: bool = False
+    bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
+    place: str | None = None  # substring of location or admin1-3
+    hedged: bool | None = None
+    reviewed: bool | None = None
+    review_state: str | None = None
+    doc_ids: list[str] | None = None
+
+
+def _like(text: str) -> str:
+    """`text` as a LIKE pattern's literal part (escape: backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _has(col, text: str):
+    return col.like(f"%{_like(text)}%", escape="\\")
+
+
+def where(f: Filters) -> list:
+    """SQL conditions on MergedEventRow for `f`."""
+    include_rejected = f.include_rejected or f.review_state == "rejected"
+    out: list = [M.view.in_(merged.views(include_rejected))]
+    if f.since is not None:
+        out.append(M.event_date >= f.since)
+    if f.until is not None:
+        out.append(M.event_date <= f.until)
+    if f.types:
+        ts = sorted({t.strip().lower() for t in f.types})
+        out.append(or_(func.lower(M.event_type).in_(ts), func.lower(M.sub_event_type).in_(ts)))
+    if f.sub_types:
+        out.append(func.lower(M.sub_event_type).in_(sorted({t.strip().lower() for t in f.sub_types})))
+    if f.actor:
+        a = f.actor.strip()
+        out.append(or_(_has(M.actor_ids, f"|{a}|"), *(_has(M.actor_names, form) for form in merged.folded(a))))
+    if f.admin1:
+        out.append(func.lower(M.admin1).in_(sorted({a.strip().lower() for a in f.admin1})))
+    if f.q:
+        for word in f.q.split():
+            out.append(or_(*(_has(M.search, form) for form in merged.folded(word))))
+    if f.precision:
+        out.append(M.geo_precision.in_(sorted(set(f.precision))))
+    if f.bbox is not None:
+        w, s, e, n = f.bbox
+        out.append(and_(M.longitude >= w, M.longitude <= e, M.latitude >= s, M.latitude <= n))
+    if f.place:
+        p = f.place.strip().casefold()
+        out.append(or_(*(_has(func.lower(c), p) for c in (M.location, M.admin1, M.admin2, M.admin3))))
+    if f.hedged is not None:
+        out.append(M.hedged.is_(f.hedged))
+    if f.reviewed is not None:
+        out.append((M.review_state != "unreviewed") if f.reviewed else (M.review_state == "unreviewed"))
+    if f.review_state:
+        out.append(M.review_state == f.review_state)
+    if f.doc_ids is not None:
+        out.append(or_(false(), *(_has(M.doc_ids, f"|{d}|") for d in f.doc_ids)))
+    return out
+
+
+def with_groups(store, doc_ids: list[str]) -> list[str]:
+    """The documents and their near-duplicate copies: a repost reports its group's events."""
+    groups = store.appearance_groups()
+    return sorted({m for d in doc_ids for m in groups.get(d, [d])})
+
+
+def _order(sort: str, descending: bool) -> list:
+    col = SORTS[sort]
+    key = func.lower(col) if sort in _TEXT else col
+    # undated / unknown values last either way; ties by date, then id (the list's natural order)
+    return [col.is_(None), key.desc() if descending else key, M.event_date.is_(None), M.event_date, M.id]
+
+
+def count(store, f: Filters) -> int:
+    with store._read() as s:
+        return int(s.scalar(select(func.count()).select_from(M).where(*where(f))) or 0)
+
+
+def events_page(store, f: Filters, *, sort: str = "date", descending: bool = False, limit: int = 100,
+                offset: int = 0, pack=None) -> dict:
+    """{"total", "offset", "limit", "events"}: one page of merged events, filtered and sorted in SQL."""
+    cond = where(f)
+    with store._read() as s:
+        total = int(s.scalar(select(func.count()).select_from(M).where(*cond)) or 0)
+        rows = list(s.scalars(select(M.data).where(*cond).order_by(*_order(sort, descending)).limit(limit).offset(offset)))
+    merged.finish(store, rows, pack=pack)
+    return {"total": total, "offset": offset, "limit": limit, "events": rows}
+
+
+def iter_events(store, f: Filters, *, pack=None, chunk: int = 1000) -> Iterator[list[dict]]:
+    """The filtered view in date order, `chunk` merged events at a time, from one read transaction."""
+    q = select(M.data).where(*where(f)).order_by(*_order("date", False))
+    with store._read() as s:
+        batch: list[dict] = []
+        for d in s.execute(q.execution_options(yield_per=chunk)).scalars():
+            batch.append(d)
+            if len(batch) >= chunk:
+                yield merged.finish(store, batch, pack=pack)
+                batch = []
+        if batch:
+            yield merged.finish(store, batch, pack=pack)
+
+
+def date_range(store, f: Filters, lo: date, hi: date) -> tuple[date | None, date | None]:
+    """The first and last event date of the filtered view within lo..hi (dates outside are typos)."""
+    with store._read() as s:
+        a, b = s.execute(select(func.min(M.event_date), func.max(M.event_date))
+                         .where(*where(f), M.event_date >= lo, M.event_date <= hi)).one()
+    return _day(a), _day(b)
+
+
+def _day(v) -> date | None:
+    if v is None or isinstance(v, date):
+        return v
+    return date.fromisoformat(str(v)[:10])
+
+
+# --------------------------------------------------------------------------------------------- map
+
+
+def map_view(store, f: Filters, zoom: int) -> dict:
+    """Clusters of the precisely placed events (geo_precision 1-2) on a grid of ~CELL_PX pixels at
+    `zoom`, and counts per admin unit of those known only to a governorate or the country (3)."""
+    cond = where(f)
+    n = TILE_PX * (2 ** zoom) / CELL_PX  # cells across the world
+    cx = cast(func.floor(M.merc_x * n), Integer) if store.engine.dialect.name != "sqlite" else cast(M.merc_x * n, Integer)
+    cy = cast(func.floor(M.merc_y * n), Integer) if store.engine.dialect.name != "sqlite" else cast(M.merc_y * n, Integer)
+    point = and_(M.merc_x.is_not(None), or_(M.geo_precision.is_(None), M.geo_precision < 3))
+    q = (select(cx.label("cx"), cy.label("cy"), M.event_type, func.count(), func.sum(M.fatalities),
+                func.sum(case((M.geo_precision == 2, 1), else_=0)), func.sum(M.latitude), func.sum(M.longitude),
+                func.min(M.longitude), func.min(M.latitude), func.max(M.longitude), func.max(M.latitude), func.min(M.id))
+         .where(*cond, point).group_by("cx", "cy", M.event_type))
+    unit_q = (select(M.admin1, M.country, func.count(), func.sum(M.fatalities), func.avg(M.latitude), func.avg(M.longitude))
+              .where(*cond, M.geo_precision >= 3).group_by(M.admin1, M.country))
+    with store._read() as s:
+        cells: dict[tuple[int, int], dict] = {}
+        for x, y, etype, k, fat, approx, slat, slon, w, so, e, no, first in s.execute(q):
+            c = cells.get((x, y))
+            if c is None:
+                c = cells[(x, y)] = {"count": 0, "fatalities": 0, "approx": 0, "by_type": {}, "_lat": 0.0,
+                                     "_lon": 0.0, "bbox": [w, so, e, no], "event_id": first}
+            c["count"] += k
+            c["fatalities"] += int(fat or 0)
+            c["approx"] += int(approx or 0)
+            c["by_type"][etype] = c["by_type"].get(etype, 0) + k
+            c["_lat"] += slat
+            c["_lon"] += slon
+            b = c["bbox"]
+            c["bbox"] = [min(b[0], w), min(b[1], so), max(b[2], e), max(b[3], no)]
+        units = [{"level": "admin1" if a1 else "country", "name": a1 or country or "unknown", "count": k,
+                  "fatalities": int(fat or 0), "lat": lat, "lon": lon}
+                 for a1, country, k, fat, lat, lon in s.execute(unit_q)]
+        total = int(s.scalar(select(func.count()).select_from(M).where(*cond)) or 0)
+    clusters = []
+    for (x, y), c in sorted(cells.items()):
+        k = c["count"]
+        clusters.append({"lat": round(c.pop("_lat") / k, 6), "lon": round(c.pop("_lon") / k, 6), "count": k,
+                         "fatalities": c["fatalities"], "approx": c["approx"], "by_type": c["by_type"],
+                         "bbox": c["bbox"], "event_id": c["event_id"] if k == 1 else None})
+    units.sort(key=lambda u: (-u["count"], u["name"]))
+    return {"zoom": zoom, "cell_px": CELL_PX, "clusters": clusters, "units": units, "total": total}
+
+
+# --------------------------------------------------------------------------------------------- timeline
+
+
+def _bucket_expr(store, bucket: str):
+    if store.engine.dialect.name == "sqlite":
+        if bucket == "day":
+            return func.date(M.event_date)
+        if bucket == "week":  # the Monday of the week: the next Sunday (or the day itself), less six days
+            return func.date(M.event_date, "weekday 0", "-6 days")
+        return func.strftime("%Y-%m-01", M.event_date)
+    unit = {"day": "day", "week": "week", "month": "month"}[bucket]
+    return cast(func.date_trunc(unit, M.event_date), M.event_date.type)
+
+
+def pick_bucket(first: date | None, last: date | None) -> str:
+    """The finest of day, week, month that gives at most MAX_BUCKETS buckets over first..last."""
+    if first is None or last is None:
+        return "day"
+    days = (last - first).days + 1
+    if days <= MAX_BUCKETS:
+        return "day"
+    if days / 7 <= MAX_BUCKETS - 1:
+        return "week"
+    return "month"
+
+
+def timeline(store, f: Filters, bucket: str, lo: date, hi: date) -> dict:
+    """Counts per bucket and type, in SQL. Events without a date, or dated outside lo..hi (before
+    1900, after tomorrow: typos), are counted apart so one bad date never stretches the axis."""
+    if bucket == "auto":
+        bucket = pick_bucket(*date_range(store, f, lo, hi))
+    cond = where(f)
+    t = _bucket_expr(store, bucket).label("t")
+    q = (select(t, M.event_type, func.count()).where(*cond, M.event_date >= lo, M.event_date <= hi)
+         .group_by(t, M.event_type).order_by(t))
+    series: dict[str, dict] = {}
+    with store._read() as s:
+        for when, etype, k in s.execute(q):
+            key = when.isoformat() if isinstance(when, date) else str(when)[:10]
+            b = series.setdefault(key, {"t": key, "by_type": {}, "total": 0})
+            b["by_type"][etype] = b["by_type"].get(etype, 0) + k
+            b["total"] += k
+        undated = int(s.scalar(select(func.count()).select_from(M).where(*cond, M.event_date.is_(None))) or 0)
+        outside = int(s.scalar(select(func.count()).select_from(M)
+                               .where(*cond, or_(M.event_date < lo, M.event_date > hi))) or 0)
+    out = sorted(series.values(), key=lambda b: b["t"])
+    return {"bucket": bucket, "series": out, "total": sum(b["total"] for b in out), "undated": undated,
+            "out_of_range": outside}
+
+
+# --------------------------------------------------------------------------------------------- network
+
+
+def actor_events(store, f: Filters) -> list[tuple[list[str], str | None, str]]:
+    """(actor ids, date, event type) of every event of the filtered view: the network's raw material."""
+    q = select(M.actor_ids, M.event_date, M.event_type).where(*where(f), M.actor_ids != "")
+    with store._read() as s:
+        return [([a for a in ids.split("|") if a], d.isoformat() if isinstance(d, date) else d, t)
+                for ids, d, t in s.execute(q)]
+
