@@ -121,7 +121,7 @@ export class NetworkView {
         if (box.checked) this.hidden.delete(t); else this.hidden.add(t);
         this.cy.edges().filter((e) => e.data("type") === t).toggleClass("off", !box.checked);
       });
-      this.typesEl.append(h("label", { class: "chip" }, box, sw, t === "co_occurs" ? "same event" : t.replace(/_/g, " ")));
+      this.typesEl.append(h("label", { class: "chip" }, box, sw, t === "co_occurs" || t === "co_event" ? "same event" : t.replace(/_/g, " ")));
     }
   }
 }
