@@ -1,6 +1,4 @@
 // The JSON API under /api/. Writes carry the bearer token kept in this browser's localStorage.
-import * as compat from "./compat.js";
-
 const KEY = "frontlines.token";
 
 export const token = {
@@ -35,14 +33,13 @@ async function handle(r) {
   return body;
 }
 
-export async function fetchJson(path, params, init = {}) {
+async function fetchJson(path, params, init = {}) {
   return handle(await fetch(url(path, params), { headers: { Accept: "application/json" }, ...init }));
 }
 
 /** GET path?params; an aborted request (a newer one replaced it) resolves to null. */
 export async function get(path, params, { signal } = {}) {
   try {
-    if (await compat.needed(path)) return await compat.get(path, params, fetchJson);
     return await fetchJson(path, params, signal ? { signal } : {});
   } catch (err) {
     if (err.name === "AbortError") return null;
@@ -64,7 +61,5 @@ export async function send(method, path, body) {
   const headers = { "Content-Type": "application/json", Accept: "application/json" };
   const t = token.get();
   if (t) headers.Authorization = `Bearer ${t}`;
-  const r = await handle(await fetch(url(path), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }));
-  compat.invalidate();
-  return r;
+  return handle(await fetch(url(path), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }));
 }

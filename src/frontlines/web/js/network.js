@@ -76,7 +76,8 @@ export class NetworkView {
   }
 
   async load() {
-    const r = await this.fetch("/api/network", { ...this.params, top: TOP, actor: this.actor || "" });
+    // actor=: the events of that actor (its neighbourhood); otherwise the header's actor filter, if any
+    const r = await this.fetch("/api/network", { ...this.params, top: TOP, ...(this.actor ? { actor: this.actor } : {}) });
     if (!r) return null;
     this.data = r;
     this.draw(r);
