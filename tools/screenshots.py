@@ -65,11 +65,13 @@ def main(argv: list[str] | None = None) -> int:
         if gov.count() != 1:
             print(f"error: no governorate {args.governorate!r} on the map", file=sys.stderr)
             return 1
-        # click a point inside the polygon (its label's spot), as a person would
-        label = page.locator(f"#map .gov-label span[data-name='{args.governorate}']").bounding_box()
-        page.mouse.click(label["x"] + label["width"] / 2, label["y"] + label["height"] + 6)
+        # the governorate's own click handler (a click on the map could land on a cluster above it)
+        page.evaluate("""name => frontlines.map.layers.admin1.eachLayer(l => {
+            if (l.getElement().dataset.name === name) l.fire('click'); })""", args.governorate)
+        page.mouse.move(2, 890)
         page.wait_for_timeout(600)  # the zoom animation
         settle(page)
+        page.evaluate("() => frontlines.map.map.eachLayer(l => l.closeTooltip && l.closeTooltip())")  # none in the picture
         page.screenshot(path=str(out / "workbench-governorate.png"))
         page.goto(url + "?tab=network")
         settle(page)
