@@ -236,6 +236,34 @@ def test_zoom_keeps_symbols_and_labels_the_same_size_on_screen(env):
     assert page.locator("#map .cluster, #map path.marker").count() > 0
 
 
+def test_click_a_governorate_zooms_to_it(env):
+    page = _open(env)
+    z0 = page.evaluate("() => frontlines.map.map.getZoom()")
+    # a point of the Idleb polygon with nothing above it (no symbol, no label), clicked as a person would
+    spot = page.evaluate("""() => {
+        const gov = [...document.querySelectorAll('#map path.gov')].find(p => p.dataset.name === 'Idleb');
+        const r = gov.getBoundingClientRect();
+        for (let i = 1; i < 20; i++) for (let j = 1; j < 20; j++) {
+            const x = r.left + r.width * i / 20, y = r.top + r.height * j / 20;
+            if (document.elementFromPoint(x, y) === gov) return [x, y];
+        }
+        return null;
+    }""")
+    assert spot
+    page.mouse.click(*spot)
+    page.wait_for_function("z => frontlines.map.map.getZoom() > z", arg=z0)
+    _settle(page)
+    inside = page.evaluate("""() => {
+        const b = frontlines.map.map.getBounds();
+        return [...document.querySelectorAll('#map .gov-label span')].filter(s => {
+            const r = s.getBoundingClientRect(), m = document.querySelector('#map').getBoundingClientRect();
+            return r.left >= m.left && r.right <= m.right && r.top >= m.top && r.bottom <= m.bottom;
+        }).map(s => s.dataset.name);
+    }""")
+    assert "Idleb" in inside
+    assert "map=" in page.evaluate("() => location.search")
+
+
 def test_brush_filters_map_table_timeline_network_and_csv_alike(env):
     page = _open(env)
     before_total = _total(page, "#table-count")
