@@ -548,6 +548,32 @@ def bench_acled_notes(
         _print_json(report)
 
 
+@bench_app.command("synth-store")
+def bench_synth_store(
+    source: Annotated[Path, typer.Option("--from", help="A real store (SQLite file) whose merged events are copied.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="The new store (SQLite file; must not exist).")],
+    n_events: Annotated[int, typer.Option("--events", min=1, max=10_000_000, help="Merged events it will hold.")] = 100_000,
+    seed: Annotated[int, typer.Option(help="Seed of the shifts in time and space.")] = 0,
+    pack: PackOpt = "syria",
+):
+    """A store of N events made of shifted copies of a real store's events (workbench benchmarks)."""
+    import time
+
+    from .synth import synth_store
+
+    if not source.is_file():
+        raise typer.BadParameter(f"{source}: no such file", param_hint="--from")
+    if out.exists():
+        raise typer.BadParameter(f"{out}: already exists", param_hint="--out")
+    t0 = time.perf_counter()
+    try:
+        report = synth_store(source, out, n_events, seed=seed, pack=_load_pack_quietly(pack))
+    except ValueError as exc:
+        fail(exc)
+    err.print(f"{out}: {report['events']:,} merged events ({report['copies']} shifted copies of "
+              f"{report['base_events']:,}) in {time.perf_counter() - t0:.1f} s")
+
+
 token_app = typer.Typer(help="Bearer tokens for the workbench's write endpoints.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 

@@ -321,12 +321,12 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
         for p in precision or []:
             if p not in (1, 2, 3):
                 raise HTTPException(422, f"precision {p}: use 1 (place), 2 (near a place) or 3 (governorate or country)")
-        return queries.Filters(
+        return queries.resolve_actor(S(), queries.Filters(
             since=since, until=until, types=[t for t in type or [] if t.strip()], sub_types=list(sub_type or []),
             actor=(actor or "").strip() or None, admin1=[a for a in admin1 or [] if a.strip()], q=(q or "").strip() or None,
             precision=list(precision or []), include_rejected=include_rejected, bbox=_bbox(bbox),
             place=(place or "").strip() or None, hedged=hedged, reviewed=reviewed, review_state=review_state,
-            doc_ids=queries.with_groups(S(), [doc_id]) if doc_id else None)
+            doc_ids=queries.with_groups(S(), [doc_id]) if doc_id else None))
 
     Filter = Annotated[queries.Filters, Depends(filters)]
 

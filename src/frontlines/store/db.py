@@ -948,13 +948,13 @@ class Store:
         shown whole. Rejected members are left out, and an event all of whose reports are rejected
         disappears, unless `include_rejected`. `pack` (optional) gives `source_scale` from its outlets.yaml.
         """
-        from .schema import MergedEventRow
+        from .schema import MergedEventDataRow, MergedEventRow
 
         if doc_ids is not None:  # a repost's events are those of its group's extracted copy
             groups = self.appearance_groups()
             doc_ids = sorted({m for d in doc_ids for m in groups.get(d, [d])})
-        q = (select(MergedEventRow.data).where(MergedEventRow.view.in_(merged.views(include_rejected)))
-             .order_by(MergedEventRow.event_date.is_(None), MergedEventRow.event_date, MergedEventRow.id))
+        q = (merged.joined(MergedEventDataRow.data).where(merged.shown(include_rejected))
+             .order_by(MergedEventRow.date_key, MergedEventRow.id))
         filtered = any(v is not None for v in (actor, type, place, since, until, doc_ids))
         if filtered:
             hit = sorted({e["cluster_id"] for e in self.events(actor=actor, type=type, place=place, since=since,

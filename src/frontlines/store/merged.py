@@ -20,16 +20,16 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from ..names import match_key
-from .schema import EventClusterRow, EventRow, EventSourceRow, MergedEventRow
+from .schema import EventClusterRow, EventRow, EventSourceRow, MergedEventDataRow, MergedEventRow
 
 BOTH, LIVE, ALL = 0, 1, 2  # MergedEventRow.view
 REJECTED = "rejected"
 _CHUNK = 500
 
 
-def views(include_rejected: bool) -> tuple[int, int]:
-    """The `view` values of the rows one view reads."""
-    return (BOTH, ALL) if include_rejected else (BOTH, LIVE)
+def shown(include_rejected: bool):
+    """The condition that selects the rows of one view."""
+    return MergedEventRow.shown_all.is_(True) if include_rejected else MergedEventRow.shown.is_(True)
 
 
 def mercator(lat: float | None, lon: float | None) -> tuple[float | None, float | None]:
@@ -43,6 +43,10 @@ def mercator(lat: float | None, lon: float | None) -> tuple[float | None, float 
     return x, y
 
 
+def _dedup(items: Iterable[str | None]) -> list[str]:
+    return [i for i in dict.fromkeys(items) if i]
+
+
 def _bar(items: Iterable[str | None]) -> str:
     """'|a|b|': a list one LIKE '%|a|%' searches."""
     vals = [i for i in dict.fromkeys(items) if i]
@@ -50,8 +54,13 @@ def _bar(items: Iterable[str | None]) -> str:
 
 
 def _names(m: dict) -> list[str]:
-    return [m.get("actor1"), m.get("actor2"), *(m.get("assoc_actor_1") or []), *(m.get("assoc_actor_2") or []),
-            *(m.get("actor1_aliases") or []), *(m.get("actor2_aliases") or [])]
+    """The actor names the event itself carries (aliases live in the actors' tables: queries.actor_ids)."""
+    return [m.get("actor1"), m.get("actor2"), *(m.get("assoc_actor_1") or []), *(m.get("assoc_actor_2") or [])]
+
+
+# every alias of both actors, in every event: most of a merged event's bytes, and the same for all events of
+# an actor, so `data` keeps the key (its place in the dict) and `finish` fills it from the actors' tables
+_ALIASES = ("actor1_aliases", "actor2_aliases")
 
 
 def folded(text: str) -> list[str]:
@@ -68,8 +77,11 @@ def row_values(m: dict, cid: str, view: int) -> dict:
     data = dict(m)
     data["source_scale"] = None  # from the pack, at read time
     data["merge_reason"] = []  # from the merges table, at read time
+    for k in _ALIASES:
+        data[k] = None  # from the actors' aliases, at read time
     return {
-        "cluster_id": cid, "view": view, "id": m["id"], "event_id_cnty": m.get("event_id_cnty"),
+        "cluster_id": cid, "view": view, "shown": view in (BOTH, LIVE), "shown_all": view in (BOTH, ALL),
+        "id": m["id"], "date_key": (m.get("event_date") or "~")[:10], "event_id_cnty": m.get("event_id_cnty"),
         "event_date": date.fromisoformat(m["event_date"]) if m.get("event_date") else None,
         "event_type": m["event_type"], "sub_event_type": m.get("sub_event_type"),
         "actor1": m.get("actor1"), "actor2": m.get("actor2"), "location": m.get("location"),
@@ -101,12 +113,22 @@ def cluster_rows(cid: str, members: list[dict]) -> list[dict]:
 
 def _insert(s: Session, rows: list[dict]) -> None:
     for i in range(0, len(rows), _CHUNK):
-        s.execute(insert(MergedEventRow), rows[i: i + _CHUNK])
+        chunk = rows[i: i + _CHUNK]
+        s.execute(insert(MergedEventDataRow), [{"cluster_id": r["cluster_id"], "view": r["view"], "data": r["data"]}
+                                              for r in chunk])
+        s.execute(insert(MergedEventRow), [{k: v for k, v in r.items() if k != "data"} for r in chunk])
+
+
+def joined(*cols):
+    """select(cols) over merged_events joined with each row's dict (merged_event_data)."""
+    return select(*cols).select_from(MergedEventRow).join(MergedEventDataRow, (MergedEventDataRow.cluster_id == MergedEventRow.cluster_id)
+                              & (MergedEventDataRow.view == MergedEventRow.view))
 
 
 def rebuild(store, s: Session) -> int:
     """Rewrite the whole table from the stored reports (inside the caller's write transaction `s`)."""
     s.execute(delete(MergedEventRow))
+    s.execute(delete(MergedEventDataRow))
     groups: dict[str, list[dict]] = {}
     for e in store.member_events():
         groups.setdefault(e["cluster_id"], []).append(e)
@@ -138,6 +160,7 @@ def refresh(store, s: Session, cluster_ids: Iterable[str]) -> None:
     for i in range(0, len(cids), _CHUNK):
         chunk = cids[i: i + _CHUNK]
         s.execute(delete(MergedEventRow).where(MergedEventRow.cluster_id.in_(chunk)))
+        s.execute(delete(MergedEventDataRow).where(MergedEventDataRow.cluster_id.in_(chunk)))
         for eid, cid in s.execute(select(EventClusterRow.event_id, EventClusterRow.cluster_id)
                                   .where(EventClusterRow.cluster_id.in_(chunk))):
             member_ids.setdefault(cid, []).append(eid)
@@ -198,6 +221,15 @@ def finish(store, events: list[dict], *, pack=None, all_clusters: bool = False) 
     dicts in place. `all_clusters`: the dicts are the whole view, so every merge row is read at once."""
     from ..merge import merges
 
+    want = {e.get(f"actor{n}_id") for e in events for n in "12" if e.get(f"actor{n}_aliases") is None} - {None}
+    if want or any(e.get(k) is None for e in events for k in _ALIASES):
+        with store._read() as s:
+            aliases = store._aliases(s, want)
+        for e in events:
+            for n in "12":
+                if e.get(f"actor{n}_aliases") is None:
+                    aid, label = e.get(f"actor{n}_id"), e.get(f"actor{n}")
+                    e[f"actor{n}_aliases"] = _dedup([*aliases.get(aid, []), label] if aid else [label])
     ids = [e["cluster_id"] for e in events]
     why: dict[str, list] = {}
     if ids:

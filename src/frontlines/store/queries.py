@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import Integer, and_, case, cast, false, func, or_, select
 
 from . import merged
+from .schema import MergedEventDataRow as D
 from .schema import MergedEventRow as M
 
 # column -> what it sorts by (the list's `sort`); text sorts case-insensitively
@@ -27,6 +28,7 @@ _TEXT = {"event_type", "sub_event_type", "admin1", "admin2", "actor1", "actor2",
          "source", "event_id_cnty"}
 CELL_PX = 60  # the map's grid cell, in screen pixels at the requested zoom
 TILE_PX = 256  # Web Mercator: the world is 256 * 2**zoom pixels wide
+UNDATED = "~"  # MergedEventRow.date_key of an event without a date
 MAX_BUCKETS = 400  # timeline "auto": the finest bucket that gives at most this many
 
 
@@ -49,6 +51,27 @@ class Filters:
     reviewed: bool | None = None
     review_state: str | None = None
     doc_ids: list[str] | None = None
+    actor_ids: list[str] = field(default_factory=list)  # the actors `actor` names (`resolve_actor`)
+
+
+def resolve_actor(store, f: Filters) -> Filters:
+    """Fill `f.actor_ids`: the stored actors whose id is `f.actor` or whose name or any alias contains
+    it (case-insensitive, accents and hyphens folded), so the filter finds events by any alias."""
+    if not f.actor:
+        return f
+    from sqlalchemy import select as sel
+
+    from .db import _contains
+    from .schema import ActorAliasRow, ActorRow
+
+    with store._read() as s:
+        names: dict[str, list[str]] = {}
+        for aid, name, acled in s.execute(sel(ActorRow.id, ActorRow.name, ActorRow.acled_name)):
+            names[aid] = [aid, name, acled]
+        for aid, alias in s.execute(sel(ActorAliasRow.actor_id, ActorAliasRow.alias)):
+            names.setdefault(aid, [aid]).append(alias)
+    f.actor_ids = sorted(aid for aid, ns in names.items() if aid == f.actor or _contains(f.actor, ns[1:]))
+    return f
 
 
 def _like(text: str) -> str:
@@ -63,11 +86,12 @@ def _has(col, text: str):
 def where(f: Filters) -> list:
     """SQL conditions on MergedEventRow for `f`."""
     include_rejected = f.include_rejected or f.review_state == "rejected"
-    out: list = [M.view.in_(merged.views(include_rejected))]
+    out: list = [merged.shown(include_rejected)]
+    # on date_key (the ISO date, "~" when undated): the index that orders the list serves the range too
     if f.since is not None:
-        out.append(M.event_date >= f.since)
+        out.append(and_(M.date_key >= f.since.isoformat(), M.date_key < UNDATED))
     if f.until is not None:
-        out.append(M.event_date <= f.until)
+        out.append(M.date_key <= f.until.isoformat())
     if f.types:
         ts = sorted({t.strip().lower() for t in f.types})
         out.append(or_(func.lower(M.event_type).in_(ts), func.lower(M.sub_event_type).in_(ts)))
@@ -75,7 +99,8 @@ def where(f: Filters) -> list:
         out.append(func.lower(M.sub_event_type).in_(sorted({t.strip().lower() for t in f.sub_types})))
     if f.actor:
         a = f.actor.strip()
-        out.append(or_(_has(M.actor_ids, f"|{a}|"), *(_has(M.actor_names, form) for form in merged.folded(a))))
+        ids = sorted({a, *f.actor_ids})
+        out.append(or_(*(_has(M.actor_ids, f"|{i}|") for i in ids), *(_has(M.actor_names, form) for form in merged.folded(a))))
     if f.admin1:
         out.append(func.lower(M.admin1).in_(sorted({a.strip().lower() for a in f.admin1})))
     if f.q:
@@ -110,7 +135,9 @@ def _order(sort: str, descending: bool) -> list:
     col = SORTS[sort]
     key = func.lower(col) if sort in _TEXT else col
     # undated / unknown values last either way; ties by date, then id (the list's natural order)
-    return [col.is_(None), key.desc() if descending else key, M.event_date.is_(None), M.event_date, M.id]
+    if sort in ("date", "event_date"):  # undated last ascending, first descending (as a reversed list)
+        return [M.date_key.desc(), M.id.desc()] if descending else [M.date_key, M.id]
+    return [col.is_(None), key.desc() if descending else key, M.date_key, M.id]
 
 
 def count(store, f: Filters) -> int:
@@ -124,14 +151,14 @@ def events_page(store, f: Filters, *, sort: str = "date", descending: bool = Fal
     cond = where(f)
     with store._read() as s:
         total = int(s.scalar(select(func.count()).select_from(M).where(*cond)) or 0)
-        rows = list(s.scalars(select(M.data).where(*cond).order_by(*_order(sort, descending)).limit(limit).offset(offset)))
+        rows = list(s.scalars(merged.joined(D.data).where(*cond).order_by(*_order(sort, descending)).limit(limit).offset(offset)))
     merged.finish(store, rows, pack=pack)
     return {"total": total, "offset": offset, "limit": limit, "events": rows}
 
 
 def iter_events(store, f: Filters, *, pack=None, chunk: int = 1000) -> Iterator[list[dict]]:
     """The filtered view in date order, `chunk` merged events at a time, from one read transaction."""
-    q = select(M.data).where(*where(f)).order_by(*_order("date", False))
+    q = merged.joined(D.data).where(*where(f)).order_by(*_order("date", False))
     with store._read() as s:
         batch: list[dict] = []
         for d in s.execute(q.execution_options(yield_per=chunk)).scalars():
@@ -146,8 +173,8 @@ def iter_events(store, f: Filters, *, pack=None, chunk: int = 1000) -> Iterator[
 def date_range(store, f: Filters, lo: date, hi: date) -> tuple[date | None, date | None]:
     """The first and last event date of the filtered view within lo..hi (dates outside are typos)."""
     with store._read() as s:
-        a, b = s.execute(select(func.min(M.event_date), func.max(M.event_date))
-                         .where(*where(f), M.event_date >= lo, M.event_date <= hi)).one()
+        a, b = s.execute(select(func.min(M.date_key), func.max(M.date_key))
+                         .where(*where(f), M.date_key >= lo.isoformat(), M.date_key <= hi.isoformat())).one()
     return _day(a), _day(b)
 
 
@@ -207,12 +234,12 @@ def map_view(store, f: Filters, zoom: int) -> dict:
 
 
 def _bucket_expr(store, bucket: str):
-    if store.engine.dialect.name == "sqlite":
+    if store.engine.dialect.name == "sqlite":  # on date_key: the timeline index covers the query
         if bucket == "day":
-            return func.date(M.event_date)
+            return M.date_key
         if bucket == "week":  # the Monday of the week: the next Sunday (or the day itself), less six days
-            return func.date(M.event_date, "weekday 0", "-6 days")
-        return func.strftime("%Y-%m-01", M.event_date)
+            return func.date(M.date_key, "weekday 0", "-6 days")
+        return func.strftime("%Y-%m-01", M.date_key)
     unit = {"day": "day", "week": "week", "month": "month"}[bucket]
     return cast(func.date_trunc(unit, M.event_date), M.event_date.type)
 
@@ -236,7 +263,7 @@ def timeline(store, f: Filters, bucket: str, lo: date, hi: date) -> dict:
         bucket = pick_bucket(*date_range(store, f, lo, hi))
     cond = where(f)
     t = _bucket_expr(store, bucket).label("t")
-    q = (select(t, M.event_type, func.count()).where(*cond, M.event_date >= lo, M.event_date <= hi)
+    q = (select(t, M.event_type, func.count()).where(*cond, M.date_key >= lo.isoformat(), M.date_key <= hi.isoformat())
          .group_by(t, M.event_type).order_by(t))
     series: dict[str, dict] = {}
     with store._read() as s:
@@ -245,9 +272,9 @@ def timeline(store, f: Filters, bucket: str, lo: date, hi: date) -> dict:
             b = series.setdefault(key, {"t": key, "by_type": {}, "total": 0})
             b["by_type"][etype] = b["by_type"].get(etype, 0) + k
             b["total"] += k
-        undated = int(s.scalar(select(func.count()).select_from(M).where(*cond, M.event_date.is_(None))) or 0)
-        outside = int(s.scalar(select(func.count()).select_from(M)
-                               .where(*cond, or_(M.event_date < lo, M.event_date > hi))) or 0)
+        undated = int(s.scalar(select(func.count()).select_from(M).where(*cond, M.date_key == UNDATED)) or 0)
+        outside = int(s.scalar(select(func.count()).select_from(M).where(
+            *cond, or_(M.date_key < lo.isoformat(), and_(M.date_key > hi.isoformat(), M.date_key < UNDATED)))) or 0)
     out = sorted(series.values(), key=lambda b: b["t"])
     return {"bucket": bucket, "series": out, "total": sum(b["total"] for b in out), "undated": undated,
             "out_of_range": outside}

@@ -355,24 +355,34 @@ class MergedEventRow(Base):
     """The merged view, materialised (0007, store/merged.py): one row per real-world event and view.
 
     `view` 0: the cluster has no rejected report, the row serves both views; 1: its live reports only
-    (the default view); 2: every report, rejected ones included (`include_rejected`). `data` is the
-    merged event dict (`merge.merge_members`) less what depends on the pack or on other tables
-    (`source_scale`, `merge_reason`), added when read. The other columns copy what the workbench
-    filters, sorts and aggregates on, so those run in SQL. Rewritten inside each write transaction
+    (the default view); 2: every report, rejected ones included (`include_rejected`). The merged event dict
+    (`merge.merge_members`) is in `merged_event_data`, less what depends on the pack or on other
+    tables (`source_scale`, `merge_reason`, the actors' aliases), added when read. The columns here
+    copy what the workbench filters, sorts and aggregates on, so those run in SQL. Rewritten inside each write transaction
     that changes a report of the cluster (Store._tx).
     """
 
     __tablename__ = "merged_events"
     __table_args__ = (
         UniqueConstraint("cluster_id", "view"),
-        Index(None, "view", "event_date"),
         Index(None, "latitude", "longitude"),
+        # the list in its natural order, and its count, read from the index alone
+        Index("ix_merged_events_shown_date", "shown", "date_key", "id"),
+        Index("ix_merged_events_shown_all_date", "shown_all", "date_key", "id"),
+        # covering indexes: the map's grid and the timeline's buckets over the default view never read the table
+        Index("ix_merged_events_map", "shown", "geo_precision", "merc_x", "merc_y", "event_type", "fatalities",
+              "latitude", "longitude", "id"),
+        Index("ix_merged_events_timeline", "shown", "date_key", "event_type"),
     )
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     cluster_id: Mapped[str] = mapped_column(String(ID), nullable=False)
     view: Mapped[int] = mapped_column(Integer, nullable=False)
+    shown: Mapped[bool] = mapped_column(Boolean, nullable=False)  # in the default view (view 0 or 1)
+    shown_all: Mapped[bool] = mapped_column(Boolean, nullable=False)  # in the include_rejected view (0 or 2)
     id: Mapped[str] = mapped_column(String(ID), nullable=False, index=True)  # merge.merged_id
+    # event_date as text, "~" when undated: sorts undated last with an index (NULLs sort first)
+    date_key: Mapped[str] = mapped_column(String(10), nullable=False)
     event_id_cnty: Mapped[str | None] = mapped_column(String(32))
     event_date: Mapped[date | None] = mapped_column(Date)
     event_type: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
@@ -401,4 +411,14 @@ class MergedEventRow(Base):
     doc_ids: Mapped[str] = mapped_column(Text, nullable=False, default="")
     actor_names: Mapped[str] = mapped_column(Text, nullable=False, default="")  # lower-cased names and aliases
     search: Mapped[str] = mapped_column(Text, nullable=False, default="")  # lower-cased actors, place, notes
+
+
+class MergedEventDataRow(Base):
+    """The merged event dict of one `merged_events` row (0007), apart: the scans that count, group and
+    sort stay on narrow rows, and only the page asked for reads its dicts."""
+
+    __tablename__ = "merged_event_data"
+
+    cluster_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    view: Mapped[int] = mapped_column(Integer, primary_key=True)
     data: Mapped[dict] = mapped_column(JSON, nullable=False)

@@ -29,7 +29,10 @@ def upgrade() -> None:
         sa.Column("pk", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("cluster_id", sa.String(ID), nullable=False),
         sa.Column("view", sa.Integer(), nullable=False),
+        sa.Column("shown", sa.Boolean(), nullable=False),
+        sa.Column("shown_all", sa.Boolean(), nullable=False),
         sa.Column("id", sa.String(ID), nullable=False),
+        sa.Column("date_key", sa.String(10), nullable=False),
         sa.Column("event_id_cnty", sa.String(32), nullable=True),
         sa.Column("event_date", sa.Date(), nullable=True),
         sa.Column("event_type", sa.String(64), nullable=False),
@@ -56,7 +59,6 @@ def upgrade() -> None:
         sa.Column("doc_ids", sa.Text(), nullable=False),
         sa.Column("actor_names", sa.Text(), nullable=False),
         sa.Column("search", sa.Text(), nullable=False),
-        sa.Column("data", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("pk", name="pk_merged_events"),
         sa.UniqueConstraint("cluster_id", "view", name="uq_merged_events_cluster_id_view"),
     )
@@ -66,9 +68,21 @@ def upgrade() -> None:
     op.create_index("ix_merged_events_geo_precision", "merged_events", ["geo_precision"])
     op.create_index("ix_merged_events_fatalities", "merged_events", ["fatalities"])
     op.create_index("ix_merged_events_review_state", "merged_events", ["review_state"])
-    op.create_index("ix_merged_events_view_event_date", "merged_events", ["view", "event_date"])
+    op.create_index("ix_merged_events_shown_date", "merged_events", ["shown", "date_key", "id"])
+    op.create_index("ix_merged_events_shown_all_date", "merged_events", ["shown_all", "date_key", "id"])
+    op.create_index("ix_merged_events_map", "merged_events", ["shown", "geo_precision", "merc_x", "merc_y", "event_type",
+                                                              "fatalities", "latitude", "longitude", "id"])
+    op.create_index("ix_merged_events_timeline", "merged_events", ["shown", "date_key", "event_type"])
     op.create_index("ix_merged_events_latitude_longitude", "merged_events", ["latitude", "longitude"])
+    op.create_table(
+        "merged_event_data",
+        sa.Column("cluster_id", sa.String(ID), nullable=False),
+        sa.Column("view", sa.Integer(), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("cluster_id", "view", name="pk_merged_event_data"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("merged_event_data")
     op.drop_table("merged_events")
