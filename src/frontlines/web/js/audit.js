@@ -7,7 +7,7 @@ const PAGE = 100;
 const json = (v) => (v === null || v === undefined ? "—" : typeof v === "string" ? v : JSON.stringify(v));
 
 export class AuditView {
-  constructor({ form, table, count, prev, next, onEvent }) {
+  constructor({ form, table, count, prev, next, onEvent, track }) {
     this.form = form;
     this.thead = table.querySelector("thead");
     this.tbody = table.querySelector("tbody");
@@ -17,10 +17,10 @@ export class AuditView {
     this.total = 0;
     this.fetch = api.latest();
     let timer = null;
-    form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => { this.offset = 0; this.load(); }, 250); });
+    form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => { this.offset = 0; track(this.load()); }, 250); });
     form.addEventListener("submit", (e) => e.preventDefault());
-    prev.addEventListener("click", () => { if (this.offset > 0) { this.offset -= PAGE; this.load(); } });
-    next.addEventListener("click", () => { if (this.offset + PAGE < this.total) { this.offset += PAGE; this.load(); } });
+    prev.addEventListener("click", () => { if (this.offset > 0) { this.offset -= PAGE; track(this.load()); } });
+    next.addEventListener("click", () => { if (this.offset + PAGE < this.total) { this.offset += PAGE; track(this.load()); } });
     this.thead.append(h("tr", {}, ["when", "who", "action", "event", "field", "before", "after", "note"].map((c) => h("th", { scope: "col" }, c))));
   }
 

@@ -15,7 +15,7 @@ const $ = (sel) => document.querySelector(sel);
 class App {
   constructor() {
     this.state = readState();
-    this.actors = [];
+    this.actorList = null; // loaded when the drawer first needs it (a review form's names, an actor merge)
     this.pending = 0;
     this.map = new MapView($("#map"), {
       onSelect: (id) => this.select(id),
@@ -26,15 +26,16 @@ class App {
     this.timeline = new Timeline($("#timeline"), { onBrush: (b) => this.setBrush(b, false) });
     this.network = new NetworkView($("#network"), {
       search: $("#network-search"), types: $("#network-types"), reset: $("#network-reset"), count: $("#network-count"),
-      onActor: (id) => this.drawer.showActor(id), onExpand: (id) => this.save({ net: id }),
+      onActor: (id) => this.drawer.showActor(id), onExpand: (id) => this.save({ net: id }), track: (p) => this.track(p),
     });
     this.table = new EventTable($("#events-table"), {
       countEl: $("#table-count"), prev: $("#table-prev"), next: $("#table-next"), onSelect: (id) => this.select(id),
       onPage: (sort, order, offset) => this.save({ sort: sort === "event_date" ? null : sort, order: order === "asc" ? null : order, offset: offset || null }),
+      track: (p) => this.track(p),
     });
     this.audit = new AuditView({
       form: $("#audit-filters"), table: $("#audit-table"), count: $("#audit-count"), prev: $("#audit-prev"), next: $("#audit-next"),
-      onEvent: (id) => this.select(id),
+      onEvent: (id) => this.select(id), track: (p) => this.track(p),
     });
     this.drawer = new Drawer($("#drawer"), { app: this });
     this.wire();
@@ -70,10 +71,9 @@ class App {
     this.fillForm();
     const levels = this.meta.boundary_levels;
     const load = (lvl) => (levels.includes(lvl) ? api.get(`/api/boundaries/${lvl}`) : Promise.resolve(null));
-    const [admin0, admin1, admin2, admin3, neighbours, actors] = await Promise.all([
-      load("admin0"), load("admin1"), load("admin2"), load("admin3"), this.neighbours(), api.get("/api/actors", { limit: 2000 }),
+    const [admin0, admin1, admin2, admin3, neighbours] = await Promise.all([
+      load("admin0"), load("admin1"), load("admin2"), load("admin3"), this.neighbours(),
     ]);
-    this.actors = actors;
     this.map.params = this.params();
     this.map.setBase({ admin0, admin1, admin2, admin3, neighbours, view: parseView(this.state.map) });
     if (this.state.since && this.state.until) this.setBrushInputs([this.state.since, this.state.until]);
@@ -185,9 +185,15 @@ class App {
     this.applyFilters();
   }
 
-  /** After a review: everything again, and the actors (an alias or a merge changes them). */
-  async reload() {
-    this.actors = await api.get("/api/actors", { limit: 2000 });
+  /** The store's actors (names for the review form, candidates for a merge), fetched once, on demand. */
+  actors() {
+    if (!this.actorList) this.actorList = api.get("/api/actors", { limit: 2000 }).catch((err) => { this.actorList = null; throw err; });
+    return this.actorList;
+  }
+
+  /** After a review: everything again; the actors too, next time they are needed (an alias or a merge changes them). */
+  reload() {
+    this.actorList = null;
     return this.track(this.loadAll(true));
   }
 

@@ -51,10 +51,18 @@ export class MapView {
     this.legend = this._legend().addTo(map);
     this.unitBox = this._unitBox().addTo(map);
     map.on("zoomend", () => this._levels());
+    // a move (an animated zoom too) counts as a load until it ends and its data came
+    let moved = null;
+    map.on("movestart", () => {
+      if (moved || !this.home) return;
+      track(new Promise((resolve) => { moved = resolve; }));
+    });
     map.on("moveend", () => {
+      if (!this.home) return; // the first view is set in setBase; the app loads it with everything else
       const c = map.getCenter();
       this.onView(map.getZoom(), c.lat, c.lng);
       track(Promise.all([this.refresh(), this.refreshPlaces()]));
+      if (moved) { moved(); moved = null; }
     });
     new ResizeObserver(() => map.invalidateSize()).observe(root);
   }
@@ -91,9 +99,10 @@ export class MapView {
         icon: L.divIcon({ className: "gov-label", html: h("span", { dataset: { name: nameOf(p) } }, nameOf(p)), iconSize: null }),
       }).addTo(this.layers.govLabels);
     }
-    this.home = this.layers.admin1.getBounds();
+    const home = this.layers.admin1.getBounds();
     if (view) map.setView([view.lat, view.lon], view.zoom, { animate: false });
-    else map.fitBounds(this.home, { animate: false });
+    else map.fitBounds(home, { animate: false });
+    this.home = home;
     this._levels();
   }
 

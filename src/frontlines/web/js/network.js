@@ -10,7 +10,8 @@ const LABELLED = 30;
 let registered = false;
 
 export class NetworkView {
-  constructor(root, { search, types, reset, count, onActor, onExpand }) {
+  constructor(root, { search, types, reset, count, onActor, onExpand, track }) {
+    this.track = track;
     if (!registered) { cytoscape.use(cytoscapeFcose); registered = true; }
     this.root = root;
     this.onActor = onActor;
@@ -58,7 +59,7 @@ export class NetworkView {
   expand(actorId) {
     this.actor = actorId || null;
     this.onExpand(this.actor);
-    return this.load();
+    return this.track(this.load());
   }
 
   async find(text) {
@@ -71,8 +72,8 @@ export class NetworkView {
       this.cy.animate({ fit: { eles: hits, padding: 60 } }, { duration: 200 });
       return;
     }
-    const actors = await api.get("/api/actors", { q, limit: 1 }).catch(() => []);
-    if (actors && actors.length) this.expand(actors[0].id);
+    // not among the nodes shown: the server finds the actor by name or alias and answers its neighbourhood
+    this.expand(String(text).trim());
   }
 
   async load() {

@@ -137,7 +137,8 @@ export class Drawer {
     };
     typeSel.addEventListener("change", fillSubs);
     fillSubs();
-    const dl = h("datalist", { id: "actor-names" }, this.app.actors.map((a) => h("option", { value: a.name })));
+    const dl = h("datalist", { id: "actor-names" });
+    this.app.actors().then((list) => dl.append(...list.map((a) => h("option", { value: a.name })))).catch(() => {});
     const input = (name, value, attrs = {}) => h("input", { name, value: value ?? "", ...attrs });
     const lim = meta.limits || {}; // the server's bounds (frontlines.store.limits); it checks them again
     const nameMax = lim.max_name || 300;
@@ -288,7 +289,8 @@ export class Drawer {
       const alias = new FormData(aliasForm).get("alias");
       run(() => api.send("POST", `/api/actors/${encodeURIComponent(a.id)}/aliases`, { alias }));
     });
-    const others = h("select", { name: "other_id" }, this.app.actors.filter((x) => x.id !== a.id)
+    const all = await this.app.actors().catch(() => []);
+    const others = h("select", { name: "other_id" }, all.filter((x) => x.id !== a.id)
       .map((x) => h("option", { value: x.id }, `${x.name} (${x.n_events} events)`)));
     const mergeForm = h("form", { class: "review", id: "merge-form" },
       h("label", {}, "merge into this"), others,

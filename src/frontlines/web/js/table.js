@@ -20,7 +20,8 @@ const COLUMNS = [
 ];
 
 export class EventTable {
-  constructor(table, { countEl, prev, next, onSelect, onPage }) {
+  constructor(table, { countEl, prev, next, onSelect, onPage, track }) {
+    this.track = track;
     this.thead = table.querySelector("thead");
     this.tbody = table.querySelector("tbody");
     this.countEl = countEl;
@@ -56,7 +57,7 @@ export class EventTable {
           this.sort = { key, order: this.sort.key === key && this.sort.order === "asc" ? "desc" : "asc" };
           this.offset = 0;
           this.renderHead();
-          this.load();
+          this.track(this.load());
         },
       }, label));
     }
@@ -67,7 +68,7 @@ export class EventTable {
     const off = this.offset + step * PAGE;
     if (off < 0 || off >= this.total) return;
     this.offset = off;
-    this.load();
+    this.track(this.load());
   }
 
   /** New filters: back to the first page (unless `keepPage`, when the URL restored one). */
