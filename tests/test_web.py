@@ -17,7 +17,7 @@ import socket
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 from sqlalchemy import update
@@ -326,7 +326,10 @@ def test_brush_filters_map_table_timeline_network_and_csv_alike(env):
     assert fats == sorted(fats)
     page.click("#events-table th[data-key=fatalities]")
     _settle(page)
-    assert [int(r["fatalities"]) for r in _table(page)] == sorted(fats, reverse=True)
+    desc = [int(r["fatalities"]) for r in _table(page)]
+    assert desc == sorted(desc, reverse=True) and desc[0] >= max(fats)
+    if total <= 100:
+        assert desc == sorted(fats, reverse=True)
 
 
 def test_reload_restores_the_view_from_the_url(env):
@@ -351,7 +354,8 @@ def test_reload_restores_the_view_from_the_url(env):
         nodes: document.querySelector('#network').dataset.nodes,
         card: document.querySelector('#drawer article.event-card')?.dataset.eventId || null})""")
     want = state()
-    assert f"event={eid}" in want["search"] and "since=" in want["search"] and "map=9" in want["search"]
+    q = parse_qs(want["search"][1:])
+    assert q["event"] == [eid] and q["since"] and q["hedged"] == ["false"] and q["map"][0].startswith("9/")
     page.reload()
     _settle(page)
     page.wait_for_selector(f"#drawer article.event-card[data-event-id='{eid}']")
