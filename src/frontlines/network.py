@@ -467,7 +467,7 @@ def _overlaps(e: Edge, since: date | None, until: date | None) -> bool:
     return True
 
 
-def workbench_graph(store, pack, events: list[tuple[list[str], str | None, str]], *, since: date | None = None,
+def workbench_graph(store, pack, events: list[tuple[list[str], int, str | None, str | None]], *, since: date | None = None,
                     until: date | None = None, top: int = 60, around: str | None = None) -> dict:
     """The workbench's network over the filtered events: their actors, a `co_event` edge between two
     actors of one event (count, first and last date), and the stored relations (pack affiliations,
@@ -475,22 +475,23 @@ def workbench_graph(store, pack, events: list[tuple[list[str], str | None, str]]
     Keeps the `top` actors by degree; with `around` (an actor id), that actor's neighbourhood."""
     n_events: dict[str, int] = {}
     co: dict[tuple[str, str], dict] = {}
-    for ids, day, _type in events:
+    for ids, n, first, last in events:  # queries.actor_events: per set of actors named together
         ids = list(dict.fromkeys(ids))
         for i in ids:
-            n_events[i] = n_events.get(i, 0) + 1
+            n_events[i] = n_events.get(i, 0) + n
         for x in range(len(ids)):
             for y in range(x + 1, len(ids)):
                 a, b = sorted((ids[x], ids[y]))
                 e = co.setdefault((a, b), {"source": a, "target": b, "type": "co_event", "count": 0,
                                            "first": None, "last": None})
-                e["count"] += 1
-                if day:
-                    e["first"] = day if e["first"] is None or day < e["first"] else e["first"]
-                    e["last"] = day if e["last"] is None or day > e["last"] else e["last"]
+                e["count"] += n
+                if first and (e["first"] is None or first < e["first"]):
+                    e["first"] = first
+                if last and (e["last"] is None or last > e["last"]):
+                    e["last"] = last
     present = set(n_events)
     edges = list(co.values())
-    docs = {d["id"]: d for d in store.documents()}
+    docs = _published(store)
     merged_rel: dict[tuple, Edge] = {}
     for e in _pack_edges(pack) + _relation_edges(store, docs):
         if not _overlaps(e, since, until):
@@ -514,7 +515,8 @@ def workbench_graph(store, pack, events: list[tuple[list[str], str | None, str]]
     rank = sorted(neighbours, key=lambda i: (-len(neighbours[i]), -n_events.get(i, 0), i))
     if around:
         near = neighbours.get(around, set())
-        keep = {around} | set(sorted(near, key=rank.index)[: max(top - 1, 0)])
+        order = {i: k for k, i in enumerate(rank)}
+        keep = {around} | set(sorted(near, key=order.__getitem__)[: max(top - 1, 0)])
     else:
         keep = set(rank[:top])
     labels = _labels(store, pack, keep)
@@ -522,6 +524,17 @@ def workbench_graph(store, pack, events: list[tuple[list[str], str | None, str]]
               "events": n_events.get(i, 0)} for i in rank if i in keep]
     return {"nodes": nodes, "edges": [e for e in edges if e["source"] in keep and e["target"] in keep],
             "total_actors": len(neighbours), "around": around}
+
+
+def _published(store) -> dict[str, dict]:
+    """doc id -> {outlet, published}: what `_relation_edges` reads of the documents (not their text)."""
+    from sqlalchemy import select
+
+    from .store.schema import DocumentRow
+
+    with store._read() as s:
+        return {i: {"outlet": o, "published": _iso(p) or None}
+                for i, o, p in s.execute(select(DocumentRow.id, DocumentRow.outlet, DocumentRow.published))}
 
 
 def _labels(store, pack, ids: Iterable[str]) -> dict[str, tuple[str, int | None]]:

@@ -396,6 +396,8 @@ class Store:
                 cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
                 if not memory:
                     cur.execute("PRAGMA synchronous=NORMAL")  # safe in WAL mode (a crash loses no committed data)
+                    # reads through a memory map: the workbench's scans of a large store copy no pages
+                    cur.execute("PRAGMA mmap_size=268435456")
                 cur.close()
 
             @event.listens_for(engine, "begin")
@@ -1753,10 +1755,12 @@ class Store:
         return (_iso(lo) if lo is None or isinstance(lo, date) else str(lo)[:10],
                 _iso(hi) if hi is None or isinstance(hi, date) else str(hi)[:10])
 
-    def counts(self) -> dict[str, int]:
-        """Rows per table."""
+    def counts(self, tables: Iterable[str] | None = None) -> dict[str, int]:
+        """Rows per table (all of them, or those named)."""
+        wanted = None if tables is None else set(tables)
         with self._read() as s:
-            return {t.name: int(s.scalar(select(func.count()).select_from(t)) or 0) for t in metadata.sorted_tables}
+            return {t.name: int(s.scalar(select(func.count()).select_from(t)) or 0) for t in metadata.sorted_tables
+                    if wanted is None or t.name in wanted}
 
     # ------------------------------------------------------------------ merged events (merge.py, 0003)
 

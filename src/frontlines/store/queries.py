@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import Integer, and_, case, cast, false, func, or_, select
 
@@ -56,21 +56,21 @@ class Filters:
 
 def resolve_actor(store, f: Filters) -> Filters:
     """Fill `f.actor_ids`: the stored actors whose id is `f.actor` or whose name or any alias contains
-    it (case-insensitive, accents and hyphens folded), so the filter finds events by any alias."""
+    it (case-insensitive; aliases also with accents, apostrophes and hyphens folded, their stored
+    match_key), so the filter finds events by any alias."""
     if not f.actor:
         return f
-    from sqlalchemy import select as sel
-
-    from .db import _contains
+    from ..names import match_key
     from .schema import ActorAliasRow, ActorRow
 
+    a, k = f.actor.strip(), match_key(f.actor)
+    low = a.casefold()
+    by_alias = [_has(func.lower(ActorAliasRow.alias), low)] + ([_has(ActorAliasRow.normalized, k)] if k else [])
     with store._read() as s:
-        names: dict[str, list[str]] = {}
-        for aid, name, acled in s.execute(sel(ActorRow.id, ActorRow.name, ActorRow.acled_name)):
-            names[aid] = [aid, name, acled]
-        for aid, alias in s.execute(sel(ActorAliasRow.actor_id, ActorAliasRow.alias)):
-            names.setdefault(aid, [aid]).append(alias)
-    f.actor_ids = sorted(aid for aid, ns in names.items() if aid == f.actor or _contains(f.actor, ns[1:]))
+        ids = set(s.scalars(select(ActorAliasRow.actor_id).where(or_(*by_alias))))
+        ids |= set(s.scalars(select(ActorRow.id).where(or_(ActorRow.id == a, _has(func.lower(ActorRow.name), low),
+                                                           _has(func.lower(ActorRow.acled_name), low)))))
+    f.actor_ids = sorted(ids)
     return f
 
 
@@ -99,8 +99,10 @@ def where(f: Filters) -> list:
         out.append(func.lower(M.sub_event_type).in_(sorted({t.strip().lower() for t in f.sub_types})))
     if f.actor:
         a = f.actor.strip()
-        ids = sorted({a, *f.actor_ids})
-        out.append(or_(*(_has(M.actor_ids, f"|{i}|") for i in ids), *(_has(M.actor_names, form) for form in merged.folded(a))))
+        if f.actor_ids:  # the stored actors it names (resolve_actor): their ids, from the actors index alone
+            out.append(or_(*(_has(M.actor_ids, f"|{i}|") for i in f.actor_ids)))
+        else:  # no stored actor by that name: the names events carry (unresolved labels)
+            out.append(or_(_has(M.actor_ids, f"|{a}|"), *(_has(M.actor_names, form) for form in merged.folded(a))))
     if f.admin1:
         out.append(func.lower(M.admin1).in_(sorted({a.strip().lower() for a in f.admin1})))
     if f.q:
@@ -137,7 +139,17 @@ def _order(sort: str, descending: bool) -> list:
     # undated / unknown values last either way; ties by date, then id (the list's natural order)
     if sort in ("date", "event_date"):  # undated last ascending, first descending (as a reversed list)
         return [M.date_key.desc(), M.id.desc()] if descending else [M.date_key, M.id]
+    if sort == "fatalities":  # never NULL; ties in the same direction, so one index serves both
+        return [M.fatalities.desc(), M.date_key.desc(), M.id.desc()] if descending else [M.fatalities, M.date_key, M.id]
     return [col.is_(None), key.desc() if descending else key, M.date_key, M.id]
+
+
+def version(store) -> tuple[int, int]:
+    """Changes whenever the merged view does (rows are rewritten with new, never reused, keys): what
+    a cache of aggregates is keyed on."""
+    with store._read() as s:
+        hi, n = s.execute(select(func.max(M.pk), func.count(M.pk))).one()
+    return int(hi or 0), int(n or 0)
 
 
 def count(store, f: Filters) -> int:
@@ -233,15 +245,14 @@ def map_view(store, f: Filters, zoom: int) -> dict:
 # --------------------------------------------------------------------------------------------- timeline
 
 
-def _bucket_expr(store, bucket: str):
-    if store.engine.dialect.name == "sqlite":  # on date_key: the timeline index covers the query
-        if bucket == "day":
-            return M.date_key
-        if bucket == "week":  # the Monday of the week: the next Sunday (or the day itself), less six days
-            return func.date(M.date_key, "weekday 0", "-6 days")
-        return func.strftime("%Y-%m-01", M.date_key)
-    unit = {"day": "day", "week": "week", "month": "month"}[bucket]
-    return cast(func.date_trunc(unit, M.event_date), M.event_date.type)
+def bucket_of(day: str, bucket: str) -> str:
+    """The first day of the day/week (Monday)/month bucket `day` (ISO) falls in."""
+    if bucket == "day":
+        return day
+    if bucket == "month":
+        return day[:8] + "01"
+    d = date.fromisoformat(day)
+    return (d - timedelta(days=d.weekday())).isoformat()
 
 
 def pick_bucket(first: date | None, last: date | None) -> str:
@@ -257,24 +268,32 @@ def pick_bucket(first: date | None, last: date | None) -> str:
 
 
 def timeline(store, f: Filters, bucket: str, lo: date, hi: date) -> dict:
-    """Counts per bucket and type, in SQL. Events without a date, or dated outside lo..hi (before
-    1900, after tomorrow: typos), are counted apart so one bad date never stretches the axis."""
-    if bucket == "auto":
-        bucket = pick_bucket(*date_range(store, f, lo, hi))
-    cond = where(f)
-    t = _bucket_expr(store, bucket).label("t")
-    q = (select(t, M.event_type, func.count()).where(*cond, M.date_key >= lo.isoformat(), M.date_key <= hi.isoformat())
-         .group_by(t, M.event_type).order_by(t))
-    series: dict[str, dict] = {}
+    """Counts per bucket and type. Events without a date, or dated outside lo..hi (before 1900, after
+    tomorrow: typos), are counted apart so one bad date never stretches the axis.
+
+    One GROUP BY day and type (the timeline index holds both, in order: no table read, no sort);
+    days are then summed into weeks or months here, a few thousand rows at most."""
+    q = (select(M.date_key, M.event_type, func.count()).where(*where(f))
+         .group_by(M.date_key, M.event_type).order_by(M.date_key))
+    lo_key, hi_key = lo.isoformat(), hi.isoformat()
+    days: list[tuple[str, str, int]] = []
+    undated = outside = 0
     with store._read() as s:
-        for when, etype, k in s.execute(q):
-            key = when.isoformat() if isinstance(when, date) else str(when)[:10]
-            b = series.setdefault(key, {"t": key, "by_type": {}, "total": 0})
-            b["by_type"][etype] = b["by_type"].get(etype, 0) + k
-            b["total"] += k
-        undated = int(s.scalar(select(func.count()).select_from(M).where(*cond, M.date_key == UNDATED)) or 0)
-        outside = int(s.scalar(select(func.count()).select_from(M).where(
-            *cond, or_(M.date_key < lo.isoformat(), and_(M.date_key > hi.isoformat(), M.date_key < UNDATED)))) or 0)
+        for key, etype, k in s.execute(q):
+            if key == UNDATED:
+                undated += k
+            elif not lo_key <= key <= hi_key:
+                outside += k
+            else:
+                days.append((key, etype, k))
+    if bucket == "auto":
+        bucket = pick_bucket(_day(days[0][0]) if days else None, _day(days[-1][0]) if days else None)
+    series: dict[str, dict] = {}
+    for key, etype, k in days:
+        t = bucket_of(key, bucket)
+        b = series.setdefault(t, {"t": t, "by_type": {}, "total": 0})
+        b["by_type"][etype] = b["by_type"].get(etype, 0) + k
+        b["total"] += k
     out = sorted(series.values(), key=lambda b: b["t"])
     return {"bucket": bucket, "series": out, "total": sum(b["total"] for b in out), "undated": undated,
             "out_of_range": outside}
@@ -283,10 +302,11 @@ def timeline(store, f: Filters, bucket: str, lo: date, hi: date) -> dict:
 # --------------------------------------------------------------------------------------------- network
 
 
-def actor_events(store, f: Filters) -> list[tuple[list[str], str | None, str]]:
-    """(actor ids, date, event type) of every event of the filtered view: the network's raw material."""
-    q = select(M.actor_ids, M.event_date, M.event_type).where(*where(f), M.actor_ids != "")
+def actor_events(store, f: Filters) -> list[tuple[list[str], int, str | None, str | None]]:
+    """(actor ids, events, first date, last date) per set of actors that the filtered events name
+    together: the network's raw material, grouped in SQL (a few hundred rows, not one per event)."""
+    dated = case((M.date_key < UNDATED, M.date_key), else_=None)
+    q = (select(M.actor_ids, func.count(), func.min(dated), func.max(dated))
+         .where(*where(f), M.actor_ids != "").group_by(M.actor_ids))
     with store._read() as s:
-        return [([a for a in ids.split("|") if a], d.isoformat() if isinstance(d, date) else d, t)
-                for ids, d, t in s.execute(q)]
-
+        return [([a for a in ids.split("|") if a], n, lo, hi) for ids, n, lo, hi in s.execute(q)]

@@ -373,6 +373,10 @@ class MergedEventRow(Base):
         Index("ix_merged_events_map", "shown", "geo_precision", "merc_x", "merc_y", "event_type", "fatalities",
               "latitude", "longitude", "id"),
         Index("ix_merged_events_timeline", "shown", "date_key", "event_type"),
+        Index("ix_merged_events_actors", "shown", "actor_ids", "date_key"),  # the network's GROUP BY
+        Index("ix_merged_events_shown_fatalities", "shown", "fatalities", "date_key", "id"),
+        # pk never reused (AUTOINCREMENT), so (max pk, count) changes whenever a row does: queries.version
+        {"sqlite_autoincrement": True},
     )
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -400,7 +404,7 @@ class MergedEventRow(Base):
     merc_x: Mapped[float | None] = mapped_column(Float)
     merc_y: Mapped[float | None] = mapped_column(Float)
     geo_precision: Mapped[int | None] = mapped_column(Integer, index=True)
-    fatalities: Mapped[int] = mapped_column(Integer, nullable=False, default=0, index=True)
+    fatalities: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     hedged: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     confidence: Mapped[float | None] = mapped_column(Float)
     review_state: Mapped[str] = mapped_column(String(32), nullable=False, index=True)

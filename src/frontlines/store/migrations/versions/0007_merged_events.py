@@ -61,18 +61,20 @@ def upgrade() -> None:
         sa.Column("search", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("pk", name="pk_merged_events"),
         sa.UniqueConstraint("cluster_id", "view", name="uq_merged_events_cluster_id_view"),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_merged_events_id", "merged_events", ["id"])
     op.create_index("ix_merged_events_event_type", "merged_events", ["event_type"])
     op.create_index("ix_merged_events_admin1", "merged_events", ["admin1"])
     op.create_index("ix_merged_events_geo_precision", "merged_events", ["geo_precision"])
-    op.create_index("ix_merged_events_fatalities", "merged_events", ["fatalities"])
+    op.create_index("ix_merged_events_shown_fatalities", "merged_events", ["shown", "fatalities", "date_key", "id"])
     op.create_index("ix_merged_events_review_state", "merged_events", ["review_state"])
     op.create_index("ix_merged_events_shown_date", "merged_events", ["shown", "date_key", "id"])
     op.create_index("ix_merged_events_shown_all_date", "merged_events", ["shown_all", "date_key", "id"])
     op.create_index("ix_merged_events_map", "merged_events", ["shown", "geo_precision", "merc_x", "merc_y", "event_type",
                                                               "fatalities", "latitude", "longitude", "id"])
     op.create_index("ix_merged_events_timeline", "merged_events", ["shown", "date_key", "event_type"])
+    op.create_index("ix_merged_events_actors", "merged_events", ["shown", "actor_ids", "date_key"])
     op.create_index("ix_merged_events_latitude_longitude", "merged_events", ["latitude", "longitude"])
     op.create_table(
         "merged_event_data",
