@@ -71,11 +71,10 @@ class App {
     this.fillForm();
     const levels = this.meta.boundary_levels;
     const load = (lvl) => (levels.includes(lvl) ? api.get(`/api/boundaries/${lvl}`) : Promise.resolve(null));
-    const [admin0, admin1, admin2, admin3, neighbours] = await Promise.all([
-      load("admin0"), load("admin1"), load("admin2"), load("admin3"), this.neighbours(),
-    ]);
+    const [admin0, admin1] = await Promise.all([load("admin0"), load("admin1")]);
     this.map.params = this.params();
-    this.map.setBase({ admin0, admin1, admin2, admin3, neighbours, view: parseView(this.state.map) });
+    this.map.setBase({ admin0, admin1, load, view: parseView(this.state.map) });
+    this.track(this.neighbours().then((f) => this.map.setNeighbours(f)));
     if (this.state.since && this.state.until) this.setBrushInputs([this.state.since, this.state.until]);
     this.table.restore(this.state);
     this.showTab(this.state.tab || "overview");

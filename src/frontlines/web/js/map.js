@@ -31,6 +31,7 @@ export class MapView {
     this.onSelect = onSelect;
     this.onCluster = onCluster;
     this.onView = onView;
+    this.track = track;
     this.params = {};
     this.selected = null;
     this.units = new Map(); // admin1 pcode or name -> unit
@@ -69,12 +70,10 @@ export class MapView {
 
   // ------------------------------------------------------------------ base layers
 
-  setBase({ admin0, admin1, admin2, admin3, neighbours, view }) {
+  /** The pack's country and governorates now; districts and sub-districts (`load(level)`) when zoomed in. */
+  setBase({ admin0, admin1, load, view }) {
     const map = this.map;
-    for (const f of neighbours || []) {
-      L.geoJSON(f, { interactive: false, style: { className: "country-nb", weight: 1, color: "#9aa3ad", fillColor: "#eceae4", fillOpacity: 1 } })
-        .addTo(this.layers.neighbours);
-    }
+    this.loadLevel = load;
     if (admin0) L.geoJSON(admin0, { interactive: false, style: { className: "country", weight: 2, color: "#4b5563", fill: false } }).addTo(map);
     this.layers.admin1 = L.geoJSON(admin1, {
       style: (f) => this._govStyle(f),
@@ -88,9 +87,6 @@ export class MapView {
         });
       },
     }).addTo(map);
-    const lines = (cls) => ({ interactive: false, style: { className: cls, weight: cls === "dist" ? 0.9 : 0.6, color: "#aab1ba", fill: false } });
-    this.layers.admin2 = admin2 ? L.geoJSON(admin2, lines("dist")) : null;
-    this.layers.admin3 = admin3 ? L.geoJSON(admin3, lines("subdist")) : null;
     for (const f of admin1?.features || []) {
       const p = f.properties;
       if (!Number.isFinite(p.center_lat) || !Number.isFinite(p.center_lon)) continue;
@@ -110,15 +106,35 @@ export class MapView {
     if (this.home) this.map.fitBounds(this.home);
   }
 
+  /** The countries around (drawn under everything, whenever they arrive). */
+  setNeighbours(features) {
+    for (const f of features || []) {
+      L.geoJSON(f, { interactive: false, style: { className: "country-nb", weight: 1, color: "#9aa3ad", fillColor: "#eceae4", fillOpacity: 1 } })
+        .addTo(this.layers.neighbours);
+    }
+  }
+
+  /** Districts from zoom 8, sub-districts from 10: fetched the first time, then shown or hidden. */
   _levels() {
     const z = this.map.getZoom();
-    for (const [lvl, from] of Object.entries(LEVEL_ZOOM)) {
-      const layer = this.layers[lvl];
-      if (!layer) continue;
-      if (z >= from && !this.map.hasLayer(layer)) layer.addTo(this.map);
-      if (z < from && this.map.hasLayer(layer)) this.map.removeLayer(layer);
-    }
     this.root.dataset.zoom = String(z);
+    const loads = [];
+    for (const [lvl, from] of Object.entries(LEVEL_ZOOM)) {
+      const layer = this.layers[lvl]; // null: not fetched; undefined: on its way; false: the pack has none
+      if (z < from) {
+        if (layer && this.map.hasLayer(layer)) this.map.removeLayer(layer);
+      } else if (layer) {
+        if (!this.map.hasLayer(layer)) layer.addTo(this.map);
+      } else if (layer === null && this.loadLevel) {
+        this.layers[lvl] = undefined;
+        const cls = lvl === "admin2" ? "dist" : "subdist";
+        loads.push(this.loadLevel(lvl).then((geo) => {
+          this.layers[lvl] = geo ? L.geoJSON(geo, { interactive: false, style: { className: cls, weight: cls === "dist" ? 0.9 : 0.6, color: "#aab1ba", fill: false } }) : false;
+          this._levels();
+        }, () => { this.layers[lvl] = null; }));
+      }
+    }
+    if (loads.length) this.track(Promise.all(loads));
   }
 
   _govStyle(f) {
