@@ -217,7 +217,7 @@ def test_zoom_keeps_symbols_and_labels_the_same_size_on_screen(env):
         const box = el => { const r = el.getBoundingClientRect(); return [r.width, r.height]; };
         const out = {gov: {}, place: {}, marker: {}, cluster: {}};
         for (const el of document.querySelectorAll('#map .gov-label span')) out.gov[el.dataset.name] = box(el);
-        for (const el of document.querySelectorAll('#map .place-label span')) out.place[el.dataset.placeId] = box(el);
+        for (const el of document.querySelectorAll('#map .place-label span:not(.clutter)')) out.place[el.dataset.placeId] = box(el);
         for (const el of document.querySelectorAll('#map path.marker')) out.marker[el.dataset.eventId] = box(el);
         for (const el of document.querySelectorAll('#map .cluster')) (out.cluster[el.dataset.count] ||= []).push(box(el));
         return out;

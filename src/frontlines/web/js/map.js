@@ -158,6 +158,20 @@ export class MapView {
         icon: L.divIcon({ className: `place-label ${p.kind}`, html: h("span", { dataset: { placeId: p.id } }, h("i"), p.name), iconSize: null }),
       }).addTo(this.layers.places);
     }
+    this.declutter();
+  }
+
+  /** Hide a place label that would overlap a governorate's or a bigger place's (the server sends the biggest first). */
+  declutter() {
+    const kept = [...this.root.querySelectorAll(".gov-label span")].map((el) => el.getBoundingClientRect());
+    const overlaps = (r) => kept.some((k) => r.left < k.right + 2 && r.right > k.left - 2 && r.top < k.bottom && r.bottom > k.top);
+    for (const el of this.root.querySelectorAll(".place-label span")) {
+      el.classList.remove("clutter");
+      const r = el.getBoundingClientRect();
+      const hide = overlaps(r);
+      el.classList.toggle("clutter", hide);
+      if (!hide) kept.push(r);
+    }
   }
 
   // ------------------------------------------------------------------ events
