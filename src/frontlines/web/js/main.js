@@ -74,30 +74,13 @@ class App {
     const [admin0, admin1] = await Promise.all([load("admin0"), load("admin1")]);
     this.map.params = this.params();
     this.map.setBase({ admin0, admin1, load, view: parseView(this.state.map) });
-    this.track(this.neighbours().then((f) => this.map.setNeighbours(f)));
+    this.track(this.map.loadNeighbours(this.meta));
     if (this.state.since && this.state.until) this.setBrushInputs([this.state.since, this.state.until]);
     this.table.restore(this.state);
     this.showTab(this.state.tab || "overview");
     await this.track(Promise.all([this.loadAll(true), this.map.refreshPlaces(), this.checkToken(false)]));
     if (this.state.event) this.select(this.state.event);
     document.body.dataset.ready = "1";
-  }
-
-  /** The countries around the pack's, from world-atlas (TopoJSON, decoded by topojson-client). */
-  async neighbours() {
-    const bbox = this.meta.bbox;
-    if (!bbox) return [];
-    const topo = await api.get("/static/vendor/world-atlas/countries-50m.json").catch(() => null);
-    if (!topo) return [];
-    const pad = 6;
-    const own = this.meta.iso != null ? String(this.meta.iso).padStart(3, "0") : null;
-    return topojson.feature(topo, topo.objects.countries).features.filter((f) => {
-      if (own && f.id === own) return false; // the pack draws its own country
-      let w = 180, s = 90, e = -180, n = -90;
-      const walk = (c) => (typeof c[0] === "number" ? ([w, s, e, n] = [Math.min(w, c[0]), Math.min(s, c[1]), Math.max(e, c[0]), Math.max(n, c[1])]) : c.forEach(walk));
-      walk(f.geometry ? f.geometry.coordinates : []);
-      return !(e < bbox[0] - pad || w > bbox[2] + pad || n < bbox[1] - pad || s > bbox[3] + pad);
-    });
   }
 
   fillForm() {

@@ -106,9 +106,23 @@ export class MapView {
     if (this.home) this.map.fitBounds(this.home);
   }
 
-  /** The countries around (drawn under everything, whenever they arrive). */
-  setNeighbours(features) {
-    for (const f of features || []) {
+  /** The countries around the pack's (its bbox from /api/meta, padded), from world-atlas (TopoJSON decoded by
+   * topojson-client), drawn under everything whenever they arrive; the pack's own (its ISO number) is left out. */
+  async loadNeighbours(meta) {
+    const bbox = meta.bbox;
+    if (!bbox) return;
+    const topo = await api.get("/static/vendor/world-atlas/countries-50m.json").catch(() => null);
+    if (!topo) return;
+    const pad = 6;
+    const own = meta.iso != null ? String(meta.iso).padStart(3, "0") : null;
+    const near = topojson.feature(topo, topo.objects.countries).features.filter((f) => {
+      if (own && f.id === own) return false;
+      let w = 180, s = 90, e = -180, n = -90;
+      const walk = (c) => (typeof c[0] === "number" ? ([w, s, e, n] = [Math.min(w, c[0]), Math.min(s, c[1]), Math.max(e, c[0]), Math.max(n, c[1])]) : c.forEach(walk));
+      walk(f.geometry ? f.geometry.coordinates : []);
+      return !(e < bbox[0] - pad || w > bbox[2] + pad || n < bbox[1] - pad || s > bbox[3] + pad);
+    });
+    for (const f of near) {
       L.geoJSON(f, { interactive: false, style: { className: "country-nb", weight: 1, color: "#9aa3ad", fillColor: "#eceae4", fillOpacity: 1 } })
         .addTo(this.layers.neighbours);
     }
