@@ -29,14 +29,19 @@ PACK = load_pack("syria")
 
 
 @pytest.fixture(scope="session")
-def demo_file(tmp_path_factory) -> Path:
+def pipeline() -> Pipeline:
+    return Pipeline("syria")
+
+
+@pytest.fixture(scope="session")
+def demo_file(tmp_path_factory, pipeline) -> Path:
     """A store the real pipeline filled from the first 30 demo records (FA-KES, none reserved)."""
     d = tmp_path_factory.mktemp("scale")
     src = d / "demo30.jsonl"
     src.write_text("".join(DEMO.read_text(encoding="utf-8").splitlines(keepends=True)[:N_DOCS]), encoding="utf-8")
     db = d / "demo30.db"
     store = Store(db)
-    totals = process_into_store([str(src)], store, Pipeline("syria"), quiet=True)
+    totals = process_into_store([str(src)], store, pipeline, quiet=True)
     assert totals["documents"] == N_DOCS and totals["events"] > 50
     store.close()
     return db
@@ -102,7 +107,7 @@ def _assert_table_is_current(store: Store) -> None:
         assert _comparable(stored) == _comparable(fresh)
 
 
-def test_table_follows_every_kind_of_write(writable):
+def test_table_follows_every_kind_of_write(writable, demo_file, pipeline):
     store, client, auth = writable
     _assert_table_is_current(store)
     evs = store.merged_events()
@@ -115,6 +120,17 @@ def test_table_follows_every_kind_of_write(writable):
     merge_manual(store, [*c["event_ids"][:1], *d["event_ids"][:1]], who="alice")
     _assert_table_is_current(store)
     split_event(store, d["event_ids"][0], who="alice")
+    _assert_table_is_current(store)
+    # a document of a merged event stored again (its source changed), then merged again, as a run does
+    from sqlalchemy import update
+
+    from frontlines.store.schema import DocumentRow
+
+    cluster = next(e for e in store.merged_events() if len(e["event_ids"]) > 1)
+    with store.engine.begin() as conn:
+        conn.execute(update(DocumentRow).where(DocumentRow.id == cluster["sources"][0]["doc_id"]).values(content_hash="stale"))
+    assert process_into_store([str(demo_file.parent / "demo30.jsonl")], store, pipeline, quiet=True)["documents"] == 1
+    assert cluster["id"] in {e["id"] for e in store.merged_events()}
     _assert_table_is_current(store)
     # an alias added to an actor shows in the aliases of its events
     actor = next(e["actor1_id"] for e in evs if e.get("actor1_id"))

@@ -436,7 +436,9 @@ def merge_events(store, pack=None, *, who: str = AUTO) -> dict:
         s.flush()
         # the merged view (store/merged.py) changes where an event changed cluster
         after = dict(s.execute(select(EventClusterRow.event_id, EventClusterRow.cluster_id)).all())
-        moved = [i for i in set(before) | set(after) if before.get(i, i) != after.get(i, i)]
+        # (no row and a row naming itself are the same cluster id, but an event re-stored without its row
+        # must be refreshed with its group: compare the rows themselves)
+        moved = [i for i in set(before) | set(after) if before.get(i) != after.get(i)]
         store._touch(s, [i for i in moved if i in evs], clusters={before.get(i, i) for i in moved})
     return {"clusters": n_clusters, "events_merged": n_merged, "discrepancies": n_disc, "links": len(links)}
 

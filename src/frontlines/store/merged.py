@@ -164,13 +164,13 @@ def refresh(store, s: Session, cluster_ids: Iterable[str]) -> None:
         for eid, cid in s.execute(select(EventClusterRow.event_id, EventClusterRow.cluster_id)
                                   .where(EventClusterRow.cluster_id.in_(chunk))):
             member_ids.setdefault(cid, []).append(eid)
-        # a cluster id no row names is an event on its own, if it exists and merge.py placed it nowhere
-        alone = [c for c in chunk if c not in member_ids]
-        if alone:
-            placed = set(s.scalars(select(EventClusterRow.event_id).where(EventClusterRow.event_id.in_(alone))))
-            for c in s.scalars(select(EventRow.id).where(EventRow.id.in_(alone))):
-                if c not in placed:
-                    member_ids[c] = [c]
+        # an event merge.py placed nowhere is a cluster of its own, under its own id; that id can also
+        # be the id of a cluster whose other reports still have rows (a document stored again, before
+        # merge_events runs): it belongs to that group then, as Store.events() reports it
+        placed = set(s.scalars(select(EventClusterRow.event_id).where(EventClusterRow.event_id.in_(chunk))))
+        for c in s.scalars(select(EventRow.id).where(EventRow.id.in_(chunk))):
+            if c not in placed:
+                member_ids.setdefault(c, []).append(c)
     wanted = [e for ids in member_ids.values() for e in ids]
     if not wanted:
         return
