@@ -21,13 +21,36 @@ ROOT = Path(__file__).resolve().parents[1]
 NODE_MODULES = ROOT / "tools" / "web" / "node_modules"
 VENDOR = ROOT / "src" / "frontlines" / "web" / "vendor"
 
-# package -> (folder under vendor/, files to copy)
+# package -> (folder under vendor/, files to copy); a file is copied to the same name directly under the
+# folder (its path inside the package dropped), or to the name given as (path in package, name under the folder)
 PACKAGES = {
     "swagger-ui-dist": ("swagger-ui", [
         "swagger-ui-bundle.js", "swagger-ui-bundle.js.LICENSE.txt", "swagger-ui.css", "favicon-32x32.png",
         "LICENSE", "NOTICE",
     ]),
+    # the map (no tiles: the layers are the pack's boundaries and the neighbouring countries below)
+    "leaflet": ("leaflet", [
+        "dist/leaflet.js", "dist/leaflet.css", "LICENSE",
+        ("dist/images/layers.png", "images/layers.png"), ("dist/images/layers-2x.png", "images/layers-2x.png"),
+        ("dist/images/marker-icon.png", "images/marker-icon.png"),
+        ("dist/images/marker-icon-2x.png", "images/marker-icon-2x.png"),
+        ("dist/images/marker-shadow.png", "images/marker-shadow.png"),
+    ]),
+    # the network: cytoscape and the fCoSE layout with the two libraries it is built on (UMD globals,
+    # loaded in this order: layoutBase, coseBase, cytoscapeFcose)
+    "cytoscape": ("cytoscape", ["dist/cytoscape.min.js", "LICENSE"]),
+    "layout-base": ("layout-base", ["layout-base.js", "LICENSE"]),
+    "cose-base": ("cose-base", ["cose-base.js", "LICENSE"]),
+    "cytoscape-fcose": ("cytoscape-fcose", ["cytoscape-fcose.js", "LICENSE"]),
+    # the countries around the pack's (Natural Earth 1:50m, public domain, as TopoJSON) and the decoder
+    "world-atlas": ("world-atlas", ["countries-50m.json", "LICENSE", "README.md"]),
+    "topojson-client": ("topojson-client", ["dist/topojson-client.min.js", "LICENSE"]),
 }
+
+
+def pairs(files: list) -> list[tuple[str, str]]:
+    """(path in the package, path under the vendor folder) for each entry of PACKAGES."""
+    return [(f, Path(f).name) if isinstance(f, str) else tuple(f) for f in files]
 
 
 def pinned() -> dict[str, str]:
@@ -50,19 +73,19 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         version_line = f"{name} {versions[name]}\n"
         if args.check:
-            for f in files:
-                if not (dst / f).is_file() or not filecmp.cmp(src / f, dst / f, shallow=False):
-                    print(f"{dst / f}: differs from {name} {versions[name]}", file=sys.stderr)
+            for f, to in pairs(files):
+                if not (dst / to).is_file() or not filecmp.cmp(src / f, dst / to, shallow=False):
+                    print(f"{dst / to}: differs from {name} {versions[name]}", file=sys.stderr)
                     bad += 1
             if (dst / "VERSION").read_text(encoding="utf-8") != version_line:
                 print(f"{dst / 'VERSION'}: not {version_line.strip()}", file=sys.stderr)
                 bad += 1
             continue
-        dst.mkdir(parents=True, exist_ok=True)
-        for f in files:
-            shutil.copyfile(src / f, dst / f)
+        for f, to in pairs(files):
+            (dst / to).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src / f, dst / to)
         (dst / "VERSION").write_text(version_line, encoding="utf-8")
-        print(f"copied {name} {versions[name]}: {', '.join(files)} -> {dst.relative_to(ROOT)}")
+        print(f"copied {name} {versions[name]}: {', '.join(to for _, to in pairs(files))} -> {dst.relative_to(ROOT)}")
     return 1 if bad else 0
 
 

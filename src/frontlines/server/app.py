@@ -31,9 +31,13 @@ WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 SWAGGER_UI = "/static/vendor/swagger-ui"
 
 # Served on every response: nothing but our own files may run or load. /docs adds the hash of the
-# one inline script FastAPI's Swagger page carries (docs_csp), nothing else.
+# one inline script FastAPI's Swagger page carries (docs_csp), nothing else. Leaflet and cytoscape
+# style elements through the CSSOM (el.style.x = ...), which style-src does not govern; the one inline
+# stylesheet is cytoscape's fixed `.__________cytoscape_container { position: relative; }`, allowed by
+# its hash (CYTOSCAPE_STYLE). No 'unsafe-inline', no 'unsafe-eval'.
+CYTOSCAPE_STYLE = "'sha256-pgvDUBa4IjFA2yuSJ2cqcyxmNYJMborsd0ORcRv9vw8='"
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    f"default-src 'self'; script-src 'self'; style-src 'self' {CYTOSCAPE_STYLE}; img-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
@@ -46,6 +50,9 @@ def docs_csp(html: str) -> str:
         for m in _INLINE_SCRIPT.finditer(html)
     )
     return CSP.replace("script-src 'self'", f"script-src 'self' {hashes}".rstrip(), 1)
+
+# gazetteer kind -> the zoom from which the map labels places of that kind (see /api/places)
+LABEL_KINDS = {"city": 0, "town": 8, "village": 10, "neighbourhood": 13}
 
 EVENT_SORT_KEYS = (
     "event_date", "event_type", "sub_event_type", "actor1", "actor2", "location", "admin1", "admin2",
@@ -229,6 +236,8 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
         return {
             "pack": p.name,
             "country": p.manifest.get("country"),
+            "iso": p.manifest.get("iso"),  # ISO 3166 numeric: the map leaves this country out of world-atlas's
+            "bbox": p.manifest.get("bbox"),  # [min_lon, min_lat, max_lon, max_lat]: the map draws the countries around it
             "counts": {k: counts.get(k, 0) for k in ("documents", "events", "actors", "relations", "reviews")},
             "first_date": dates[0],
             "last_date": dates[1],
@@ -252,6 +261,36 @@ def create_app(db: str | Path | None = None, pack: str = "syria", store=None) ->
         if path is None or not Path(path).is_file():
             raise HTTPException(404, f"no boundaries {level!r}; levels: {', '.join(sorted(app.state.pack.boundaries))}")
         return FileResponse(path, media_type="application/geo+json")
+
+    # Place labels on the map: which gazetteer kinds are labelled from which zoom (Leaflet's zoom: the
+    # whole country is about 6-7), biggest first (kind, then population, then how often ACLED names it).
+    label_places = None
+
+    @app.get("/api/places", tags=["meta"], responses={422: {"model": Problem}},
+             summary="The biggest gazetteer places in a map view, for labels")
+    def places(
+        zoom: Annotated[float, Query(ge=0, le=22, description="The map's zoom (Leaflet/Web Mercator levels).")],
+        bbox: Annotated[str | None, Query(description="min_lon,min_lat,max_lon,max_lat", examples=["36,35.5,37,36.5"])] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 60,
+    ) -> list[dict]:
+        nonlocal label_places
+        if label_places is None:
+            ranked = [p for p in app.state.pack.gazetteer.places.values()
+                      if p.kind in LABEL_KINDS and p.lat is not None and p.lon is not None]
+            ranked.sort(key=lambda p: (LABEL_KINDS[p.kind], -(p.population or 0), -(p.events or 0), p.name))
+            label_places = ranked
+        box = _bbox(bbox)
+        out = []
+        for p in label_places:
+            if LABEL_KINDS[p.kind] > zoom:
+                continue
+            if box and not (box[0] <= p.lon <= box[2] and box[1] <= p.lat <= box[3]):
+                continue
+            out.append({"id": p.id, "name": p.name, "kind": p.kind, "lat": p.lat, "lon": p.lon,
+                        "population": p.population, "admin1": p.admin1})
+            if len(out) >= limit:
+                break
+        return out
 
     # ------------------------------------------------------------------ events
 

@@ -33,8 +33,28 @@ async function handle(r) {
   return body;
 }
 
-export async function get(path, params) {
-  return handle(await fetch(url(path, params), { headers: { Accept: "application/json" } }));
+async function fetchJson(path, params, init = {}) {
+  return handle(await fetch(url(path, params), { headers: { Accept: "application/json" }, ...init }));
+}
+
+/** GET path?params; an aborted request (a newer one replaced it) resolves to null. */
+export async function get(path, params, { signal } = {}) {
+  try {
+    return await fetchJson(path, params, signal ? { signal } : {});
+  } catch (err) {
+    if (err.name === "AbortError") return null;
+    throw err;
+  }
+}
+
+/** One request per key at a time: a new call aborts the one before (fast filter changes, map moves). */
+export function latest() {
+  let ctl = null;
+  return (path, params) => {
+    if (ctl) ctl.abort();
+    ctl = new AbortController();
+    return get(path, params, { signal: ctl.signal });
+  };
 }
 
 export async function send(method, path, body) {

@@ -64,5 +64,5 @@ export const typeColor = (t) => TYPE_COLORS[t] || "#7f7f7f";
 export const RELATION_COLORS = {
   member_of: "#1f77b4", allied_with: "#2ca02c", clashed_with: "#d62728", split_from: "#ff7f0e",
   defected_from: "#e377c2", pledged_allegiance_to: "#17becf", leader_of: "#bcbd22", backed_by: "#9467bd",
-  front_for: "#8c564b", co_occurs: "#b9bec6",
+  front_for: "#8c564b", co_occurs: "#b9bec6", co_event: "#b9bec6",
 };

@@ -1,156 +1,129 @@
-// The actor network as of the brushed period: actors named by the visible events (co-occurrence in
-// an event = grey edge) plus relations dated up to the brush's end, coloured by relation type.
-// A small force layout drawn in SVG; positions persist between renders so the graph stays put.
-import { clear, h, s, RELATION_COLORS } from "./dom.js";
+// The actor network on cytoscape.js with the fCoSE layout (vendor/; globals cytoscape, cytoscapeFcose):
+// the server's graph for the current filters and brush (/api/network: the top actors by degree, or
+// one actor's neighbourhood), a search box, edge-type toggles. Click a node to expand its
+// neighbourhood, double-click it for the actor's card. Labels are canvas text, never markup.
+import * as api from "./api.js";
+import { clear, h, RELATION_COLORS } from "./dom.js";
 
-const MAX_NODES = 70;
-
-export function buildGraph(events, relations, until) {
-  const nodes = new Map();
-  const edges = new Map();
-  const node = (id, label) => {
-    if (!id) return null;
-    let n = nodes.get(id);
-    if (!n) nodes.set(id, (n = { id, label: label || id, events: 0, degree: 0 }));
-    return n;
-  };
-  const edge = (a, b, type, weight = 1) => {
-    if (!a || !b || a.id === b.id) return;
-    const [x, y] = type === "co_occurs" || type === "allied_with" || type === "clashed_with" ? [a, b].sort((p, q) => (p.id < q.id ? -1 : 1)) : [a, b];
-    const key = `${type}|${x.id}|${y.id}`;
-    let e = edges.get(key);
-    if (!e) edges.set(key, (e = { source: x.id, target: y.id, type, weight: 0 }));
-    e.weight += weight;
-  };
-  for (const ev of events) {
-    const side1 = [node(ev.actor1_id, ev.actor1)];
-    (ev.assoc_actor_1 || []).forEach((name, i) => side1.push(node((ev.assoc_actor_1_ids || [])[i] || `name:${name}`, name)));
-    const side2 = [node(ev.actor2_id, ev.actor2)];
-    (ev.assoc_actor_2 || []).forEach((name, i) => side2.push(node((ev.assoc_actor_2_ids || [])[i] || `name:${name}`, name)));
-    const all = [...side1, ...side2].filter(Boolean);
-    for (const n of all) n.events += 1;
-    for (let i = 0; i < all.length; i++) for (let j = i + 1; j < all.length; j++) edge(all[i], all[j], "co_occurs");
-  }
-  for (const r of relations) {
-    if (until && r.date && r.date > until) continue;
-    edge(node(r.source_id, r.source), node(r.target_id, r.target), r.type);
-  }
-  for (const e of edges.values()) {
-    nodes.get(e.source).degree += e.weight;
-    nodes.get(e.target).degree += e.weight;
-  }
-  let list = [...nodes.values()].sort((a, b) => b.degree + b.events - (a.degree + a.events));
-  list = list.slice(0, MAX_NODES);
-  const keep = new Set(list.map((n) => n.id));
-  return { nodes: list, edges: [...edges.values()].filter((e) => keep.has(e.source) && keep.has(e.target)) };
-}
-
-function layout(nodes, edges, W, H, memory) {
-  const idx = new Map(nodes.map((n, i) => [n.id, i]));
-  const P = nodes.map((n, i) => {
-    const m = memory.get(n.id);
-    if (m) return { x: m.x, y: m.y };
-    // deterministic start: a spiral
-    const a = i * 2.399963, r = 12 * Math.sqrt(i + 1);
-    return { x: W / 2 + r * Math.cos(a), y: H / 2 + r * Math.sin(a) };
-  });
-  const k = Math.sqrt((W * H) / Math.max(1, nodes.length)) * 0.62;
-  let t = Math.min(W, H) / 8;
-  for (let it = 0; it < 260; it++) {
-    const D = P.map(() => ({ x: 0, y: 0 }));
-    for (let i = 0; i < P.length; i++) {
-      for (let j = i + 1; j < P.length; j++) {
-        let dx = P[i].x - P[j].x, dy = P[i].y - P[j].y;
-        let d = Math.hypot(dx, dy);
-        if (d < 0.01) { dx = 0.1 * (i - j); dy = 0.1; d = Math.hypot(dx, dy); }
-        const f = (k * k) / d;
-        D[i].x += (dx / d) * f; D[i].y += (dy / d) * f;
-        D[j].x -= (dx / d) * f; D[j].y -= (dy / d) * f;
-      }
-    }
-    for (const e of edges) {
-      const i = idx.get(e.source), j = idx.get(e.target);
-      const dx = P[i].x - P[j].x, dy = P[i].y - P[j].y;
-      const d = Math.max(0.01, Math.hypot(dx, dy));
-      const f = (d * d) / k;
-      D[i].x -= (dx / d) * f; D[i].y -= (dy / d) * f;
-      D[j].x += (dx / d) * f; D[j].y += (dy / d) * f;
-    }
-    for (let i = 0; i < P.length; i++) {
-      // gravity keeps separate components on screen (stronger across the short side)
-      D[i].x += (W / 2 - P[i].x) * 0.1 * nodes.length ** 0.5 * (k / 40);
-      D[i].y += ((H - 40) / 2 - P[i].y) * 0.2 * nodes.length ** 0.5 * (k / 40);
-      const d = Math.max(0.01, Math.hypot(D[i].x, D[i].y));
-      P[i].x += (D[i].x / d) * Math.min(d, t);
-      P[i].y += (D[i].y / d) * Math.min(d, t);
-      P[i].x = Math.min(W - Math.min(150, W / 4), Math.max(14, P[i].x)); // room for the label
-      P[i].y = Math.min(H - 48, Math.max(10, P[i].y)); // above the legend
-    }
-    t *= 0.975;
-  }
-  nodes.forEach((n, i) => memory.set(n.id, P[i]));
-  return P;
-}
+const TOP = 60;
+const LABELLED = 30;
+let registered = false;
 
 export class NetworkView {
-  constructor(root, { onActor }) {
+  constructor(root, { search, types, reset, count, onActor, onExpand, track }) {
+    this.track = track;
+    if (!registered) { cytoscape.use(cytoscapeFcose); registered = true; }
     this.root = root;
     this.onActor = onActor;
-    this.memory = new Map();
-    this.svg = s("svg", { role: "img", "aria-label": "actor network" });
-    this.legend = h("div", { class: "legend net-legend" });
-    root.append(this.svg, this.legend);
-    this.data = { nodes: [], edges: [] };
-    new ResizeObserver(() => this.render()).observe(root);
+    this.onExpand = onExpand; // (actorId | null) -> the app keeps it in the URL
+    this.typesEl = types;
+    this.countEl = count;
+    this.resetBtn = reset;
+    this.hidden = new Set(); // edge types switched off
+    this.actor = null;
+    this.params = {};
+    this.fetch = api.latest();
+    this.cy = cytoscape({
+      container: root, minZoom: 0.2, maxZoom: 4, boxSelectionEnabled: false,
+      style: [
+        { selector: "node", style: {
+          "background-color": "#51607a", width: "data(size)", height: "data(size)", label: "data(short)",
+          "font-size": 10, color: "#222", "text-outline-color": "#fff", "text-outline-width": 2, "text-valign": "center", "text-halign": "right", "text-margin-x": 3 } },
+        { selector: "node.focus", style: { "background-color": "#2457c5", "border-width": 3, "border-color": "#111", label: "data(label)" } },
+        { selector: "node.hit", style: { "border-width": 3, "border-color": "#e08a00", label: "data(label)" } },
+        { selector: "edge", style: { "line-color": "data(color)", width: "data(width)", opacity: 0.7, "curve-style": "haystack" } },
+        { selector: "edge.off", style: { display: "none" } },
+      ],
+    });
+    this.cy.on("tap", "node", (e) => this.expand(e.target.id()));
+    this.cy.on("dbltap", "node", (e) => this.onActor(e.target.id()));
+    new ResizeObserver(() => this.cy.resize()).observe(root);
+    search.addEventListener("change", () => this.find(search.value));
+    reset.addEventListener("click", () => this.expand(null));
   }
 
-  setData(events, relations, until, provisional) {
-    this.data = buildGraph(events, relations, until);
-    this.provisional = provisional || new Set();
-    this.render();
+  /** After the panel changed size (the Network tab): redraw at the new size, fitted. */
+  resize() {
+    requestAnimationFrame(() => {
+      this.cy.resize();
+      if (this.cy.nodes().length) this.cy.fit(undefined, 20);
+    });
   }
 
-  render() {
-    clear(this.svg);
-    const r = this.svg.getBoundingClientRect();
-    const W = r.width || 500, H = r.height || 300;
-    this.svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
-    const { nodes, edges } = this.data;
-    if (!nodes.length) {
-      this.svg.append(s("text", { x: W / 2, y: H / 2, "text-anchor": "middle", fill: "#6b7380", text: "no actors in this period" }));
-      clear(this.legend);
+  setParams(params, actor) {
+    this.params = params;
+    if (actor !== undefined) this.actor = actor;
+    return this.load();
+  }
+
+  expand(actorId) {
+    this.actor = actorId || null;
+    this.onExpand(this.actor);
+    return this.track(this.load());
+  }
+
+  async find(text) {
+    const q = String(text || "").trim().toLowerCase();
+    this.cy.nodes().removeClass("hit");
+    if (!q) return;
+    const hits = this.cy.nodes().filter((n) => n.data("label").toLowerCase().includes(q));
+    if (hits.length) {
+      hits.addClass("hit");
+      this.cy.animate({ fit: { eles: hits, padding: 60 } }, { duration: 200 });
       return;
     }
-    const P = layout(nodes, edges, W, H, this.memory);
-    const at = new Map(nodes.map((n, i) => [n.id, P[i]]));
-    const gE = s("g"), gN = s("g");
-    for (const e of edges) {
-      const a = at.get(e.source), b = at.get(e.target);
-      gE.append(s("line", {
-        class: "edge", x1: a.x, y1: a.y, x2: b.x, y2: b.y, stroke: RELATION_COLORS[e.type] || "#999",
-        "stroke-width": Math.min(6, 1 + Math.sqrt(e.weight)), "stroke-dasharray": e.type === "co_occurs" ? null : "0",
-        dataset: { type: e.type },
-      }, s("title", { text: `${e.type.replace(/_/g, " ")} (${e.weight})` })));
-    }
-    const labelled = new Set([...nodes].sort((a, b) => b.degree + b.events - (a.degree + a.events)).slice(0, 28).map((n) => n.id));
-    nodes.forEach((n, i) => {
-      const rad = 4 + 1.6 * Math.sqrt(n.degree + n.events);
-      const g = s("g", {
-        class: "node" + (this.provisional.has(n.id) ? " provisional" : ""),
-        transform: `translate(${P[i].x.toFixed(1)},${P[i].y.toFixed(1)})`, dataset: { actorId: n.id },
-      },
-      s("circle", { r: rad, fill: "#51607a", onclick: () => !n.id.startsWith("name:") && this.onActor(n.id) },
-        s("title", { text: `${n.label}: ${n.events} events` })),
-      labelled.has(n.id) ? s("text", { x: rad + 2, y: 3, text: n.label }) : null);
-      gN.append(g);
-    });
-    this.svg.append(gE, gN);
-    clear(this.legend);
-    const used = [...new Set(edges.map((e) => e.type))];
-    for (const t of used) {
+    // not among the nodes shown: the server finds the actor by name or alias and answers its neighbourhood
+    this.expand(String(text).trim());
+  }
+
+  async load() {
+    // actor=: the events of that actor (its neighbourhood); otherwise the header's actor filter, if any
+    const r = await this.fetch("/api/network", { ...this.params, top: TOP, ...(this.actor ? { actor: this.actor } : {}) });
+    if (!r) return null;
+    this.data = r;
+    this.draw(r);
+    return r;
+  }
+
+  draw({ nodes, edges, total_actors: total }) {
+    const cy = this.cy;
+    const maxDeg = Math.max(1, ...nodes.map((n) => n.degree || 0));
+    const labelled = new Set([...nodes].sort((a, b) => (b.degree || 0) - (a.degree || 0)).slice(0, LABELLED).map((n) => n.id));
+    cy.elements().remove();
+    cy.add(nodes.map((n) => ({
+      group: "nodes",
+      data: { id: n.id, label: n.label || n.id, short: labelled.has(n.id) || n.id === this.actor ? n.label || n.id : "",
+        size: 8 + 22 * Math.sqrt((n.degree || 0) / maxDeg), degree: n.degree, events: n.events, inter: n.inter },
+      classes: n.id === this.actor ? "focus" : "",
+    })));
+    const ids = new Set(nodes.map((n) => n.id));
+    cy.add(edges.filter((e) => ids.has(e.source) && ids.has(e.target) && e.source !== e.target).map((e, i) => ({
+      group: "edges",
+      data: { id: `e${i}`, source: e.source, target: e.target, type: e.type, count: e.count,
+        color: RELATION_COLORS[e.type] || "#999", width: Math.min(6, 1 + Math.sqrt(e.count || 1)) },
+      classes: this.hidden.has(e.type) ? "off" : "",
+    })));
+    if (nodes.length) cy.layout({ name: "fcose", quality: "default", animate: false, randomize: true, nodeRepulsion: 8000, idealEdgeLength: 60, padding: 20 }).run();
+    this.root.dataset.nodes = String(nodes.length);
+    this.root.dataset.edges = String(edges.length);
+    this.countEl.textContent = this.actor
+      ? `neighbourhood: ${nodes.length} actors`
+      : `${nodes.length} of ${Number(total ?? nodes.length).toLocaleString("en")} actors (top by degree)`;
+    this.resetBtn.hidden = !this.actor;
+    this.toggles(edges);
+  }
+
+  toggles(edges) {
+    clear(this.typesEl);
+    for (const t of [...new Set(edges.map((e) => e.type))].sort()) {
       const sw = h("span", { class: "swatch line" });
       sw.style.background = RELATION_COLORS[t] || "#999";
-      this.legend.append(h("div", {}, sw, t === "co_occurs" ? "same event" : t.replace(/_/g, " ")));
+      const box = h("input", { type: "checkbox", checked: !this.hidden.has(t), dataset: { type: t } });
+      box.addEventListener("change", () => {
+        if (box.checked) this.hidden.delete(t); else this.hidden.add(t);
+        this.cy.edges().filter((e) => e.data("type") === t).toggleClass("off", !box.checked);
+      });
+      this.typesEl.append(h("label", { class: "chip" }, box, sw, t === "co_occurs" || t === "co_event" ? "same event" : t.replace(/_/g, " ")));
     }
   }
 }

@@ -39,15 +39,29 @@ export class Drawer {
 
   // ---------------------------------------------------------------- cluster
 
-  showCluster(events) {
+  /** The events of a map cluster that cannot be split further (one place): listed from /api/events. */
+  async showCluster(c) {
+    const [w, s, e, n] = c.bbox || [c.lon, c.lat, c.lon, c.lat];
+    const pad = 1e-4;
+    let r;
+    try {
+      r = await api.get("/api/events", { ...this.app.params(), bbox: [w - pad, s - pad, e + pad, n + pad].map((v) => v.toFixed(5)).join(","), limit: 200 });
+    } catch (err) {
+      const st = this.status();
+      this.fail(st, err);
+      this.open(st);
+      return;
+    }
+    const events = r ? r.events : [];
     const list = h("ul", { class: "plain cluster-list" });
-    for (const ev of [...events].sort((a, b) => String(a.event_date).localeCompare(String(b.event_date)))) {
+    for (const ev of events) {
       const dot = h("span", { class: "dot" });
       dot.style.background = typeColor(ev.event_type);
       list.append(h("li", {}, h("button", { type: "button", class: "linkish", dataset: { eventId: ev.id }, onclick: () => this.app.select(ev.id) },
         dot, `${ev.event_date || "undated"} · ${ev.sub_event_type} · ${ev.actor1 || "?"}${ev.actor2 ? " vs " + ev.actor2 : ""}`)));
     }
-    this.open(h("h3", {}, `${events.length} events at ${events[0]?.location || "this place"}`), list);
+    const more = r && r.total > events.length ? ` (first ${events.length})` : "";
+    this.open(h("h3", {}, `${r ? r.total : 0} events at ${events[0]?.location || "this place"}${more}`), list);
   }
 
   // ---------------------------------------------------------------- event card
@@ -123,7 +137,8 @@ export class Drawer {
     };
     typeSel.addEventListener("change", fillSubs);
     fillSubs();
-    const dl = h("datalist", { id: "actor-names" }, this.app.actors.map((a) => h("option", { value: a.name })));
+    const dl = h("datalist", { id: "actor-names" });
+    this.app.actors().then((list) => dl.append(...list.map((a) => h("option", { value: a.name })))).catch(() => {});
     const input = (name, value, attrs = {}) => h("input", { name, value: value ?? "", ...attrs });
     const lim = meta.limits || {}; // the server's bounds (frontlines.store.limits); it checks them again
     const nameMax = lim.max_name || 300;
@@ -136,11 +151,12 @@ export class Drawer {
       h("label", {}, "actor 2"), input("actor2", ev.actor2, { list: "actor-names", maxlength: nameMax }),
       h("label", {}, "place"), input("location", ev.location, { maxlength: nameMax }),
       h("label", {}, "fatalities"), input("fatalities", ev.fatalities ?? 0, { type: "number", min: 0, max: lim.max_count || 100000, step: 1 }),
+      h("label", {}, "note"), h("textarea", { name: "note", rows: 2, maxlength: lim.max_note || 2000, placeholder: "why (kept in the audit log with confirm/reject)" }),
       dl,
       h("div", { class: "actions" },
         h("button", { type: "submit", class: "primary", id: "save-edit" }, "Save edits"),
-        h("button", { type: "button", id: "confirm-event", onclick: () => this.act(ev.id, "confirm", st) }, "Confirm"),
-        h("button", { type: "button", class: "danger", id: "reject-event", onclick: () => this.act(ev.id, "reject", st) }, "Reject")),
+        h("button", { type: "button", id: "confirm-event", onclick: () => this.act(ev.id, "confirm", st, form) }, "Confirm"),
+        h("button", { type: "button", class: "danger", id: "reject-event", onclick: () => this.act(ev.id, "reject", st, form) }, "Reject")),
       h("div", { class: "actions" }, st));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
@@ -169,9 +185,10 @@ export class Drawer {
     return form;
   }
 
-  async act(id, what, st) {
+  async act(id, what, st, form) {
+    const note = String(new FormData(form).get("note") || "").trim();
     try {
-      await api.send("POST", `/api/events/${encodeURIComponent(id)}/${what}`, {});
+      await api.send("POST", `/api/events/${encodeURIComponent(id)}/${what}`, note ? { note } : {});
       await this.app.reload();
       await this.showEvent(id);
     } catch (err) {
@@ -272,7 +289,8 @@ export class Drawer {
       const alias = new FormData(aliasForm).get("alias");
       run(() => api.send("POST", `/api/actors/${encodeURIComponent(a.id)}/aliases`, { alias }));
     });
-    const others = h("select", { name: "other_id" }, this.app.actors.filter((x) => x.id !== a.id)
+    const all = await this.app.actors().catch(() => []);
+    const others = h("select", { name: "other_id" }, all.filter((x) => x.id !== a.id)
       .map((x) => h("option", { value: x.id }, `${x.name} (${x.n_events} events)`)));
     const mergeForm = h("form", { class: "review", id: "merge-form" },
       h("label", {}, "merge into this"), others,

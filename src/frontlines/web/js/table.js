@@ -1,6 +1,9 @@
-// The events table: sortable by any column, filterable by free text; rows open the event card.
+// The events table: one page at a time from the server (/api/events with sort, order, limit, offset),
+// sorted by any column on the server; rows open the event card.
+import * as api from "./api.js";
 import { clear, h, typeColor } from "./dom.js";
 
+export const PAGE = 100;
 const COLUMNS = [
   ["event_date", "Date"],
   ["event_type", "Type"],
@@ -16,17 +19,33 @@ const COLUMNS = [
   ["source", "Source"],
 ];
 
+// only what the rows show (the server answers every key otherwise: ten times the bytes)
+const FIELDS = [...COLUMNS.map(([k]) => k), "claimant", "discrepancies"].join(",");
+
 export class EventTable {
-  constructor(table, { filterInput, countEl, onSelect }) {
+  constructor(table, { countEl, prev, next, onSelect, onPage, track }) {
+    this.track = track;
     this.thead = table.querySelector("thead");
     this.tbody = table.querySelector("tbody");
-    this.filterInput = filterInput;
     this.countEl = countEl;
     this.onSelect = onSelect;
-    this.sort = { key: "event_date", dir: 1 };
-    this.events = [];
+    this.onPage = onPage; // (sort, order, offset) -> the app keeps them in the URL
+    this.sort = { key: "event_date", order: "asc" };
+    this.offset = 0;
+    this.total = 0;
+    this.params = {};
     this.selected = null;
-    filterInput.addEventListener("input", () => this.render());
+    this.fetch = api.latest();
+    prev.addEventListener("click", () => this.page(-1));
+    next.addEventListener("click", () => this.page(1));
+    this.prev = prev;
+    this.next = next;
+    this.renderHead();
+  }
+
+  restore({ sort, order, offset }) {
+    if (sort && COLUMNS.some(([k]) => k === sort)) this.sort = { key: sort, order: order === "desc" ? "desc" : "asc" };
+    this.offset = Math.max(0, Number(offset) || 0);
     this.renderHead();
   }
 
@@ -36,20 +55,30 @@ export class EventTable {
     for (const [key, label] of COLUMNS) {
       tr.append(h("th", {
         scope: "col", dataset: { key },
-        "aria-sort": this.sort.key === key ? (this.sort.dir > 0 ? "ascending" : "descending") : null,
+        "aria-sort": this.sort.key === key ? (this.sort.order === "asc" ? "ascending" : "descending") : null,
         onclick: () => {
-          this.sort = { key, dir: this.sort.key === key ? -this.sort.dir : 1 };
+          this.sort = { key, order: this.sort.key === key && this.sort.order === "asc" ? "desc" : "asc" };
+          this.offset = 0;
           this.renderHead();
-          this.render();
+          this.track(this.load());
         },
       }, label));
     }
     this.thead.append(tr);
   }
 
-  setEvents(events) {
-    this.events = events;
-    this.render();
+  page(step) {
+    const off = this.offset + step * PAGE;
+    if (off < 0 || off >= this.total) return;
+    this.offset = off;
+    this.track(this.load());
+  }
+
+  /** New filters: back to the first page (unless `keepPage`, when the URL restored one). */
+  setParams(params, keepPage = false) {
+    this.params = params;
+    if (!keepPage) this.offset = 0;
+    return this.load();
   }
 
   select(id) {
@@ -57,27 +86,16 @@ export class EventTable {
     for (const tr of this.tbody.rows) tr.classList.toggle("selected", tr.dataset.eventId === id);
   }
 
-  rows() {
-    const q = this.filterInput.value.trim().toLowerCase();
-    let rows = this.events;
-    if (q) {
-      rows = rows.filter((e) => COLUMNS.some(([k]) => String(e[k] ?? "").toLowerCase().includes(q))
-        || (e.actor1_aliases || []).concat(e.actor2_aliases || []).some((a) => a.toLowerCase().includes(q)));
-    }
-    const { key, dir } = this.sort;
-    const val = (e) => e[key];
-    return [...rows].sort((a, b) => {
-      const x = val(a), y = val(b);
-      if (x === y) return String(a.id).localeCompare(String(b.id));
-      if (x === null || x === undefined || x === "") return 1;
-      if (y === null || y === undefined || y === "") return -1;
-      if (typeof x === "number" && typeof y === "number") return (x - y) * dir;
-      return String(x).localeCompare(String(y)) * dir;
-    });
+  async load() {
+    this.onPage(this.sort.key, this.sort.order, this.offset);
+    const r = await this.fetch("/api/events", { ...this.params, sort: this.sort.key, order: this.sort.order, limit: PAGE, offset: this.offset, fields: FIELDS });
+    if (!r) return null;
+    this.total = r.total;
+    this.render(r.events);
+    return r;
   }
 
-  render() {
-    const rows = this.rows();
+  render(rows) {
     clear(this.tbody);
     for (const e of rows) {
       const dot = h("span", { class: "dot" });
@@ -101,6 +119,11 @@ export class EventTable {
       h("td", { title: e.source || "" }, e.source || ""));
       this.tbody.append(tr);
     }
-    this.countEl.textContent = `${rows.length} of ${this.events.length} in view`;
+    const from = this.total ? this.offset + 1 : 0;
+    const to = this.offset + rows.length;
+    this.countEl.textContent = `${from.toLocaleString("en")}–${to.toLocaleString("en")} of ${this.total.toLocaleString("en")}`;
+    this.countEl.dataset.total = String(this.total);
+    this.prev.disabled = this.offset <= 0;
+    this.next.disabled = to >= this.total;
   }
 }

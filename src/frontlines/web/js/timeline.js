@@ -1,48 +1,47 @@
-// The timeline: events per day or week, stacked by type; drag to brush a period (filters the map,
-// the table and the network), click to clear.
+// The timeline: events per day, week or month stacked by type, as the server counts them
+// (/api/timeline, bucket=auto); drag to brush a period (filters the map, the table, the network and
+// the CSV link), click to clear.
 import { clear, s, typeColor, TYPE_COLORS } from "./dom.js";
 
 const DAY = 86400000;
-const M = { left: 28, right: 10, top: 6, bottom: 20 };
+const M = { left: 34, right: 10, top: 6, bottom: 20 };
 export const toDay = (iso) => Date.parse(iso + "T00:00:00Z") / DAY; // days since epoch (UTC)
 export const toIso = (day) => new Date(Math.round(day) * DAY).toISOString().slice(0, 10);
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** The day after the bucket that starts at `iso`. */
+function bucketEnd(iso, bucket) {
+  if (bucket === "day") return toDay(iso) + 1;
+  if (bucket === "week") return toDay(iso) + 7;
+  const d = new Date(iso + "T00:00:00Z");
+  if (bucket === "year") return Date.UTC(d.getUTCFullYear() + 1, 0, 1) / DAY;
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) / DAY;
+}
 
 export class Timeline {
   constructor(root, { onBrush }) {
     this.root = root;
     this.onBrush = onBrush;
-    this.events = [];
+    this.series = [];
+    this.bucket = "day";
     this.brush = null; // [sinceIso, untilIso]
-    this.binMode = "auto";
     this.svg = s("svg", { role: "img", "aria-label": "events over time" });
     root.append(this.svg);
     this._interactions();
     new ResizeObserver(() => this.render()).observe(root);
   }
 
-  setEvents(events) {
-    this.events = events.filter((e) => e.event_date);
-    const days = this.events.map((e) => toDay(e.event_date));
-    if (days.length) {
-      const lo = Math.min(...days), hi = Math.max(...days);
-      const pad = Math.max(7, (hi - lo) * 0.03);
-      this.domain = [lo - pad, hi + pad + 1];
+  setSeries({ bucket, series }) {
+    this.bucket = bucket || "day";
+    this.series = (series || []).filter((p) => p.t && p.total > 0);
+    if (this.series.length) {
+      const lo = toDay(this.series[0].t), hi = bucketEnd(this.series[this.series.length - 1].t, this.bucket);
+      const pad = Math.max(3, (hi - lo) * 0.02);
+      this.domain = [lo - pad, hi + pad];
     } else {
       this.domain = null;
     }
     this.render();
-  }
-
-  setBin(mode) {
-    this.binMode = mode;
-    this.render();
-  }
-
-  binDays() {
-    if (this.binMode === "day") return 1;
-    if (this.binMode === "week") return 7;
-    return this.domain && this.domain[1] - this.domain[0] <= 150 ? 1 : 7;
   }
 
   width() {
@@ -120,37 +119,24 @@ export class Timeline {
       return;
     }
     const W = this.width(), H = this.height();
-    const bin = this.binDays();
     const [a, b] = this.domain;
-    // bins aligned to Mondays (epoch day 4 was a Monday) when weekly
-    const origin = bin === 7 ? Math.floor((a - 4) / 7) * 7 + 4 : Math.floor(a);
-    const bins = new Map();
-    for (const ev of this.events) {
-      const d = toDay(ev.event_date);
-      const i = Math.floor((d - origin) / bin);
-      let c = bins.get(i);
-      if (!c) bins.set(i, (c = {}));
-      c[ev.event_type] = (c[ev.event_type] || 0) + 1;
-    }
-    let max = 1;
-    for (const c of bins.values()) max = Math.max(max, Object.values(c).reduce((p, q) => p + q, 0));
+    const max = Math.max(1, ...this.series.map((p) => p.total));
     const yScale = (H - M.top - M.bottom) / max;
     const axis = s("g", { class: "axis" });
-    // y ticks
     for (const v of [0, max]) {
       const y = H - M.bottom - v * yScale;
       axis.append(s("line", { x1: M.left - 3, x2: W - M.right, y1: y, y2: y }),
         s("text", { x: M.left - 5, y: y + 3, "text-anchor": "end", text: v }));
     }
-    // x ticks: months if the domain is short, else years (with quarter marks)
+    // x ticks: months if the domain is short, else quarters or years
     const d0 = new Date(a * DAY), d1 = new Date(b * DAY);
     const months = (d1.getUTCFullYear() - d0.getUTCFullYear()) * 12 + d1.getUTCMonth() - d0.getUTCMonth();
-    const step = months <= 14 ? 1 : months <= 40 ? 3 : 12;
+    const step = months <= 14 ? 1 : months <= 40 ? 3 : months <= 150 ? 12 : 24;
     for (let y = d0.getUTCFullYear(), m = d0.getUTCMonth() + 1; ; m++) {
       if (m > 11) { m = 0; y++; }
       const day = Date.UTC(y, m, 1) / DAY;
       if (day > b) break;
-      if (m % step !== 0) continue;
+      if (m % Math.min(step, 12) !== 0 || (step > 12 && y % (step / 12) !== 0)) continue;
       const x = this.x(day);
       axis.append(s("line", { x1: x, x2: x, y1: H - M.bottom, y2: H - M.bottom + 4 }),
         s("text", { x: x + 2, y: H - 6, text: m === 0 ? String(y) : `${MONTHS[m]}${step > 1 ? " " + String(y).slice(2) : ""}` }));
@@ -158,19 +144,21 @@ export class Timeline {
     this.svg.append(axis);
     const types = Object.keys(TYPE_COLORS);
     const bars = s("g", { class: "bars" });
-    for (const [i, c] of bins) {
-      const dStart = origin + i * bin;
-      const x0 = this.x(dStart), x1 = this.x(dStart + bin);
-      const inBrush = !this.brush || (dStart + bin - 1 >= toDay(this.brush[0]) && dStart <= toDay(this.brush[1]));
+    const label = { day: "", week: "week of ", month: "month of ", year: "year of " }[this.bucket] ?? "";
+    for (const p of this.series) {
+      const dStart = toDay(p.t), dEnd = bucketEnd(p.t, this.bucket);
+      const x0 = this.x(dStart), x1 = this.x(dEnd);
+      const inBrush = !this.brush || (dEnd - 1 >= toDay(this.brush[0]) && dStart <= toDay(this.brush[1]));
       let y = H - M.bottom;
+      const c = p.by_type || {};
       for (const t of [...types, ...Object.keys(c).filter((k) => !types.includes(k))]) {
         if (!c[t]) continue;
         const hgt = c[t] * yScale;
         y -= hgt;
         bars.append(s("rect", {
           class: "bar" + (inBrush ? "" : " dimmed"), x: x0, y, width: Math.max(1, x1 - x0 - 0.5), height: hgt,
-          fill: typeColor(t), dataset: { type: t, start: toIso(dStart), n: c[t] },
-        }, s("title", { text: `${bin === 7 ? "week of " : ""}${toIso(dStart)}: ${c[t]} × ${t}` })));
+          fill: typeColor(t), dataset: { type: t, start: p.t, n: c[t] },
+        }, s("title", { text: `${label}${p.t}: ${c[t]} × ${t}` })));
       }
     }
     this.svg.append(bars);
