@@ -59,12 +59,12 @@ def _store(db: str | None):
         fail(f"cannot open the store {url}: {reason}")
 
 
-def _pipeline(pack: str):
+def _pipeline(pack: str, load_nlp: bool = True):
     from .annotate import ModelNotInstalled
     from .pipeline import Pipeline
 
     try:
-        return Pipeline(pack)
+        return Pipeline(pack, load_nlp=load_nlp)
     except ModelNotInstalled as exc:
         fail(exc)
 
@@ -91,7 +91,7 @@ def _reviewer(name: str | None, param: str) -> str | None:
 
 
 def process_into_store(paths: list[str], store, pipeline, *, only_ids: set[str] | None = None, quiet: bool = False,
-                       prepared: list | None = None) -> dict:
+                       prepared: list | None = None, engine=None) -> dict:
     """Run the pipeline over paths into the store; failures are reported and recorded, never fatal.
 
     `prepared`: Documents (or IngestFailures) already read, e.g. fetched pages (`frontlines watch`),
@@ -99,10 +99,17 @@ def process_into_store(paths: list[str], store, pipeline, *, only_ids: set[str] 
 
     Every document is processed under a guard: an exception while reading, cleaning, annotating,
     extracting or storing it becomes one `error: PATH[:LINE]: reason` line on stderr and a recorded
-    failure; the other documents (its batch-mates included) are still processed and stored."""
+    failure; the other documents (its batch-mates included) are still processed and stored.
+
+    `engine` (frontlines.engines; default: this process) runs annotation and extraction; reading,
+    cleaning, the repost filter and every write stay here, in input order, so the store is the same
+    whatever the engine. Results are written a batch per transaction."""
+    from .engines import LocalEngine
     from .ingest import count_inputs, iter_documents
     from .models import IngestFailure, safe_path
     from .pipeline import document_failure
+
+    engine = engine or LocalEngine(pipeline)
 
     run_id = store.start_run([safe_path(p) for p in paths])
     totals = {"documents": 0, "skipped": 0, "events": 0, "relations": 0, "failures": 0, "seen": 0}
@@ -127,23 +134,42 @@ def process_into_store(paths: list[str], store, pipeline, *, only_ids: set[str] 
             except Exception as exc:  # noqa: BLE001 - ingest guards each file; this is the last resort
                 report(IngestFailure(", ".join(safe_path(p) for p in paths), f"reading stopped ({type(exc).__name__}: {exc})"))
                 return
-            progress.advance(task)
             if isinstance(item, IngestFailure):
+                progress.advance(task)
                 report(item)
                 continue
             if only_ids is not None and item.id not in only_ids:
+                progress.advance(task)
                 continue
             totals["seen"] += 1
             try:
                 doc_id, unchanged = store.resolve_document_id(item)
             except Exception as exc:  # noqa: BLE001
+                progress.advance(task)
                 report(document_failure(item, "store", exc))
                 continue
             if unchanged:
+                progress.advance(task)
                 totals["skipped"] += 1
                 continue
             item.id = doc_id
-            yield item
+            yield item  # the bar advances when its result is written
+
+    pending: list = []  # results waiting for the next write, in input order
+
+    def write() -> None:
+        if not pending:
+            return
+        outcomes = store.save_results(pending, region=region, iso3=iso3)
+        for result, added in zip(pending, outcomes):
+            progress.advance(task)
+            if isinstance(added, Exception):  # save_results keeps a failing document out, alone
+                report(document_failure(result.document, "store", added))
+                continue
+            totals["documents"] += added.get("documents", 0)
+            totals["events"] += added.get("events", 0)
+            totals["relations"] += added.get("relations", 0)
+        pending.clear()
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, disable=quiet or not err.is_terminal, transient=True) as progress:
@@ -160,18 +186,19 @@ def process_into_store(paths: list[str], store, pipeline, *, only_ids: set[str] 
             err.print(f"[red]error:[/red] could not read stored signatures ({escape(type(exc).__name__)}: {escape(str(exc))}); "
                       "reposts are extracted like any document")
             hold = None
-        for result in pipeline.process(documents(), guard=True, hold=hold):
-            if isinstance(result, IngestFailure):
-                report(result)
-                continue
-            try:
-                added = store.save_result(result, region=region, iso3=iso3)
-            except Exception as exc:  # noqa: BLE001 - save_result is one transaction: nothing half-stored
-                report(document_failure(result.document, "store", exc))
-                continue
-            totals["documents"] += added.get("documents", 0)
-            totals["events"] += added.get("events", 0)
-            totals["relations"] += added.get("relations", 0)
+        try:
+            for result in engine.run(pipeline.plan(documents(), guard=True, hold=hold)):
+                if isinstance(result, IngestFailure):
+                    write()  # what came before it is stored first
+                    progress.advance(task)
+                    report(result)
+                    continue
+                pending.append(result)
+                if len(pending) >= pipeline.batch_size:
+                    write()
+            write()
+        finally:
+            engine.close()
     totals["reposts"] = len(hold.held) if hold is not None else 0
     # near-duplicate articles, then one event per real-world event across documents (issue 5)
     from .dedup import dedup_store
@@ -194,11 +221,26 @@ def run(
     db: DbOpt = None,
     pack: PackOpt = "syria",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    engine: Annotated[str, typer.Option("--engine", help="Who annotates and extracts: local (this process), "
+                                        "process (a pool of worker processes) or ray (a Ray cluster). "
+                                        "The store is the same whatever the engine.")] = "local",
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Worker processes or Ray actors "
+                                                   "(default: the CPUs available).")] = None,
+    ray_address: Annotated[Optional[str], typer.Option("--ray-address", help="Ray cluster to use (default: "
+                                                       "start a local one with --workers CPUs).")] = None,
 ):
     """Process documents into the store and print a summary table."""
+    from .engines import ENGINES, EngineError, make_engine
+
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"{engine!r} is not an engine (use one of: {', '.join(ENGINES)})", param_hint="--engine")
     store = _store(db)
-    pipeline = _pipeline(pack)
-    totals = process_into_store(paths, store, pipeline, quiet=quiet)
+    pipeline = _pipeline(pack, load_nlp=engine == "local")
+    try:
+        runner = make_engine(engine, pipeline, workers=workers, ray_address=ray_address)
+    except EngineError as exc:
+        fail(exc)
+    totals = process_into_store(paths, store, pipeline, quiet=quiet, engine=runner)
     table = Table(title=f"frontlines run → {store.url}")
     for col in ("documents added", "unchanged (skipped)", "events added", "relations added", "failures"):
         table.add_column(col, justify="right")

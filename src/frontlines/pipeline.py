@@ -86,11 +86,25 @@ class Prepared:
     cleaned: CleanedText
 
 
+@dataclass(frozen=True)
+class PipelineSpec:
+    """How to build a Pipeline again in another process (`Pipeline.from_spec`)."""
+
+    pack: str  # the pack's folder
+    model: str
+    batch_size: int
+    use_classifier: bool
+
+
 class Pipeline:
     def __init__(self, pack: KnowledgePack | str | Path = "syria", model: str = DEFAULT_MODEL, batch_size: int = 16,
-                 use_classifier: bool = True):
+                 use_classifier: bool = True, *, load_nlp: bool = True):
+        """load_nlp=False defers loading spaCy to the first annotation: a process that only cleans and
+        dispatches documents to workers (`engines`) never pays for it."""
         self.pack = pack if isinstance(pack, KnowledgePack) else load_pack(pack)
-        self.nlp = get_nlp(self.pack, model)
+        # what a worker process needs to build the same pipeline (plain values: picklable)
+        self.spec = PipelineSpec(str(self.pack.root), model, batch_size, use_classifier)
+        self._nlp = get_nlp(self.pack, model) if load_nlp else None
         classifier = None
         if use_classifier:
             from .classify import LazyClassifier
@@ -102,6 +116,24 @@ class Pipeline:
         names = sorted({n for o in self.pack.outlets.values() for n in [o.name, *o.aliases] if len(n) >= 5},
                        key=len, reverse=True)
         self._outlet_re = re.compile("|".join(re.escape(n) for n in names)) if names else None
+
+    @classmethod
+    def from_spec(cls, spec: PipelineSpec) -> Pipeline:
+        return cls(spec.pack, spec.model, spec.batch_size, spec.use_classifier)
+
+    @property
+    def nlp(self):
+        if self._nlp is None:
+            self._nlp = get_nlp(self.pack, self.spec.model)
+        return self._nlp
+
+    def load_models(self) -> None:
+        """Load now what is otherwise loaded on first use (spaCy, the sentence classifier): workers do
+        it at start, and the throughput benchmark does it before timing (model loading is not throughput)."""
+        _ = self.nlp
+        classifier = self.extractor.classifier
+        if classifier is not None and not getattr(classifier, "loaded", True):
+            classifier.rank  # noqa: B018 - LazyClassifier builds the model on the first attribute asked for
 
     # -- stages -------------------------------------------------------------------------------
     def prepare(self, document: Document) -> Prepared:
@@ -236,6 +268,19 @@ class Pipeline:
         hold (optional) is asked about each cleaned document (`hold(prepared) -> bool`) before it is
         annotated: True means it is not extracted (a repost of a document already seen) and comes out
         as a result with no events or relations of its own, still in input order."""
+        for item in self.plan(documents, guard=guard, hold=hold):
+            if isinstance(item, list):
+                yield from self._run_batch(item, guard)
+            else:
+                yield item
+
+    def plan(self, documents: Iterable[Document], *, guard: bool = False,
+             hold=None) -> Iterator[DocumentResult | IngestFailure | list[Prepared]]:
+        """The order-dependent part of `process`, which stays in one process whatever runs the rest
+        (`engines`): clean each document and ask `hold` in input order. Yields a held document's
+        result or a cleaning failure as it is, and the documents to annotate and extract in batches
+        (`list[Prepared]`, at most batch_size) for `run_batch`; running the batches in order and
+        keeping the other items in place is `process`."""
         batch: list[Prepared] = []
         for document in documents:
             try:
@@ -248,16 +293,20 @@ class Pipeline:
                 continue
             if held:
                 if batch:  # the documents before it come out first
-                    yield from self._run_batch(batch, guard)
+                    yield batch
                     batch = []
                 yield DocumentResult(document=prepared.document, cleaned=prepared.cleaned)
                 continue
             batch.append(prepared)
             if len(batch) >= self.batch_size:
-                yield from self._run_batch(batch, guard)
+                yield batch
                 batch = []
         if batch:
-            yield from self._run_batch(batch, guard)
+            yield batch
+
+    def run_batch(self, batch: list[Prepared], guard: bool = True) -> list[DocumentResult | IngestFailure]:
+        """Annotate and extract one batch from `plan`: the stage a worker runs (it holds the models)."""
+        return list(self._run_batch(batch, guard))
 
     def _run_batch(self, batch: list[Prepared], guard: bool) -> Iterator[DocumentResult | IngestFailure]:
         if not guard:

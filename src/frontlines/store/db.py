@@ -548,6 +548,28 @@ class Store:
                 time.sleep(random.uniform(0.01, 0.05) * attempt)  # apart from the other writer
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def save_results(
+        self, results: list[DocumentResult], *, region: str | None = None, iso3: str | None = None
+    ) -> list[dict | Exception]:
+        """`save_result` for several documents in one transaction (one commit instead of one per
+        document), in order; per document, the rows added or the exception that kept it out. If the
+        transaction fails, each document is saved again on its own, so only the one that fails is lost."""
+        try:
+            with self._tx() as s:
+                out: list[dict | Exception] = []
+                for result in results:
+                    limits.check_document_id(result.document.id)
+                    out.append(self._save_result(s, result, region=region, iso3=iso3))
+                return out
+        except Exception:  # noqa: BLE001 - find which one, keep the others (save_result retries lost races)
+            out = []
+            for result in results:
+                try:
+                    out.append(self.save_result(result, region=region, iso3=iso3))
+                except Exception as exc:  # noqa: BLE001
+                    out.append(exc)
+            return out
+
     def _save_result(self, s: Session, result: DocumentResult, *, region: str | None, iso3: str | None) -> dict:
         doc = result.document
         chash = doc.content_hash
