@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import pickle
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -174,7 +175,7 @@ class RayEngine:
         self._ray = ray
         self._started = False
         if not ray.is_initialized():
-            kwargs = dict(include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
+            kwargs = dict(include_dashboard=False, logging_level=logging.ERROR, log_to_driver=False)
             try:
                 if address:
                     ray.init(address=address, **kwargs)
@@ -183,16 +184,18 @@ class RayEngine:
             except Exception as exc:  # noqa: BLE001 - say which cluster and why
                 raise EngineError(f"could not connect to Ray at {address or 'a new local cluster'}: {exc}") from exc
             self._started = True
-        for name in ("ray", "ray.data"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+        for name in ("ray", "ray.data"):  # Ray's notices would interleave with the progress bar
+            logging.getLogger(name).setLevel(logging.ERROR)
         ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = False
         ctx.execution_options.preserve_order = True
 
     def _map(self, batches: list[list[Prepared]]) -> list[list[Output]]:
-        ds = self._ray.data.from_items([{"i": i, "payload": pickle.dumps(b)} for i, b in enumerate(batches)])
+        # one block per batch, so that every actor gets work (one block would go to one actor)
+        ds = self._ray.data.from_items([{"i": i, "payload": pickle.dumps(b)} for i, b in enumerate(batches)],
+                                       override_num_blocks=len(batches))
         ds = ds.map_batches(_RayStage, fn_constructor_args=(self.spec,), batch_size=1, batch_format="numpy",
-                            compute=self._ray.data.ActorPoolStrategy(size=self.workers))
+                            compute=self._ray.data.ActorPoolStrategy(size=min(self.workers, len(batches))))
         out: list[list[Output] | None] = [None] * len(batches)
         for row in ds.iter_rows():
             out[int(row["i"])] = pickle.loads(row["payload"])
@@ -229,8 +232,6 @@ class RayEngine:
 
 def make_engine(name: str, pipeline: Pipeline, *, workers: int | None = None, ray_address: str | None = None):
     """The engine called `name` (one of ENGINES); workers default to the CPUs this process may use."""
-    import os
-
     if name not in ENGINES:
         raise EngineError(f"unknown engine {name!r} (use one of: {', '.join(ENGINES)})")
     if name == "local":
