@@ -1078,32 +1078,36 @@ class Extractor:
         trig_at: dict[int, int] = {}
         text = doc.text
         sent_triggers = {sent.start: self.triggers(sent) for sent in doc.sents if sent.text.strip()}
+        # the actors a sentence may refer back to: every one up to its end, backers ("X-backed") left out
+        actor_mentions = [m for m in mentions if m.kind == "actor" and not self._is_backer(m, doc)]
         for sent in doc.sents:
-            if not sent.text.strip():
+            stext = sent.text  # a Span builds its text from its tokens on every call
+            if not stext.strip():
                 continue
             # paragraphs: a blank line between sentences resets what the passage carries over
-            content_start = sent.start_char + len(sent.text) - len(sent.text.lstrip())
+            content_start = sent.start_char + len(stext) - len(stext.lstrip())
             if _PARA_BREAK.search(text, para_start, content_start) if para_start < content_start else False:
                 last_date = None
                 para_first_token = sent.start
-            para_start = sent.start_char + len(sent.text.rstrip())
-            salient = [m for m in mentions if m.kind == "actor" and m.start < sent.end and not self._is_backer(m, doc)]
-            sent_date = dates_mod.resolve_date(sent.text, published) if published else None
+            para_start = sent.start_char + len(stext.rstrip())
+            salient = [m for m in actor_mentions if m.start < sent.end]
+            sent_date = dates_mod.resolve_date(stext, published) if published else None
             hedged, claimant, cue = self.hedge(sent, prev_hedged)
             prev_hedged = hedged
             sent_places = [m for m in mentions if m.kind == "place" and sent.start <= m.start < sent.end]
             n_before = len(events)
             orphans: list[str] = []
-            if _is_background(sent.text, published):
+            if _is_background(stext, published):
                 continue
             day_named = bool(sent_date and sent_date.precision == 1 and not sent_date.source.lower().startswith("since")
-                             and not re.search(rf"\bsince\s+(?:the\s+)?{re.escape(sent_date.source)}", sent.text, re.I)
+                             and not re.search(rf"\bsince\s+(?:the\s+)?{re.escape(sent_date.source)}", stext, re.I)
                              # "since the offensive began on May 31": the day a campaign started, not an event's
                              and not re.search(rf"\bsince\b[^.;]{{0,80}}?\b(?:began|begun|launched|started|erupted)"
-                                               rf"\s+(?:on\s+)?{re.escape(sent_date.source)}", sent.text, re.I))
-            if not day_named and self.background_phrases and any(ph in sent.text.lower() for ph in self.background_phrases):
+                                               rf"\s+(?:on\s+)?{re.escape(sent_date.source)}", stext, re.I))
+            stext_lower = stext.lower()
+            if not day_named and self.background_phrases and any(ph in stext_lower for ph in self.background_phrases):
                 continue  # the war's origins told again ("protests inspired by the Arab Spring")
-            if not day_named and _ONGOING_RE.search(sent.text):
+            if not day_named and _ONGOING_RE.search(stext):
                 continue  # a campaign or a tally ("since January", "last year"), unless the sentence names the day
             for trig, key, rules in sent_triggers.get(sent.start, []):
                 if self.is_irrealis(trig) or self._is_aggregate(trig) or self._is_state(trig):
@@ -1124,7 +1128,7 @@ class Extractor:
                     subs = [x for x in dict.fromkeys(r["sub"] for r in rules if not set(r.get("when") or {}) & _WORDING_CONDITIONS)
                             if _roles_fit(x, agent, target)]
                     if len(subs) > 1:
-                        best, p = self.classifier.rank(sent.text, subs)[0]
+                        best, p = self.classifier.rank(stext, subs)[0]
                         sub = best if p >= self.CHOOSE_CONFIDENCE else None
                         decision = {"by": "classifier", "trigger": key, "candidates": subs, "p": round(float(p), 3),
                                     "sub_event_type": sub}
@@ -1186,8 +1190,8 @@ class Extractor:
                         assoc_actor_2=coded2 + assoc2,
                         location=place, event_date=ev_date, time_precision=precision,
                         fatalities=killed, injured=injured,
-                        evidence=sent.text.strip(), evidence_start=sent.start_char + (len(sent.text) - len(sent.text.lstrip())),
-                        evidence_end=sent.end_char - (len(sent.text) - len(sent.text.rstrip())),
+                        evidence=stext.strip(), evidence_start=sent.start_char + (len(stext) - len(stext.lstrip())),
+                        evidence_end=sent.end_char - (len(stext) - len(stext.rstrip())),
                         hedged=hedged, claimant=claimant if hedged else None, hedge_cue=cue, trigger=trig.text,
                         confidence=0.6 if agent and tgt else 0.45,
                         coding=frames.frame(

@@ -268,6 +268,20 @@ _LATIN_RE = re.compile(r"^[A-Za-z0-9\s'’`\-.,()/&]+$")
 # gazetteer
 
 
+
+@functools.lru_cache(maxsize=4096)
+def _hint_patterns(name: str) -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
+    """The context patterns of `Gazetteer._context_hint` for one name, compiled once (re's own cache holds
+    512 patterns, fewer than the names a corpus brings, so they were compiled again and again)."""
+    esc = re.escape(name)
+    return (
+        re.compile(rf"(?i)\b{esc}(?:'s)?\s+(?:{_DIR_WORDS}\s+)?{_GOV_WORDS}\b|\b(?:rural|countryside\s+of|provinces?\s+of|governorates?\s+of)\s+(?:\w+\s+and\s+)?{esc}\b"),
+        re.compile(rf"(?i)\b{esc}(?:'s)?\s+(?:province|governorate|gov\b|region)"
+                   rf"|\b(?:province|governorate)s?\s+of\s+(?:\w+\s+and\s+)?{esc}\b"),
+        re.compile(rf"(?i)\b{esc}\s+{_CITY_WORDS}\b|\b(?:city|town)\s+of\s+{esc}\b"),
+        re.compile(rf"(?i)\b{esc}\s+(?:city|town|village)\s+of\b"),
+    )
+
 class Gazetteer:
     """Place lookup over a pack's places, with admin assignment from its boundaries."""
 
@@ -501,16 +515,12 @@ class Gazetteer:
     def _context_hint(self, name: str, context: str) -> str | None:
         if not context:
             return None
-        esc = re.escape(name)
-        admin = re.search(
-            rf"(?i)\b{esc}(?:'s)?\s+(?:{_DIR_WORDS}\s+)?{_GOV_WORDS}\b|\b(?:rural|countryside\s+of|provinces?\s+of|governorates?\s+of)\s+(?:\w+\s+and\s+)?{esc}\b",
-            context,
-        )
-        rural = bool(admin) and not re.search(rf"(?i)\b{esc}(?:'s)?\s+(?:province|governorate|gov\b|region)"
-                                               rf"|\b(?:province|governorate)s?\s+of\s+(?:\w+\s+and\s+)?{esc}\b", context)
-        city = re.search(rf"(?i)\b{esc}\s+{_CITY_WORDS}\b|\b(?:city|town)\s+of\s+{esc}\b", context)
+        admin_re, province_re, city_re, city_of_re = _hint_patterns(name)
+        admin = admin_re.search(context)
+        rural = bool(admin) and not province_re.search(context)
+        city = city_re.search(context)
         # 'the rural Idlib city of Binnish': 'Idlib city' there is not the city of Idlib
-        if city and re.search(rf"(?i)\b{esc}\s+(?:city|town|village)\s+of\b", context):
+        if city and city_of_re.search(context):
             city = None
         if admin and not city:
             return "rural" if rural else "admin"

@@ -557,9 +557,10 @@ class Store:
         try:
             with self._tx() as s:
                 out: list[dict | Exception] = []
+                shared: dict = {}  # actors and places looked up once per transaction, not per document
                 for result in results:
                     limits.check_document_id(result.document.id)
-                    out.append(self._save_result(s, result, region=region, iso3=iso3))
+                    out.append(self._save_result(s, result, region=region, iso3=iso3, shared=shared))
                 return out
         except Exception:  # noqa: BLE001 - find which one, keep the others (save_result retries lost races)
             out = []
@@ -570,7 +571,9 @@ class Store:
                     out.append(exc)
             return out
 
-    def _save_result(self, s: Session, result: DocumentResult, *, region: str | None, iso3: str | None) -> dict:
+    def _save_result(self, s: Session, result: DocumentResult, *, region: str | None, iso3: str | None,
+                     shared: dict | None = None) -> dict:
+        """`shared`: the actor and place caches of the transaction's earlier documents (save_results)."""
         doc = result.document
         chash = doc.content_hash
         counts = dict(ZERO)
@@ -604,10 +607,14 @@ class Store:
             s.add(RemovedSpanRow(doc_id=doc.id, start=sp.start, end=sp.end, kind=sp.kind, reason=sp.reason))
         s.flush()
 
-        redirects: dict[str, str] = dict(
-            s.execute(select(ActorRedirectRow.from_id, ActorRedirectRow.to_id)).all()
-        )
-        actors = _ActorCache(s, redirects)
+        shared = {} if shared is None else shared
+        if "actors" not in shared:
+            redirects: dict[str, str] = dict(
+                s.execute(select(ActorRedirectRow.from_id, ActorRedirectRow.to_id)).all()
+            )
+            shared["actors"], shared["places"] = _ActorCache(s, redirects), {}
+        actors: _ActorCache = shared["actors"]
+        redirects = actors.redirects
         refs = [*result.actors]
         for ev in result.events:
             refs.extend(ref for ref in (ev.actor1, ev.actor2, *ev.assoc_actor_1, *ev.assoc_actor_2) if ref is not None)
@@ -616,7 +623,7 @@ class Store:
         # shared rows are written in one order (ids sorted) by every writer: two documents naming the
         # same new actors or places never wait for each other in a cycle (a deadlock, on PostgreSQL)
         actors.insert_missing(refs)
-        places: dict[str, bool] = {}
+        places: dict[str, bool] = shared["places"]
         prefs = [p for p in (*result.places, *(ev.location for ev in result.events)) if p is not None and p.place_id]
         for pref in sorted(prefs, key=lambda p: p.place_id):  # stable: the first of an id is stored
             self._upsert_place(s, pref, places)
