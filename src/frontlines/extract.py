@@ -214,7 +214,7 @@ class Extractor:
             return []
         taken = {i for m in known for i in range(m.start, m.end)}
         found = []
-        for m in self._group_name_re.finditer(doc.text):
+        for m in self._group_name_re.finditer(self._doc_text(doc)):
             span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
             if span is None or any(t.i in taken for t in span):
                 continue
@@ -245,9 +245,10 @@ class Extractor:
         return None
 
     def _place_mention(self, ent: Span) -> Mention | None:
-        sent = ent.sent.text
+        sent_span = ent.sent  # found by walking the tokens: once
+        sent = sent_span.text
         gaz = self.pack.gazetteer
-        if len(ent) == 1 and ent.end < ent.sent.end:
+        if len(ent) == 1 and ent.end < sent_span.end:
             # "Tal Qarrah", "Khan al-Assal": a generic head word of a longer name the pack lacks
             if gaz.is_fragment(ent.text, ent.doc[ent.end].text):
                 return None
@@ -256,8 +257,8 @@ class Extractor:
         place = gaz.lookup(ent.text, context=sent, doc_context=self._doc_text(ent.doc))
         if place is None:
             return None
-        before = ent.doc[max(ent.sent.start, ent.start - 4): ent.start].text.lower()
-        after = ent.doc[ent.end: min(ent.sent.end, ent.end + 3)].text.lower()
+        before = ent.doc[max(sent_span.start, ent.start - 4): ent.start].text.lower()
+        after = ent.doc[ent.end: min(sent_span.end, ent.end + 3)].text.lower()
         # ACLED geo_precision 2: "near X", "the outskirts of X", "X countryside", "the countryside of X",
         # "X area", "the vicinity of X", "rural X" (located at X); 3: only a governorate or region
         near = bool(re.search(r"\b(?:near|nearby|around|outside|rural|(?:outskirts|vicinity|countryside|suburbs|"
@@ -1076,7 +1077,7 @@ class Extractor:
         prev_hedged = False
         lemma_of: dict[int, str] = {}
         trig_at: dict[int, int] = {}
-        text = doc.text
+        text = self._doc_text(doc)
         sent_triggers = {sent.start: self.triggers(sent) for sent in doc.sents if sent.text.strip()}
         # the actors a sentence may refer back to: every one up to its end, backers ("X-backed") left out
         actor_mentions = [m for m in mentions if m.kind == "actor" and not self._is_backer(m, doc)]

@@ -89,6 +89,7 @@ class RelationExtractor:
         self.collective_kinds = words("collective_kinds")
         self.plural_heads = words("plural_heads")
         self.hedge_phrases = [p.lower() for p in raw.get("hedge_phrases") or []]
+        self._hedge_res = [(p, re.compile(r"\b" + re.escape(p) + r"\b")) for p in self.hedge_phrases]  # once, not per sentence
         self.irrealis_gov = words("irrealis_governors")
         self.stative = words("stative_verbs")
         self.opinion = words("opinion_verbs")
@@ -535,8 +536,8 @@ class RelationExtractor:
         if hedged:
             return True, cue
         low = sent.text.lower()
-        for p in self.hedge_phrases:
-            if re.search(r"\b" + re.escape(p) + r"\b", low):
+        for p, rx in self._hedge_res:
+            if rx.search(low):
                 return True, p
         return False, None
 
@@ -810,7 +811,8 @@ class RelationExtractor:
         seen: dict[tuple, RelationRecord] = {}
         prev_hedged = False
         for sent in doc.sents:
-            if not sent.text.strip():
+            stext = sent.text  # a Span builds its text from its tokens on every call
+            if not stext.strip():
                 continue
             hedged, _cue = self.hedge(sent, prev_hedged)
             prev_hedged = hedged
@@ -821,9 +823,9 @@ class RelationExtractor:
                 self._backing_rules(t, found, published)
             if not found:
                 continue
-            pick = dates_mod.resolve_date(sent.text, published) if published else None
-            lead = len(sent.text) - len(sent.text.lstrip())
-            trail = len(sent.text) - len(sent.text.rstrip())
+            pick = dates_mod.resolve_date(stext, published) if published else None
+            lead = len(stext) - len(stext.lstrip())
+            trail = len(stext) - len(stext.rstrip())
             for f in found:
                 if self._noun_irrealis(f.cue) if f.nominal else self._irrealis(f.cue, f.type != "leader_of"):
                     continue
@@ -847,7 +849,7 @@ class RelationExtractor:
                         rec = RelationRecord(
                             doc_id=document.id, type=f.type, source=src, target=tgt,
                             date=pick.date if pick else None, hedged=is_hedged,
-                            evidence=sent.text.strip(), evidence_start=sent.start_char + lead,
+                            evidence=stext.strip(), evidence_start=sent.start_char + lead,
                             evidence_end=sent.end_char - trail, confidence=round(conf, 2),
                         )
                         seen[key] = rec
