@@ -14,6 +14,8 @@ from functools import lru_cache
 
 import spacy
 from spacy.language import Language
+from spacy.pipeline import EntityRuler
+from spacy.pipeline.entityruler import DEFAULT_ENT_ID_SEP
 from spacy.tokens import Span
 
 from .pack import KnowledgePack
@@ -176,13 +178,41 @@ def make_actor_spans(nlp: Language, name: str, member_heads: list, under_heads: 
     return ActorSpans(member_heads, under_heads, under_cues, named, operations)
 
 
+class PackEntityRuler(EntityRuler):
+    """spaCy's EntityRuler, except the check that it has patterns: spaCy counts every pattern of every
+    label on each document (`len(self)`), and a pack's ruler has a label per pack id, thousands of them,
+    which cost about a millisecond per document for a yes/no answer."""
+
+    def _require_patterns(self) -> None:
+        if not any(self.phrase_patterns.values()) and not any(self.token_patterns.values()):
+            super()._require_patterns()  # its warning, as before
+
+
+@Language.factory(
+    "pack_entity_ruler",
+    assigns=["doc.ents", "token.ent_type", "token.ent_iob"],
+    default_config={
+        "phrase_matcher_attr": None,
+        "matcher_fuzzy_compare": {"@misc": "spacy.levenshtein_compare.v1"},
+        "validate": False,
+        "overwrite_ents": False,
+        "ent_id_sep": DEFAULT_ENT_ID_SEP,
+        "scorer": {"@scorers": "spacy.entity_ruler_scorer.v1"},
+    },
+)
+def make_pack_entity_ruler(nlp: Language, name: str, phrase_matcher_attr, matcher_fuzzy_compare, validate: bool,
+                           overwrite_ents: bool, ent_id_sep: str, scorer) -> PackEntityRuler:
+    return PackEntityRuler(nlp, name, phrase_matcher_attr=phrase_matcher_attr, matcher_fuzzy_compare=matcher_fuzzy_compare,
+                           validate=validate, overwrite_ents=overwrite_ents, ent_id_sep=ent_id_sep, scorer=scorer)
+
+
 def add_pack_rulers(nlp: Language, pack: KnowledgePack) -> Language:
     """Add the pack's names to any pipeline (before its statistical NER, if it has one)."""
     # Two phrase rulers: names match case-insensitively, abbreviations and word-like names as written.
     patterns = pack.entity_patterns()
     before = "ner" if "ner" in nlp.pipe_names else None
     for name, attr, case_sensitive in (("pack_names", "LOWER", False), ("pack_exact", "ORTH", True)):
-        ruler = nlp.add_pipe("entity_ruler", name=name, before=before,
+        ruler = nlp.add_pipe("pack_entity_ruler", name=name, before=before,
                              config={"phrase_matcher_attr": attr, "overwrite_ents": not case_sensitive})
         with nlp.select_pipes(enable=[]):  # pattern strings need only the tokenizer
             ruler.add_patterns([{k: v for k, v in p.items() if k != "case_sensitive"}
