@@ -644,11 +644,13 @@ class Store:
         seen_events: dict[str, EventRow] = {}
         seen_sources: set[tuple[str, int]] = set()
         sources: list[EventSourceRow] = []
+        # which of them are stored, in one query: a get() per event would flush and query each time
+        stored = self._stored_ids(s, EventRow, [carried.get(k, k) for k in keys])
         for ev, key, values in zip(result.events, keys, machine):
             eid = carried.get(key, key)
             if eid != key:
                 values = {**values, "event_id_cnty": event_id_cnty(eid, iso3)}
-            erow = seen_events.get(eid) or s.get(EventRow, eid)
+            erow = seen_events.get(eid) or (s.get(EventRow, eid) if eid in stored else None)
             if erow is None:
                 erow = EventRow(id=eid, review_state=UNREVIEWED, created_at=utcnow(), **values)
                 s.add(erow)
@@ -679,9 +681,10 @@ class Store:
         self._touch(s, seen_events)
 
         seen_rel: set[str] = set()
+        stored = self._stored_ids(s, RelationRow, [rel.key() for rel in result.relations])
         for rel in result.relations:
             rid = rel.key()
-            if rid in seen_rel or s.get(RelationRow, rid) is not None:
+            if rid in seen_rel or rid in stored:
                 continue
             seen_rel.add(rid)
             src_id, src_label = actors.resolve(_actor_key(rel.source), rel.source.label)
@@ -706,6 +709,14 @@ class Store:
             )
             counts["relations"] += 1
         return counts
+
+    @staticmethod
+    def _stored_ids(s: Session, row_type, ids: list[str]) -> set[str]:
+        """Those of `ids` that `row_type`'s table holds (this transaction's pending rows included)."""
+        found: set[str] = set()
+        for chunk in _chunks(sorted(set(ids))):
+            found.update(s.scalars(select(row_type.id).where(row_type.id.in_(chunk))))
+        return found
 
     @staticmethod
     def _reviewed_events_of(s: Session, doc_id: str) -> list[EventRow]:
