@@ -67,11 +67,11 @@ _worker_error: str | None = None
 
 
 def _init_worker(spec: PipelineSpec) -> None:
-    """Runs once in each worker: load the pack and the models (kept for every batch it runs)."""
+    """Runs once in each worker: load the pack and spaCy (kept for every batch it runs; the sentence
+    classifier, as in one process, is loaded if and when a sentence needs it)."""
     global _worker_pipeline, _worker_error
     try:
         _worker_pipeline = Pipeline.from_spec(spec)
-        _worker_pipeline.load_models()
     except Exception as exc:  # noqa: BLE001 - reported by _probe, in the parent, with its message
         _worker_error = f"{type(exc).__name__}: {exc}"
 
@@ -149,7 +149,6 @@ class _RayStage:
 
     def __init__(self, spec: PipelineSpec):
         self.pipeline = Pipeline.from_spec(spec)
-        self.pipeline.load_models()
 
     def __call__(self, rows: dict) -> dict:
         # batches of documents travel pickled: Arrow has no column type for our records

@@ -127,14 +127,6 @@ class Pipeline:
             self._nlp = get_nlp(self.pack, self.spec.model)
         return self._nlp
 
-    def load_models(self) -> None:
-        """Load now what is otherwise loaded on first use (spaCy, the sentence classifier): workers do
-        it at start, and the throughput benchmark does it before timing (model loading is not throughput)."""
-        _ = self.nlp
-        classifier = self.extractor.classifier
-        if classifier is not None and not getattr(classifier, "loaded", True):
-            classifier.rank  # noqa: B018 - LazyClassifier builds the model on the first attribute asked for
-
     # -- stages -------------------------------------------------------------------------------
     def prepare(self, document: Document) -> Prepared:
         """clean, then settle the outlet and the publication date (both need the cleaned text)."""
