@@ -81,6 +81,8 @@ def _probe() -> str | None:
 
 
 def _run_batch(batch: list[Prepared]) -> list[Output]:
+    if _worker_pipeline is None:  # this worker's initializer failed (the probe may have asked another one)
+        raise RuntimeError(f"the worker could not load the pipeline: {_worker_error}")
     return _worker_pipeline.run_batch(batch)
 
 
