@@ -108,3 +108,20 @@ def test_an_unknown_engine_is_a_usage_error(tmp_path):
     said = re.sub(r"[\s│]+", " ", result.output)  # whatever width the error box was drawn at
     assert "'spark' is not an engine (use one of: local, process, ray)" in said
     assert not (tmp_path / "x.db").exists()
+
+
+def test_a_batch_write_keeps_the_documents_that_can_be_stored(tmp_path, pipeline):
+    """One transaction per batch, but a document that cannot be stored fails alone."""
+    from frontlines.models import EventRecord
+
+    texts = ["Regime forces shelled Binnish on 3 May 2019, killing two civilians.",
+             "Protesters gathered in Idlib city on 4 May 2019.",
+             "Hayyat Tahrir al-Sham fighters clashed with regime forces near Kafr Nabl on 5 May 2019."]
+    results = [pipeline.process_text(t, doc_id=f"d{i}") for i, t in enumerate(texts)]
+    # an event with no type breaks the events table's NOT NULL rule: the database refuses it
+    results[1].events.append(EventRecord(doc_id="d1", event_type=None, sub_event_type=None, actor1=None))
+    store = Store(tmp_path / "batch.db")
+    outcomes = store.save_results(results, region="Middle East", iso3="SYR")
+    assert [isinstance(o, Exception) for o in outcomes] == [False, True, False]
+    assert sorted(d["id"] for d in store.documents()) == ["d0", "d2"]
+    assert outcomes[0]["documents"] == outcomes[2]["documents"] == 1
