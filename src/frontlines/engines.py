@@ -15,7 +15,8 @@ engine.
   or a local cluster started with `num_cpus=workers`, no dashboard.
 
 At most `lookahead` batches are in flight (process) or in one Ray Data window (ray), so memory stays
-flat however long the input; a Ray window starts its actors anew (the model is loaded once per window).
+flat however long the input; a Ray window starts its actors anew (the model is loaded once per window),
+and its results are written as they come, in order.
 """
 from __future__ import annotations
 
@@ -191,16 +192,20 @@ class RayEngine:
         ctx.enable_progress_bars = False
         ctx.execution_options.preserve_order = True
 
-    def _map(self, batches: list[list[Prepared]]) -> list[list[Output]]:
+    def _map(self, batches: list[list[Prepared]]) -> Iterator[list[Output]]:
+        """Each batch's results, in order, as Ray Data hands them over (writes need not wait for the window)."""
         # one block per batch, so that every actor gets work (one block would go to one actor)
         ds = self._ray.data.from_items([{"i": i, "payload": pickle.dumps(b)} for i, b in enumerate(batches)],
                                        override_num_blocks=len(batches))
         ds = ds.map_batches(_RayStage, fn_constructor_args=(self.spec,), batch_size=1, batch_format="numpy",
                             compute=self._ray.data.ActorPoolStrategy(size=min(self.workers, len(batches))))
-        out: list[list[Output] | None] = [None] * len(batches)
+        waiting: dict[int, list[Output]] = {}  # preserve_order is set; this only guards the order
+        following = 0
         for row in ds.iter_rows():
-            out[int(row["i"])] = pickle.loads(row["payload"])
-        return out
+            waiting[int(row["i"])] = pickle.loads(row["payload"])
+            while following in waiting:
+                yield waiting.pop(following)
+                following += 1
 
     def run(self, plan: Iterable[Item]) -> Iterator[Output]:
         window: list[Item] = []
@@ -216,15 +221,20 @@ class RayEngine:
 
     def _flush(self, window: list[Item]) -> Iterator[Output]:
         batches = [item for item in window if isinstance(item, list)]
-        try:
-            results = iter(self._map(batches) if batches else [])
-        except Exception as exc:  # noqa: BLE001 - an actor or the cluster failed: this window's documents fail
-            results = iter([[document_failure(p.document, "annotate/extract (Ray)", exc) for p in b] for b in batches])
+        results = self._map(batches) if batches else iter(())
+        failed: Exception | None = None
         for item in window:
-            if isinstance(item, list):
-                yield from next(results)
-            else:
+            if not isinstance(item, list):
                 yield item
+                continue
+            outputs = None
+            if failed is None:
+                try:
+                    outputs = next(results)
+                except Exception as exc:  # noqa: BLE001 - an actor or the cluster failed: the rest of the window fails
+                    failed = exc
+            yield from outputs if outputs is not None else (
+                document_failure(p.document, "annotate/extract (Ray)", failed) for p in item)
 
     def close(self) -> None:
         if self._started:
