@@ -1026,7 +1026,20 @@ class Extractor:
                 return self.vague[c.lower_]
         return None
 
+    _hedges_of: tuple = (None, {})
+
     def hedge(self, sent: Span, prev_hedged: bool) -> tuple[bool, str | None, str | None]:
+        """(hedged, claimant, cue) of a sentence. Kept for the last document: relation extraction asks
+        again about the same sentences right after event extraction."""
+        if self._hedges_of[0] is not sent.doc:
+            self._hedges_of = (sent.doc, {})
+        memo = self._hedges_of[1]
+        key = (sent.start, sent.end, prev_hedged)
+        if key not in memo:
+            memo[key] = self._hedge(sent, prev_hedged)
+        return memo[key]
+
+    def _hedge(self, sent: Span, prev_hedged: bool) -> tuple[bool, str | None, str | None]:
         text = sent.text.lower()
         cue = None
         for t in sent:

@@ -1907,10 +1907,16 @@ class _ActorCache:
             aid, _redirected, provisional = self._id(ref)
             first.setdefault(aid, (ref, provisional))
             spellings.setdefault(aid, set()).update(self._spellings(ref))
+        missing: list[dict] = []
         for aid in sorted(first):
             self._row(aid, *first[aid])
-            for alias in sorted(spellings[aid]):
-                self._alias(aid, alias)
+            known = self.aliases[aid]
+            for alias in sorted(spellings[aid] - known):
+                known.add(alias)
+                missing.append({"actor_id": aid, "alias": alias, "normalized": match_key(alias)})
+        if missing:  # one statement for them all (a new actor brings every spelling the pack holds for it)
+            self.s.execute(_insert(self.s, ActorAliasRow).on_conflict_do_nothing(index_elements=["actor_id", "alias"]),
+                           missing)
 
     def _row(self, aid: str, ref: ActorRef, provisional: bool) -> ActorRow:
         row = self.rows.get(aid)
@@ -1950,6 +1956,8 @@ class _ActorCache:
             row.inter = ref.inter
         if row.acled_name is None and not provisional and ref.name and not redirected:
             row.acled_name = ref.name
+        known = self.aliases[aid]
         for alias in self._spellings(ref):
-            self._alias(aid, alias)
+            if alias not in known:  # insert_missing stored the others
+                self._alias(aid, alias)
         return aid
