@@ -1906,12 +1906,13 @@ class _ActorCache:
         for ref in refs:
             aid, _redirected, provisional = self._id(ref)
             first.setdefault(aid, (ref, provisional))
-            spellings.setdefault(aid, set()).update(self._spellings(ref))
+            if not self._knows_all(aid, ref):
+                spellings.setdefault(aid, set()).update(self._spellings(ref))
         missing: list[dict] = []
         for aid in sorted(first):
             self._row(aid, *first[aid])
             known = self.aliases[aid]
-            for alias in sorted(spellings[aid] - known):
+            for alias in sorted(spellings.get(aid, set()) - known):
                 known.add(alias)
                 missing.append({"actor_id": aid, "alias": alias, "normalized": match_key(alias)})
         if missing:  # one statement for them all (a new actor brings every spelling the pack holds for it)
@@ -1956,8 +1957,16 @@ class _ActorCache:
             row.inter = ref.inter
         if row.acled_name is None and not provisional and ref.name and not redirected:
             row.acled_name = ref.name
-        known = self.aliases[aid]
-        for alias in self._spellings(ref):
-            if alias not in known:  # insert_missing stored the others
-                self._alias(aid, alias)
+        if not self._knows_all(aid, ref):
+            known = self.aliases[aid]
+            for alias in self._spellings(ref):
+                if alias not in known:  # insert_missing stored the others
+                    self._alias(aid, alias)
         return aid
+
+    def _knows_all(self, aid: str, ref: ActorRef) -> bool:
+        """Every spelling `ref` brings is stored already: the common case, an actor named again, told
+        without stripping and measuring its hundreds of aliases (stored spellings are stripped, so a raw
+        one found among them needs neither)."""
+        known = self.aliases.get(aid)
+        return known is not None and known.issuperset(ref.aliases) and (ref.surface or "").strip() in known
