@@ -111,10 +111,12 @@ def test_backed_by_agent(pipe):
     assert find(out, "backed_by", "Syrian Democratic Forces", "United States"), show(out)
 
 
-def test_pack_phrase_is_not_a_stated_backing(pipe):
-    # "Turkish-backed rebels" is how the pack names the SNA: the text states no relation between two actors
+def test_pack_phrase_states_a_backing(pipe):
+    # "Turkish-backed rebels" is how the pack names the SNA, and it still says who backs them
     out = rels(pipe, "Turkish-backed rebels shelled positions near Manbij.")
-    assert not any(r.type == "backed_by" for r in out), show(out)
+    r = [x for x in out if x.type == "backed_by"]
+    assert len(r) == 1 and "military forces of turkey" in _names(r[0].target), show(out)
+    assert r[0].source.actor_id != r[0].target.actor_id
 
 
 # ---------------------------------------------------------------------------------- front_for
@@ -197,9 +199,14 @@ def test_relation_date_from_sentence(pipe):
     out = rels(pipe, "On March 3, Faylaq al-Sham defected from the Free Syrian Army.")
     r = find(out, "defected_from", "Faylaq al-Sham", "Free Syrian Army")
     assert r and r.date == date(2019, 3, 3), show(out)
+    assert r.date_precision == 1
+    # no date in the sentence: the publication date, with the publication's precision
     out = rels(pipe, "Faylaq al-Sham defected from the Free Syrian Army.")
     r = find(out, "defected_from", "Faylaq al-Sham", "Free Syrian Army")
-    assert r and r.date is None
+    assert r and r.date == PUBLISHED and r.date_precision == 1
+    out = rels(pipe, "Faylaq al-Sham defected from the Free Syrian Army.", published=None)
+    r = find(out, "defected_from", "Faylaq al-Sham", "Free Syrian Army")
+    assert r and r.date is None and r.date_precision is None
 
 
 @pytest.mark.parametrize("text", [

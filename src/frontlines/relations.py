@@ -26,6 +26,9 @@ from .extract import Extractor, Mention
 from .models import SYMMETRIC_RELATIONS, ActorRef, Document, RelationRecord
 from .names import provisional_id
 from .pack import KnowledgePack
+from .relation_dating import closing_marker, date_relation
+from .relation_patterns import Found as _Found
+from .relation_patterns import apply_patterns
 
 _PRONOUNS = {"it", "they", "its", "their", "them", "itself", "themselves"}
 _DEMONSTRATIVES = {"the", "this", "that", "these", "those", "its", "their"}
@@ -39,16 +42,6 @@ class _Cue:
     lemma: str
     obj: str | None  # a direct object the verb must have ("pledge allegiance to")
     prep: str  # "-" = direct object
-
-
-@dataclass
-class _Found:
-    type: str
-    sources: list[Mention | ActorRef]
-    targets: list[Mention | ActorRef]
-    cue: Token
-    anaphoric: bool = False
-    nominal: bool = False
 
 
 def _parse_cues(raw: dict | None) -> dict[str, list[_Cue]]:
@@ -94,6 +87,8 @@ class RelationExtractor:
         self.opinion = words("opinion_verbs")
         self.ended = words("ended_verbs")
         self.alias_markers = [p.lower() for p in raw.get("alias_markers") or []]
+        self.patterns = pack.relation_patterns
+        self.closing = {w.lower() for w in self.patterns.words.get("closing_markers", [])}
         self.demonyms = self._demonyms()
 
     # ------------------------------------------------------------------ pack helpers
@@ -663,26 +658,8 @@ class RelationExtractor:
         lemma = t.lemma_.lower()
         if lemma not in self.backing_verbs or t.pos_ not in ("VERB", "ADJ"):
             return
-        doc = t.doc
-        # "Turkish-backed X", "US-backed X"
-        if t.i >= 2 and doc[t.i - 1].text == "-" and not doc[t.i - 1].whitespace_ and not doc[t.i - 2].whitespace_:
-            b = doc[t.i - 2]
-            here = self._index.get(t.i)
-            bm = self._index.get(b.i)
-            if here is not None and bm is here:
-                return  # the pack names the backed group this way ("Turkish-backed rebels"): nothing stated
-            if not self._ok(bm):
-                bm = self._actor_mention(b.text, b.i, b.i + 1, on)
-            if not self._ok(bm):
-                return
-            head = t.head if t.dep_ in ("amod", "compound", "acl") else None
-            if head is None:
-                return
-            backed, ana = self._args(head, {bm.actor.actor_id})
-            backed = [m for m in backed if m.actor.actor_id != bm.actor.actor_id]
-            if backed and not ana:  # "the US-backed alliance" describes a group, it does not point back
-                out.append(_Found("backed_by", backed, [bm], t, ana))
-            return
+        if t.dep_ in ("amod", "compound", "npadvmod"):
+            return  # "Turkish-backed X" is a pattern of the pack (relation_patterns.yaml: compound_backed_by)
         subj, passive = self.ex.subject_of(t)
         agents = self._preps(t, "by")
         if t.dep_ == "acl" and agents:  # "X, backed by Y"
@@ -806,6 +783,9 @@ class RelationExtractor:
                 index[i] = m
         self._mentions, self._index = actors, index
 
+        by_sent: dict[int, list] = {}
+        for match in self.patterns.matches(doc):
+            by_sent.setdefault(min(t.i for t in match[1].values()), []).append(match)
         records: list[RelationRecord] = []
         seen: dict[tuple, RelationRecord] = {}
         prev_hedged = False
@@ -819,14 +799,18 @@ class RelationExtractor:
                 for rule in (self._verb_rules, self._noun_rules, self._leader_rules, self._founding_rules):
                     rule(t, found)
                 self._backing_rules(t, found, published)
+            matches = [m for i in range(sent.start, sent.end) for m in by_sent.get(i, [])]
+            found.extend(apply_patterns(self, matches, published))
             if not found:
                 continue
-            pick = dates_mod.resolve_date(sent.text, published) if published else None
+            when = date_relation(sent, document, published)
             lead = len(sent.text) - len(sent.text.lstrip())
             trail = len(sent.text) - len(sent.text.rstrip())
             for f in found:
                 if self._noun_irrealis(f.cue) if f.nominal else self._irrealis(f.cue, f.type != "leader_of"):
                     continue
+                closed = closing_marker(f.cue, f.cue_tokens, self.closing, f.node_ids) is not None
+                rtype = f.closed_type if closed and f.closed_type else f.type
                 for s in f.sources:
                     for tg in f.targets:
                         src = s.actor if isinstance(s, Mention) else s
@@ -837,18 +821,19 @@ class RelationExtractor:
                         if a == b:
                             continue
                         # a provisional group named after its leader: "P leads the P faction" says nothing
-                        if f.type == "leader_of" and tgt.provisional and src.label in tgt.aliases:
+                        if rtype == "leader_of" and tgt.provisional and src.label in tgt.aliases:
                             continue
-                        key = (f.type, *sorted((a, b))) if f.type in SYMMETRIC_RELATIONS else (f.type, a, b)
+                        key = (rtype, *sorted((a, b))) if rtype in SYMMETRIC_RELATIONS else (rtype, a, b)
                         if key in seen:
                             continue
                         is_hedged = hedged or self._opinion(f.cue) is not None
                         conf = 0.75 - (0.15 if f.anaphoric else 0) - (0.15 if is_hedged else 0)
                         rec = RelationRecord(
-                            doc_id=document.id, type=f.type, source=src, target=tgt,
-                            date=pick.date if pick else None, hedged=is_hedged,
+                            doc_id=document.id, type=rtype, source=src, target=tgt,
+                            date=when.date, date_precision=when.precision, hedged=is_hedged,
+                            valid_until=when.date if closed and rtype == f.type else None,
                             evidence=sent.text.strip(), evidence_start=sent.start_char + lead,
-                            evidence_end=sent.end_char - trail, confidence=round(conf, 2),
+                            evidence_end=sent.end_char - trail, confidence=round(conf, 2), rule=f.rule,
                         )
                         seen[key] = rec
                         records.append(rec)
