@@ -31,6 +31,7 @@ from .ingest import iter_documents
 from .models import CleanedText, Document, DocumentResult, IngestFailure
 from .names import fold_key
 from .pack import KnowledgePack, load_pack
+from .relation_events import with_battle_relations
 from .relations import RelationExtractor
 
 
@@ -217,6 +218,7 @@ class Pipeline:
 
     @staticmethod
     def _result(prepared: Prepared, events: list, relations: list, mentions: list) -> DocumentResult:
+        relations = with_battle_relations(relations, events, prepared.document.id)
         result = DocumentResult(document=prepared.document, cleaned=prepared.cleaned, events=events, relations=relations)
         seen_a, seen_p = set(), set()
         for m in mentions:
