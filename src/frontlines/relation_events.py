@@ -1,7 +1,7 @@
-"""relation_events: clashed_with relations that a document's Battles events already describe.
+"""relation_events: relations that a document's events already describe.
 
 Every Battles event between two armed actors (ACLED inter codes in `models.ARMED_INTER`) says they
-fought. Per document and actor pair they become one `clashed_with` relation, `derived=True`, with the
+fought, and so does a strike (Explosions/Remote violence) that the text aims at an armed actor. Per document and actor pair they become one `clashed_with` relation, `derived=True`, with the
 number of events (`count`), the first event's date as `date` and the last one's as `last_date`, and the
 first event's sentence as evidence. A clashed_with the text states in words (`relations`) for the same
 pair wins: it keeps its own evidence and takes the events' count and dates.
@@ -17,51 +17,69 @@ from .models import ARMED_INTER, SYMMETRIC_RELATIONS, ActorRef, EventRecord, Rel
 __all__ = ["battle_relations", "with_battle_relations"]
 
 _TYPE = "clashed_with"
+_OPPOSITE = {"clashed_with": "allied_with", "allied_with": "clashed_with"}
 
 
-def _armed(ref: ActorRef | None) -> bool:
-    return ref is not None and ref.inter in ARMED_INTER and bool(ref.actor_id or ref.surface)
+# ACLED event types whose actor1 and actor2 are two sides that fought (a strike's target is its actor2)
+CLASH_EVENT_TYPES = frozenset({"Battles", "Explosions/Remote violence"})
+
+
+def _armed(ref: ActorRef | None, unnamed: frozenset[str]) -> bool:
+    """An armed actor the text names: ACLED's stand-ins for an unnamed perpetrator relate nobody."""
+    return ref is not None and ref.inter in ARMED_INTER and bool(ref.actor_id or ref.surface) \
+        and ref.actor_id not in unnamed
 
 
 def _pair(a: ActorRef, b: ActorRef) -> tuple[str, str]:
     return tuple(sorted((a.actor_id or a.surface, b.actor_id or b.surface)))  # type: ignore[return-value]
 
 
-def battle_relations(events: list[EventRecord], doc_id: str) -> list[RelationRecord]:
-    """One derived clashed_with per actor pair of the document's Battles events (see the module doc)."""
-    out: dict[tuple[str, str], RelationRecord] = {}
+def _add(out: dict, rtype: str, a: ActorRef, b: ActorRef, ev: EventRecord, doc_id: str) -> None:
+    key = (rtype, *_pair(a, b))
+    if key[1] == key[2]:
+        return
+    rec = out.get(key)
+    if rec is None:
+        out[key] = RelationRecord(
+            doc_id=doc_id, type=rtype, source=a, target=b, date=ev.event_date,
+            date_precision=ev.time_precision if ev.event_date else None, last_date=ev.event_date,
+            hedged=ev.hedged, evidence=ev.evidence, evidence_start=ev.evidence_start,
+            evidence_end=ev.evidence_end, confidence=ev.confidence, derived=True, count=1, rule=f"events:{rtype}",
+        )
+        return
+    rec.count += 1
+    rec.hedged = rec.hedged and ev.hedged  # a claim only when every report of it is one
+    rec.confidence = max(rec.confidence, ev.confidence)
+    if ev.event_date is not None:
+        if rec.date is None or ev.event_date < rec.date:
+            rec.date, rec.date_precision = ev.event_date, ev.time_precision
+        if rec.last_date is None or ev.event_date > rec.last_date:
+            rec.last_date = ev.event_date
+
+
+def battle_relations(events: list[EventRecord], doc_id: str, unnamed: frozenset[str] = frozenset()) -> list[RelationRecord]:
+    """One derived relation per type and actor pair of the document's events (see the module doc)."""
+    out: dict[tuple[str, str, str], RelationRecord] = {}
     for ev in events:
-        if ev.event_type != "Battles" or not (_armed(ev.actor1) and _armed(ev.actor2)):
+        if ev.event_type not in CLASH_EVENT_TYPES:
             continue
-        key = _pair(ev.actor1, ev.actor2)
-        if key[0] == key[1]:
-            continue
-        rec = out.get(key)
-        if rec is None:
-            out[key] = RelationRecord(
-                doc_id=doc_id, type=_TYPE, source=ev.actor1, target=ev.actor2, date=ev.event_date,
-                date_precision=ev.time_precision if ev.event_date else None, last_date=ev.event_date,
-                hedged=ev.hedged, evidence=ev.evidence, evidence_start=ev.evidence_start,
-                evidence_end=ev.evidence_end, confidence=ev.confidence, derived=True, count=1, rule="battle_events",
-            )
-            continue
-        rec.count += 1
-        rec.hedged = rec.hedged and ev.hedged  # a claim only when every report of it is one
-        rec.confidence = max(rec.confidence, ev.confidence)
-        if ev.event_date is not None:
-            if rec.date is None or ev.event_date < rec.date:
-                rec.date, rec.date_precision = ev.event_date, ev.time_precision
-            if rec.last_date is None or ev.event_date > rec.last_date:
-                rec.last_date = ev.event_date
+        # associated actors are left out: on a strike's target side they are often its victims, not allies
+        if _armed(ev.actor1, unnamed) and _armed(ev.actor2, unnamed):
+            _add(out, _TYPE, ev.actor1, ev.actor2, ev, doc_id)
     return list(out.values())
 
 
-def with_battle_relations(relations: list[RelationRecord], events: list[EventRecord], doc_id: str) -> list[RelationRecord]:
-    """`relations` (stated) plus the derived clashes; a stated clash of the same pair absorbs its derived one."""
-    stated = {_pair(r.source, r.target): r for r in relations if r.type == _TYPE and _TYPE in SYMMETRIC_RELATIONS}
+def with_battle_relations(relations: list[RelationRecord], events: list[EventRecord], doc_id: str,
+                          unnamed: frozenset[str] = frozenset()) -> list[RelationRecord]:
+    """`relations` (stated) plus the derived ones; a stated relation of the same type and pair absorbs its
+    derived one (keeps its evidence, takes the events' count and last date)."""
+    stated = {(r.type, *_pair(r.source, r.target)): r for r in relations if r.type in SYMMETRIC_RELATIONS}
     out = list(relations)
-    for d in battle_relations(events, doc_id):
-        s = stated.get(_pair(d.source, d.target))
+    for d in battle_relations(events, doc_id, unnamed):
+        other = stated.get((_OPPOSITE[d.type], *_pair(d.source, d.target)))
+        if other is not None and other.evidence_start == d.evidence_start:
+            continue  # the sentence says they were on one side ("an offensive by A and B"): the event's sides are wrong
+        s = stated.get((d.type, *_pair(d.source, d.target)))
         if s is None:
             out.append(d)
             continue

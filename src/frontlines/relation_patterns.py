@@ -14,7 +14,7 @@ from pathlib import Path
 from spacy.matcher import DependencyMatcher
 from spacy.tokens import Doc, Token
 
-from .models import RELATION_TYPES
+from .models import ARMED_INTER, RELATION_TYPES
 
 __all__ = ["ArgSpec", "PatternSet", "RelationPattern", "parse_patterns"]
 
@@ -28,6 +28,7 @@ class ArgSpec:
     node: str
     person: bool = False  # a person named at the node (a provisional actor), not a group
     subject: bool = False  # the subject of the node's clause, not the node itself
+    literal: bool = False  # only an actor named at the node: no anaphora ("drove the terrorist groups back")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class RelationPattern:
     closed_type: str | None = None
     source_kinds: frozenset[str] = frozenset()
     target_kinds: frozenset[str] = frozenset()
+    both_armed: bool = False  # both sides must be armed actors (ACLED inter 1-4, 8)
 
     @property
     def arg_nodes(self) -> set[str]:
@@ -49,7 +51,7 @@ class RelationPattern:
 def _arg(raw, where: str, nodes: set[str]) -> ArgSpec:
     if not isinstance(raw, dict):
         raise PatternError(f"{where}: expected a mapping like {{node: NAME}} or {{subject_of: NAME}}")
-    unknown = set(raw) - {"node", "person", "subject_of"}
+    unknown = set(raw) - {"node", "person", "subject_of", "literal"}
     if unknown:
         raise PatternError(f"{where}: unknown field(s) {sorted(unknown)}")
     if ("node" in raw) == ("subject_of" in raw):
@@ -57,7 +59,8 @@ def _arg(raw, where: str, nodes: set[str]) -> ArgSpec:
     name = raw.get("node") or raw.get("subject_of")
     if name not in nodes:
         raise PatternError(f"{where}: no node {name!r} in the pattern (nodes: {sorted(nodes)})")
-    return ArgSpec(node=str(name), person=bool(raw.get("person")), subject="subject_of" in raw)
+    return ArgSpec(node=str(name), person=bool(raw.get("person")), subject="subject_of" in raw,
+                   literal=bool(raw.get("literal")))
 
 
 def _expand(value, words: dict[str, list[str]], where: str):
@@ -114,7 +117,8 @@ def parse_patterns(data, lexicons: dict | None, label: str) -> tuple[list[Relati
         missing = [k for k in ("id", "type", "source", "target", "pattern") if k not in p]
         if missing:
             raise PatternError(f"{where}: missing {missing}")
-        bad = set(p) - {"id", "type", "source", "target", "pattern", "closed_type", "source_kinds", "target_kinds"}
+        bad = set(p) - {"id", "type", "source", "target", "pattern", "closed_type", "source_kinds", "target_kinds",
+                        "both_armed"}
         if bad:
             raise PatternError(f"{where}: unknown field(s) {sorted(bad)}")
         if pid in seen:
@@ -132,6 +136,7 @@ def parse_patterns(data, lexicons: dict | None, label: str) -> tuple[list[Relati
             id=str(pid), type=p["type"], source=_arg(p["source"], f"{where}: source", nodes),
             target=_arg(p["target"], f"{where}: target", nodes), pattern=pattern, closed_type=p.get("closed_type"),
             source_kinds=frozenset(p.get("source_kinds") or ()), target_kinds=frozenset(p.get("target_kinds") or ()),
+            both_armed=bool(p.get("both_armed")),
         ))
     return out, words
 
@@ -217,13 +222,15 @@ def apply_patterns(ex, matches: list[tuple[RelationPattern, dict[str, Token]]], 
     for p, nodes in matches:
         # the source first: an anaphor on the other side never points back to it
         sources, ana_s = _resolve(ex, p.source, nodes, p, set(), on)
-        sources = [m for m in sources if _kind_ok(ex, m, p.source_kinds)]
+        sources = [m for m in sources if _kind_ok(ex, m, p.source_kinds, p.both_armed)]
         if not sources:
             continue
         targets, ana_t = _resolve(ex, p.target, nodes, p, ex._ids(sources), on)
-        targets = [m for m in targets if _kind_ok(ex, m, p.target_kinds)]
+        targets = [m for m in targets if _kind_ok(ex, m, p.target_kinds, p.both_armed)]
         if not targets:
             continue
+        if p.both_armed and (_disjoined(nodes[p.source.node]) or not _coordinated(nodes[p.target.node])):
+            continue  # "by the regime or Russian warplanes": one of them, not both together
         cue_toks = tuple(t for name, t in nodes.items() if name not in p.arg_nodes)
         cue = cue_toks[0] if cue_toks else nodes[p.source.node]
         nominal = cue.pos_ in ("NOUN", "PROPN")
@@ -233,7 +240,23 @@ def apply_patterns(ex, matches: list[tuple[RelationPattern, dict[str, Token]]], 
     return out
 
 
-def _kind_ok(ex, m, kinds: frozenset[str]) -> bool:
+def _disjoined(tok: Token) -> bool:
+    return any(c.dep_ in ("cc", "preconj") and c.lower_ in ("or", "either", "nor", "neither") for c in tok.children)
+
+
+def _coordinated(tok: Token) -> bool:
+    """A conjunct joined by a real coordinator ("A, B and C"), not a comma a lost parse took for one."""
+    if tok.dep_ != "conj":
+        return True
+    head = tok.head
+    while head.dep_ == "conj" and head.head != head:
+        head = head.head
+    return any(t.dep_ == "cc" and t.lower_ in ("and", "as", "&") for t in head.subtree)
+
+
+def _kind_ok(ex, m, kinds: frozenset[str], armed: bool = False) -> bool:
+    if armed and not (getattr(m, "actor", None) is not None and m.actor.inter in ARMED_INTER):
+        return False
     return not kinds or ex._kind(m) in kinds
 
 
@@ -260,9 +283,13 @@ def _resolve(ex, spec: ArgSpec, nodes: dict[str, Token], p: RelationPattern, exc
         if got is None or got.actor.actor_id in exclude:
             return [], False
         return [got], False
-    if ex._ok(m) and m.actor.actor_id not in exclude:
-        return [m], False  # the pattern says what role the name plays (a modifier of a title is the group)
+    if ex._ok_side(m) and m.actor.actor_id not in exclude:
+        # the pattern says what role the name plays (a modifier of a title is the group); a generic armed
+        # side ("Saudi-backed militants", "rebels backed by X") counts where the text names no group
+        return [m], False
     got, ana = ex._args(tok, exclude)
+    if ana and spec.literal:
+        return [], False
     got = [g for g in got if g.actor.actor_id not in exclude]
     if not got and m is None and tok.dep_ != "pobj":
         # a modifier the annotator did not take for a name on its own ("Turkish|-backed"): the pack's word for it

@@ -23,7 +23,7 @@ from spacy.tokens import Doc, Span, Token
 
 from . import dates as dates_mod
 from .extract import Extractor, Mention
-from .models import SYMMETRIC_RELATIONS, ActorRef, Document, RelationRecord
+from .models import ARMED_INTER, SYMMETRIC_RELATIONS, ActorRef, Document, RelationRecord
 from .names import provisional_id
 from .pack import KnowledgePack
 from .relation_dating import closing_marker, date_relation
@@ -89,6 +89,9 @@ class RelationExtractor:
         self.alias_markers = [p.lower() for p in raw.get("alias_markers") or []]
         self.patterns = pack.relation_patterns
         self.closing = {w.lower() for w in self.patterns.words.get("closing_markers", [])}
+        self.unnamed = {str(v) for v in ((pack.lexicons or {}).get("default_actors") or {}).values()}
+        # "Russian air power", "U.S. airstrikes": a state's means of war stand for its forces
+        self.force_words = {w.lower() for key in ("force_heads", "force_means") for w in self.patterns.words.get(key, [])}
         self.demonyms = self._demonyms()
 
     # ------------------------------------------------------------------ pack helpers
@@ -188,6 +191,13 @@ class RelationExtractor:
 
     def _ok(self, m: Mention | None) -> bool:
         return m is not None and m.kind == "actor" and m.actor is not None and not m.generic
+
+    def _ok_side(self, m: Mention | None) -> bool:
+        """A named actor, or a generic armed one other than the pack's stand-ins for an unnamed perpetrator."""
+        if self._ok(m):
+            return True
+        return (m is not None and m.kind == "actor" and m.actor is not None and m.armed
+                and m.actor.actor_id not in self.unnamed)
 
     def _before(self, i: int, exclude: set[str], armed: bool = True) -> list[Mention]:
         out = []
@@ -344,6 +354,12 @@ class RelationExtractor:
                     got, ana = self._np(t, exclude, allow_pronoun=False)
                     if got:
                         return got, ana
+        if lemma in self.force_words:
+            for c in tok.children:
+                if c.dep_ in ("amod", "compound", "nmod") and c.i not in self._index:
+                    m = self._actor_mention(c.text, c.i, c.i + 1, None)
+                    if m is not None and m.actor.actor_id not in exclude:
+                        return [m], False
         return [], False
 
     def _list_items(self, tok: Token, exclude: set[str]) -> list[Mention]:
@@ -434,7 +450,8 @@ class RelationExtractor:
         return out
 
     def _governing_subject(self, noun: Token) -> Token | None:
-        if noun.dep_ not in ("pobj", "conj", "compound"):  # "locked in combat with", "after days of fighting with"
+        # "locked in combat with", "after days of fighting with", "launched raids against"
+        if noun.dep_ not in ("pobj", "conj", "compound", "dobj"):
             return None
         gov = noun.head
         while gov.dep_ in ("prep", "pobj", "compound", "conj") and gov.head != gov and gov.pos_ not in ("VERB", "AUX"):
@@ -446,6 +463,17 @@ class RelationExtractor:
         return None
 
     def _noun_source(self, cue: Token, node: Token, exclude: set[str], local_only: bool = False) -> tuple[list[Mention], bool]:
+        # the cue is part of a name of its actor ("Russian airstrikes on X"): that actor
+        own = self._index.get(cue.i)
+        if self._ok(own) and own.actor.actor_id not in exclude:
+            return [own], False
+        # "an offensive by A and B on X"
+        for t in (cue, node):
+            agents = self._preps(t, "by")
+            if agents:
+                got, ana = self._args(agents[0], exclude)
+                if got:
+                    return got, ana
         for t in (cue, node):
             for c in t.children:
                 if c.dep_ == "poss":
@@ -706,34 +734,8 @@ class RelationExtractor:
                 if person is not None and groups:
                     out.append(_Found("leader_of", [person], groups, t, ana))
             return
-        if lemma not in self.leader_nouns or t.pos_ not in ("NOUN", "PROPN"):
-            return
-        # the group: a compound/possessor of the noun, or "of X"
-        group_toks = [c for c in t.children if c.dep_ in ("compound", "poss", "nmod")]
-        group_toks += self._preps(t, "of")
-        groups: list[Mention] = []
-        ana = False
-        for g in group_toks:
-            m = self._index.get(g.i)
-            if self._ok(m):
-                groups.append(m)
-                continue
-            got, a = self._np(g, set())
-            groups.extend(got)
-            ana = ana or a
-        if not groups:
-            return
-        person = None
-        for c in t.children:  # "X commander, P"
-            if c.dep_ == "appos":
-                person = self._person(c)
-                if person:
-                    break
-        if person is None and t.dep_ in ("compound", "appos") and t.head.pos_ == "PROPN":  # "X leader P" / "P, the leader of X"
-            person = self._person(t.head)
-        if person is None:
-            return
-        out.append(_Found("leader_of", [person], groups[:1], t, ana))
+        # titles ("X commander, P", "P, the leader of X", "X's leader P") are patterns of the pack
+        # (relation_patterns.yaml: appos_leader_of, title_leader_of, title_appos_leader_of)
 
     def _founding_rules(self, t: Token, out: list[_Found]) -> None:
         lemma = t.lemma_.lower()
@@ -820,6 +822,8 @@ class RelationExtractor:
                         a, b = src.actor_id or src.surface, tgt.actor_id or tgt.surface
                         if a == b:
                             continue
+                        if rtype == "clashed_with" and not (src.inter in ARMED_INTER and tgt.inter in ARMED_INTER):
+                            continue  # a fight is between armed actors: "an attack on a gathering of X's supporters"
                         # a provisional group named after its leader: "P leads the P faction" says nothing
                         if rtype == "leader_of" and tgt.provisional and src.label in tgt.aliases:
                             continue
