@@ -237,3 +237,119 @@ def test_leader_of_via_possessive_anaphor(pipe):
 def test_collapsed_truce_is_no_alliance(pipe):
     out = rels(pipe, "An uneasy truce between Jaysh al-Islam and Faylaq al-Rahman collapsed on Monday.")
     assert not any(r.type == "allied_with" for r in out), show(out)
+
+
+# ---------------------------------------------------------------------------------- the pack's structural patterns
+# One sentence per construction (relation_patterns.yaml), written for these tests.
+@pytest.mark.parametrize("text, rtype, source, target", [
+    # titles and appositions
+    ("Abu Omar al-Shami, a commander of Ahrar al-Sham, was killed near Saraqib.", "leader_of", "Abu Omar al-Shami", "Ahrar al-Sham"),
+    ("Ahmad Qara Ali, a spokesman for Ahrar al-Sham, said the attack failed.", "member_of", "Ahmad Qara Ali", "Ahrar al-Sham"),
+    ("Ahrar al-Sham spokesman Ahmad Qara Ali said the attack failed.", "member_of", "Ahmad Qara Ali", "Ahrar al-Sham"),
+    ("Hayat Tahrir al-Sham's leader Abu Mohammad al-Julani spoke on Monday.", "leader_of", "Abu Mohammad al-Julani", "Hayat Tahrir al-Sham"),
+    # compound modifiers
+    ("Clashes erupted between ISIS fighters and members of the US-backed Syrian Democratic Forces.", "backed_by",
+     "Syrian Democratic Forces", "Military Forces of the United States"),
+    ("Formerly al-Qaeda-affiliated Jabhat Fateh al-Sham attacked the town.", "split_from", "Jabhat Fateh al-Sham", "al-Qaeda"),
+    # membership and coalitions
+    ("The Army of Conquest, an alliance of Ahrar al-Sham, Jabhat al-Nusra and Faylaq al-Sham, took Idlib.", "member_of",
+     "Ahrar al-Sham", "Army of Conquest"),
+    ("The National Front for Liberation, which includes Faylaq al-Sham, shelled the village.", "member_of",
+     "Faylaq al-Sham", "National Front for Liberation"),
+    # support
+    ("Russia launched air strikes in support of the Syrian army.", "backed_by", "Military Forces of Syria", "Military Forces of Russia"),
+    ("The Syrian army advanced with air cover from Russian warplanes.", "backed_by", "Military Forces of Syria", "Military Forces of Russia"),
+    ("Russian warplanes provided air cover to the Syrian army.", "backed_by", "Military Forces of Syria", "Military Forces of Russia"),
+    ("Government fighters backed by Russian air power advanced.", "backed_by", "Military Forces of Syria", "Military Forces of Russia"),
+    ("The Free Syrian Army is armed by Turkey.", "backed_by", "Free Syrian Army", "Military Forces of Turkey"),
+    # alliances
+    ("Syrian troops and Hezbollah fighters repelled the attack on villages in Hama province.", "allied_with",
+     "Military Forces of Syria", "Hezbollah"),
+    ("Hezbollah, an ally of the Syrian army, sent fighters to Qusayr.", "allied_with", "Hezbollah", "Military Forces of Syria"),
+    # takeovers
+    ("Syrian government forces captured the town from Hayat Tahrir al-Sham.", "clashed_with", "Military Forces of Syria", "Hayat Tahrir al-Sham"),
+    ("Hezbollah fighters recaptured the village from the Islamic State.", "clashed_with", "Hezbollah", "Islamic State"),
+    ("Hayat Tahrir al-Sham drove the Islamic State out of the town of Dabiq.", "clashed_with", "Hayat Tahrir al-Sham", "Islamic State"),
+    ("The United States and its allies have launched nearly 2000 air raids against ISIS.", "clashed_with",
+     "Military Forces of the United States", "Islamic State"),
+])
+def test_structural_pattern(pipe, text, rtype, source, target):
+    out = rels(pipe, text)
+    assert any(r.type == rtype and _matches(r.source, source) and _matches(r.target, target) or
+               (rtype in SYMMETRIC_RELATIONS and r.type == rtype and _matches(r.source, target) and _matches(r.target, source))
+               for r in out), show(out)
+
+
+def _matches(ref, name):
+    """A name, or the start of the ACLED-style label ("Military Forces of Russia (2000-)")."""
+    n = name.lower()
+    return n in _names(ref) or any(x.startswith(n) for x in _names(ref))
+
+
+@pytest.mark.parametrize("text", [
+    # sides joined by "or" are one of them, not two allies
+    "The strike was carried out by the Syrian army or Russian warplanes.",
+    # victims named together did not act together
+    "Several Syrian army and Hezbollah fighters were killed.",
+    # a mutual deed: they fought each other
+    "The Syrian army and Jaysh al-Islam clashed near Douma.",
+])
+def test_no_alliance_from_coordination(pipe, text):
+    out = rels(pipe, text)
+    assert not any(r.type == "allied_with" for r in out), show(out)
+
+
+def test_title_needs_a_named_group(pipe):
+    # a nationality is not a group; a pronoun does not name one
+    out = rels(pipe, "Idlib-based Syrian activist Ahmad Ibrahim spoke to reporters. Its head Rami Abdel Rahman said the toll could rise.")
+    assert not any(r.type in ("member_of", "leader_of") for r in out), show(out)
+
+
+# ---------------------------------------------------------------------------------- closing a relation's validity
+@pytest.mark.parametrize("text", [
+    "Jaysh al-Nasr was previously affiliated with the Free Syrian Army.",
+    "Jaysh al-Izza is no longer part of the National Front for Liberation.",
+    "Jaysh al-Izza, formerly a member of the National Front for Liberation, shelled the village.",
+])
+def test_closing_markers_close_validity(pipe, text):
+    out = rels(pipe, text)
+    r = [x for x in out if x.type == "member_of"]
+    assert len(r) == 1 and r[0].valid_until == PUBLISHED, show(out)
+
+
+def test_open_relation_has_no_end(pipe):
+    out = rels(pipe, "Earlier this year Jaysh al-Izza joined the National Front for Liberation.")
+    r = find(out, "member_of", "Jaysh al-Izza", "National Front for Liberation")
+    assert r and r.valid_until is None, show(out)
+
+
+@pytest.mark.parametrize("text", [
+    "Idlib province is controlled by a rebel alliance that includes former al-Qaeda affiliate Jabhat Fateh al-Sham.",
+    "Jabhat Fateh al-Sham, a former al-Qaeda affiliate, vowed revenge.",
+])
+def test_former_affiliate_is_a_split(pipe, text):
+    out = rels(pipe, text)
+    assert any(r.type == "split_from" and "al qaeda" in {n.lower() for n in _names(r.target)} | {r.target.label.lower()}
+               for r in out), show(out)
+    assert not any(r.type == "member_of" for r in out), show(out)
+
+
+# ---------------------------------------------------------------------------------- clashes the events describe
+def test_battle_events_give_clashed_with(pipe):
+    text = ("On Monday, Hayat Tahrir al-Sham fighters attacked positions of the Syrian army near Kafr Nabudah. "
+            "On Wednesday, Hayat Tahrir al-Sham fighters clashed with the Syrian army near Hamamiyat.")
+    res = pipe.process_text(text, doc_id="t", published=PUBLISHED)
+    battles = [e for e in res.events if e.event_type == "Battles"]
+    derived = [r for r in res.relations if r.type == "clashed_with"]
+    assert len(derived) == 1, show(res.relations)
+    r = derived[0]
+    assert {r.source.actor_id, r.target.actor_id} == {"hts", "mf-syria"}
+    # one relation for the pair, counting the battles, dated by the first and the last
+    assert r.count == len(battles) >= 1
+    assert r.date == min(e.event_date for e in battles) and r.last_date == max(e.event_date for e in battles)
+
+
+def test_no_derived_relation_with_an_unnamed_actor(pipe):
+    res = pipe.process_text("Gunmen attacked a Syrian army checkpoint near Saraqib on Monday, killing two soldiers.",
+                            doc_id="t", published=PUBLISHED)
+    assert not [r for r in res.relations if r.type == "clashed_with"], show(res.relations)

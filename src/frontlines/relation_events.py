@@ -84,5 +84,7 @@ def with_battle_relations(relations: list[RelationRecord], events: list[EventRec
             out.append(d)
             continue
         s.count = d.count
-        s.last_date = d.last_date if s.last_date is None else max(s.last_date, d.last_date or s.last_date)
+        if d.date is not None and (s.date is None or d.date < s.date):
+            s.date, s.date_precision = d.date, d.date_precision
+        s.last_date = max(x for x in (s.last_date, d.last_date, s.date) if x is not None) if (d.last_date or s.date) else None
     return out
