@@ -67,6 +67,8 @@ def closing_marker(cue: Token, cue_tokens: tuple, markers: set[str], own: frozen
         return None
     cands = [cue, *cue_tokens]
     for t in list(cands):
+        if t.dep_ in ("compound", "nmod") and t.head != t:  # "Former FSA chief P": the title's bearer
+            cands.append(t.head)
         if t.dep_ in ("attr", "acomp", "oprd", "appos", "pobj") and t.head != t:
             cands.append(t.head)
             if t.dep_ == "pobj" and t.head.head != t.head:

@@ -64,9 +64,17 @@ def _arg(raw, where: str, nodes: set[str]) -> ArgSpec:
 
 
 def _expand(value, words: dict[str, list[str]], where: str):
-    """"$name" items of IN / NOT_IN lists become the words of that list."""
+    """"$name" items of IN / NOT_IN lists become the words of that list. A LEMMA list also holds the
+    capitalised words: spaCy keeps a proper noun's lemma as written ("Former FSA Deputy Chief")."""
     if isinstance(value, dict):
-        return {k: _expand(v, words, where) for k, v in value.items()}
+        out = {k: _expand(v, words, where) for k, v in value.items()}
+        lemma = out.get("LEMMA")
+        if isinstance(lemma, dict):
+            for op in ("IN", "NOT_IN"):
+                if isinstance(lemma.get(op), list):
+                    items = [w for w in lemma[op] if isinstance(w, str)]
+                    lemma[op] = list(dict.fromkeys([*lemma[op], *(w[:1].upper() + w[1:] for w in items)]))
+        return out
     if isinstance(value, list):
         out: list = []
         for item in value:
