@@ -29,6 +29,7 @@ class ArgSpec:
     person: bool = False  # a person named at the node (a provisional actor), not a group
     subject: bool = False  # the subject of the node's clause, not the node itself
     literal: bool = False  # only an actor named at the node: no anaphora ("drove the terrorist groups back")
+    prefix: bool = False  # the name before the hyphen of the node's word ("U.S.-backed": U.S.)
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class RelationPattern:
 def _arg(raw, where: str, nodes: set[str]) -> ArgSpec:
     if not isinstance(raw, dict):
         raise PatternError(f"{where}: expected a mapping like {{node: NAME}} or {{subject_of: NAME}}")
-    unknown = set(raw) - {"node", "person", "subject_of", "literal"}
+    unknown = set(raw) - {"node", "person", "subject_of", "literal", "prefix"}
     if unknown:
         raise PatternError(f"{where}: unknown field(s) {sorted(unknown)}")
     if ("node" in raw) == ("subject_of" in raw):
@@ -60,7 +61,7 @@ def _arg(raw, where: str, nodes: set[str]) -> ArgSpec:
     if name not in nodes:
         raise PatternError(f"{where}: no node {name!r} in the pattern (nodes: {sorted(nodes)})")
     return ArgSpec(node=str(name), person=bool(raw.get("person")), subject="subject_of" in raw,
-                   literal=bool(raw.get("literal")))
+                   literal=bool(raw.get("literal")), prefix=bool(raw.get("prefix")))
 
 
 def _expand(value, words: dict[str, list[str]], where: str):
@@ -274,6 +275,10 @@ def _resolve(ex, spec: ArgSpec, nodes: dict[str, Token], p: RelationPattern, exc
         tok = ex._clause_subject(tok)
         if tok is None:
             return [], False
+    if spec.prefix:
+        name = tok.text.rsplit("-", 1)[0]
+        got = ex._actor_mention(name, tok.i, tok.i + 1, on) if name and name != tok.text else None
+        return ([got], False) if got is not None and got.actor.actor_id not in exclude else ([], False)
     if spec.person:
         person = ex._person(tok)
         return ([person], False) if person is not None else ([], False)
