@@ -267,7 +267,7 @@ class RelationExtractor:
 
     def _np_inner(self, tok: Token, exclude: set[str], allow_pronoun: bool, lists: bool) -> tuple[list[Mention], bool]:
         m0 = self._index.get(tok.i)
-        if m0 is not None and self._ok(m0):
+        if m0 is not None and self._ok_side(m0):
             if self._modifier_of_other(m0):
                 return [], False
             return [m0], False
