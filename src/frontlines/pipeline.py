@@ -219,7 +219,7 @@ class Pipeline:
     def _result(self, prepared: Prepared, events: list, relations: list, mentions: list) -> DocumentResult:
         # the pack's stand-ins for an unnamed perpetrator (lexicons default_actors) relate nobody
         unnamed = frozenset(str(v) for v in ((self.pack.lexicons or {}).get("default_actors") or {}).values())
-        relations = with_battle_relations(relations, events, prepared.document.id, unnamed)
+        relations = with_battle_relations(relations, events, prepared.document.id, unnamed, self.pack.affiliations)
         result = DocumentResult(document=prepared.document, cleaned=prepared.cleaned, events=events, relations=relations)
         seen_a, seen_p = set(), set()
         for m in mentions:

@@ -69,13 +69,24 @@ def battle_relations(events: list[EventRecord], doc_id: str, unnamed: frozenset[
     return list(out.values())
 
 
+# ties that put two actors on one side: an event that has them fight each other has its sides wrong
+SAME_SIDE = frozenset({"member_of", "allied_with", "backed_by", "front_for", "pledged_allegiance_to"})
+
+
 def with_battle_relations(relations: list[RelationRecord], events: list[EventRecord], doc_id: str,
-                          unnamed: frozenset[str] = frozenset()) -> list[RelationRecord]:
+                          unnamed: frozenset[str] = frozenset(), affiliations=()) -> list[RelationRecord]:
     """`relations` (stated) plus the derived ones; a stated relation of the same type and pair absorbs its
-    derived one (keeps its evidence, takes the events' count and last date)."""
+    derived one (keeps its evidence, takes the events' count and last date). No clash is derived between
+    two actors the document (or the pack's `affiliations`, on the event's date) puts on one side: the
+    event has a coalition fighting its own member ("the Army of Conquest, which includes Nusra, began its
+    assault") or allies fighting each other."""
     stated = {(r.type, *_pair(r.source, r.target)): r for r in relations if r.type in SYMMETRIC_RELATIONS}
+    one_side = {_pair(r.source, r.target) for r in relations if r.type in SAME_SIDE}
     out = list(relations)
     for d in battle_relations(events, doc_id, unnamed):
+        pair = _pair(d.source, d.target)
+        if pair in one_side or any(_same_side(f, pair, d.date) for f in affiliations):
+            continue
         other = stated.get((_OPPOSITE[d.type], *_pair(d.source, d.target)))
         if other is not None and other.evidence_start == d.evidence_start:
             continue  # the sentence says they were on one side ("an offensive by A and B"): the event's sides are wrong
@@ -88,3 +99,9 @@ def with_battle_relations(relations: list[RelationRecord], events: list[EventRec
             s.date, s.date_precision = d.date, d.date_precision
         s.last_date = max(x for x in (s.last_date, d.last_date, s.date) if x is not None) if (d.last_date or s.date) else None
     return out
+
+
+def _same_side(f, pair: tuple[str, str], on) -> bool:
+    if f.type not in SAME_SIDE or tuple(sorted((f.source, f.target))) != pair:
+        return False
+    return on is None or ((f.valid_from is None or f.valid_from <= on) and (f.valid_to is None or on <= f.valid_to))
