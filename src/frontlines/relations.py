@@ -282,6 +282,12 @@ class RelationExtractor:
             return two, True
         if allow_pronoun and low in _PRONOUNS and tok.pos_ == "PRON":
             return self._pronoun(tok, exclude), True
+        # "the Islamic State group": the group the name before the head noun names, not an anaphor
+        if lemma in self.ex.anaphora_heads or lemma in self.collective_heads:
+            for c in tok.children:
+                named = self._index.get(c.i) if c.dep_ in ("compound", "nmod") else None
+                if self._ok_side(named) and named.actor.actor_id not in exclude:
+                    return [named], False
         has_det = any(c.lower_ in _DEMONSTRATIVES or c.dep_ == "poss" for c in tok.children)
         if has_det and (lemma in self.collective_heads or lemma in self.ex.anaphora_heads):
             exclude = exclude | self._local_subject_ids(tok)
