@@ -460,7 +460,7 @@ class RelationExtractor:
         if noun.dep_ not in ("pobj", "conj", "compound", "dobj"):
             return None
         gov = noun.head
-        while gov.dep_ in ("prep", "pobj", "compound", "conj") and gov.head != gov and gov.pos_ not in ("VERB", "AUX"):
+        while gov.dep_ in ("prep", "pobj", "compound", "conj", "dobj") and gov.head != gov and gov.pos_ not in ("VERB", "AUX"):
             gov = gov.head
         if gov.pos_ in ("VERB", "AUX") and gov is not noun:
             subj, passive = self.ex.subject_of(gov)
