@@ -353,3 +353,34 @@ def test_no_derived_relation_with_an_unnamed_actor(pipe):
     res = pipe.process_text("Gunmen attacked a Syrian army checkpoint near Saraqib on Monday, killing two soldiers.",
                             doc_id="t", published=PUBLISHED)
     assert not [r for r in res.relations if r.type == "clashed_with"], show(res.relations)
+
+
+@pytest.mark.parametrize("text, rtype, source, target", [
+    # one armed actor's deed on another
+    ("The US-led anti-Daesh coalition has killed more than twenty Islamic State operatives.", "clashed_with",
+     "US-led coalition", "Islamic State"),
+    # "from Y" read as part of the object, an unlemmatised form, and "the X group" naming X
+    ("Syrian government forces retook the central town from the Islamic State group.", "clashed_with",
+     "Military Forces of Syria", "Islamic State"),
+    # a noun cue whose holder is the subject of the verb above its object
+    ("Jaish al-Fatah has lost over one hundred militants in the battle against the Syrian Army troops.", "clashed_with",
+     "Army of Conquest", "Military Forces of Syria"),
+    # a title whose comma the corpus lost
+    ("The raid killed Zahran Alloush leader of the Army of Islam in Eastern Ghouta.", "leader_of", "Zahran Alloush", "Jaysh al-Islam"),
+    # one token "U.S.-backed"
+    ("Clashes erupted between ISIS and the U.S.-backed Syrian Democratic Forces.", "backed_by", "Syrian Democratic Forces",
+     "Military Forces of the United States"),
+    # a generic armed side where the text names no group
+    ("Army units in cooperation with the popular defense groups destroyed the positions.", "allied_with",
+     "Military Forces of Syria", "Militia (Pro-Government)"),
+])
+def test_structural_pattern_more(pipe, text, rtype, source, target):
+    test_structural_pattern(pipe, text, rtype, source, target)
+
+
+def test_no_clash_inside_a_coalition(pipe):
+    # the parse reads the coalition as fighting its own member; the sentence says the member is in it
+    text = "The Army of Conquest, which includes Ahrar al-Sham, attacked Ahrar al-Sham fighters near Fuaa on Wednesday."
+    res = pipe.process_text(text, doc_id="t", published=PUBLISHED)
+    assert any(r.type == "member_of" for r in res.relations), show(res.relations)
+    assert not any(r.type == "clashed_with" for r in res.relations), show(res.relations)

@@ -80,8 +80,11 @@ def with_battle_relations(relations: list[RelationRecord], events: list[EventRec
     two actors the document (or the pack's `affiliations`, on the event's date) puts on one side: the
     event has a coalition fighting its own member ("the Army of Conquest, which includes Nusra, began its
     assault") or allies fighting each other."""
-    stated = {(r.type, *_pair(r.source, r.target)): r for r in relations if r.type in SYMMETRIC_RELATIONS}
     one_side = {_pair(r.source, r.target) for r in relations if r.type in SAME_SIDE}
+    same_sentence = {(_pair(r.source, r.target), r.evidence_start) for r in relations if r.type in SAME_SIDE}
+    # a sentence that puts two actors on one side does not also have them fight: the clash read is wrong
+    relations = [r for r in relations if r.type != _TYPE or (_pair(r.source, r.target), r.evidence_start) not in same_sentence]
+    stated = {(r.type, *_pair(r.source, r.target)): r for r in relations if r.type in SYMMETRIC_RELATIONS}
     out = list(relations)
     for d in battle_relations(events, doc_id, unnamed):
         pair = _pair(d.source, d.target)
