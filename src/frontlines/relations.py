@@ -698,8 +698,8 @@ class RelationExtractor:
         agents = self._preps(t, "by")
         if t.dep_ == "acl" and agents:  # "X, backed by Y"
             backed, ana = self._args(t.head, set())
-        elif passive and agents:
-            backed, ana = self._args(subj, set())
+        elif passive and agents:  # "X is backed by Y", "X, which is backed by Y"
+            backed, ana = self._args(self._clause_subject(t) or subj, set())
         elif not passive and subj is not None and t.pos_ == "VERB":  # "Y backs X"
             dobjs = [c for c in t.children if c.dep_ == "dobj"]
             if not dobjs:
