@@ -373,6 +373,10 @@ def test_no_derived_relation_with_an_unnamed_actor(pipe):
     # a generic armed side where the text names no group
     ("Army units in cooperation with the popular defense groups destroyed the positions.", "allied_with",
      "Military Forces of Syria", "Militia (Pro-Government)"),
+    ("The fighting in Azaz was between Islamic State militants and a joint force of Ahrar al-Sham and Western-backed rebels.",
+     "allied_with", "Ahrar al-Sham", "Opposition Rebels (Syria)"),
+    ("The US military said that opposition fighters that are backed by the United States took control of a base.",
+     "backed_by", "Opposition Rebels (Syria)", "Military Forces of the United States"),
 ])
 def test_structural_pattern_more(pipe, text, rtype, source, target):
     test_structural_pattern(pipe, text, rtype, source, target)
