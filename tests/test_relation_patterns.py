@@ -40,7 +40,8 @@ def _pack_with(tmp_path: Path, patterns: dict) -> Path:
 def test_word_lists_expand_in_patterns():
     patterns, words = parse_patterns(GOOD, {"relation_cues": {"leader_nouns": ["leader"]}}, "x.yaml")
     assert words["roles"] == ["spokesman"] and words["leader_nouns"] == ["leader"]
-    assert patterns[0].pattern[1]["RIGHT_ATTRS"]["LEMMA"] == {"IN": ["spokesman"]}
+    # a proper noun keeps its lemma as written ("Spokesman"): the capitalised word is matched too
+    assert patterns[0].pattern[1]["RIGHT_ATTRS"]["LEMMA"] == {"IN": ["spokesman", "Spokesman"]}
     assert patterns[0].source.person and patterns[0].target.node == "group"
 
 

@@ -11,6 +11,11 @@ named before), plus what relations need on top: plural anaphora ("both these gro
 coalition), lists ("groups like A and B", "joined Y including A, B and C") and people who lead a
 group (provisional actors). Negated and irrealis statements give nothing; hedged ones are marked.
 
+The pack's structural patterns (relation_patterns.yaml: titles, "Y-backed X", coalitions, support,
+renaming, takeovers) are matched by `relation_patterns` and their nodes resolved here like any cue's
+arguments; `relation_dating` dates each relation and closes the ones the text says have ended;
+`relation_events` (called by the pipeline) adds the clashes the document's events describe.
+
 Knowledge lives in the pack; nothing here names a theatre.
 """
 from __future__ import annotations
@@ -21,7 +26,6 @@ from datetime import date
 
 from spacy.tokens import Doc, Span, Token
 
-from . import dates as dates_mod
 from .extract import Extractor, Mention
 from .models import ARMED_INTER, SYMMETRIC_RELATIONS, ActorRef, Document, RelationRecord
 from .names import provisional_id
