@@ -1,5 +1,6 @@
 """The store under concurrency, with real processes: `frontlines run` next to each other and next to
-a reviewer editing through the served API, on one SQLite file. And a changed source keeps its review.
+a reviewer editing through the served API, on one store: an SQLite file, and a PostgreSQL database
+(tests taking `backend`, see tests/conftest.py). And a changed source keeps its review.
 
 FA-KES records listed in ../shared/corpora/fakes/reserved_ids.txt are never read here.
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from frontlines.store import Store
+from frontlines.store.snapshot import differences, snapshot
 
 from shared_paths import FAKES, SEEDS
 
@@ -56,7 +58,7 @@ def _env() -> dict:
     return env
 
 
-def _run(db: Path, *inputs: Path) -> subprocess.Popen:
+def _run(db: Path | str, *inputs: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", CLI, "run", *map(str, inputs), "--db", str(db), "-q"],
                             cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
@@ -67,7 +69,13 @@ def _finish(proc: subprocess.Popen, timeout: float = 600) -> str:
     return out
 
 
-def _integrity(db: Path) -> str:
+def _is_sqlite(db: Path | str) -> bool:
+    return "://" not in str(db)
+
+
+def _integrity(db: Path | str) -> str:
+    if not _is_sqlite(db):
+        return "ok"  # PostgreSQL checks its own pages; nothing like SQLite's integrity_check to ask
     con = sqlite3.connect(db)
     try:
         return con.execute("PRAGMA integrity_check").fetchone()[0]
@@ -79,7 +87,7 @@ CONTENT_TABLES = ("documents", "events", "event_sources", "relations", "actors",
                   "removed_spans", "event_clusters", "merges", "discrepancies", "appearances", "document_signatures")
 
 
-def _content_counts(db: Path) -> dict[str, int]:
+def _content_counts(db: Path | str) -> dict[str, int]:
     with Store(db) as s:
         c = s.counts()
     return {t: c[t] for t in CONTENT_TABLES}
@@ -88,8 +96,8 @@ def _content_counts(db: Path) -> dict[str, int]:
 # ----------------------------------------------------------------------------- opening
 
 
-def test_concurrent_opens_of_a_fresh_store(tmp_path: Path):
-    db = tmp_path / "fresh.db"
+def test_concurrent_opens_of_a_fresh_store(store_url: str):
+    db = store_url
     barrier = threading.Barrier(6)
     errors: list[BaseException] = []
 
@@ -108,17 +116,18 @@ def test_concurrent_opens_of_a_fresh_store(tmp_path: Path):
         t.join()
     assert errors == []
     assert _integrity(db) == "ok"
-    con = sqlite3.connect(db)
-    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert len(con.execute("SELECT version_num FROM alembic_version").fetchall()) == 1
-    con.close()
+    with Store(db) as s, s.engine.connect() as conn:
+        assert len(conn.exec_driver_sql("SELECT version_num FROM alembic_version").all()) == 1
+        if _is_sqlite(db):
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
 
-def test_writers_wait_for_each_other_and_readers_never_wait(tmp_path: Path):
-    """BEGIN IMMEDIATE: a second writer queues on the write lock (busy_timeout) instead of failing."""
+def test_writers_wait_for_each_other_and_readers_never_wait(store_url: str):
+    """A second writer of the same row queues instead of failing (SQLite: BEGIN IMMEDIATE and the busy
+    timeout; PostgreSQL: the row lock), and a reader never waits."""
     from frontlines.store.schema import RunRow
 
-    db = tmp_path / "w.db"
+    db = store_url
     a, b = Store(db), Store(db)
     run = b.start_run(["/x"])
     held, release = threading.Event(), threading.Event()
@@ -151,13 +160,14 @@ def test_writers_wait_for_each_other_and_readers_never_wait(tmp_path: Path):
 
 
 @pytest.mark.slow
-def test_two_runs_at_once_on_a_fresh_store(tmp_path: Path):
-    """Both runs migrate the same fresh file and store the same documents: both succeed, one copy kept."""
+def test_two_runs_at_once_on_a_fresh_store(backend, tmp_path: Path):
+    """Both runs migrate the same fresh store and store the same documents (sharing actors, places,
+    signatures, clusters): both succeed, and the store is the one a single run makes."""
     inputs = [SEEDS, _fakes(tmp_path / "few.jsonl", 12)]
-    clean = tmp_path / "clean.db"
+    clean = backend.new_url()
     _finish(_run(clean, *inputs))
 
-    db = tmp_path / "shared.db"
+    db = backend.new_url()
     procs = [_run(db, *inputs), _run(db, *inputs)]
     for p in procs:
         _finish(p)
@@ -166,6 +176,8 @@ def test_two_runs_at_once_on_a_fresh_store(tmp_path: Path):
     with Store(db) as s, Store(clean) as c:
         assert {e["id"] for e in s.events()} == {e["id"] for e in c.events()}
         assert len(s.runs()) == 2 and all(r["finished_at"] for r in s.runs())
+        two, one = snapshot(s), snapshot(c)
+        assert differences(two, one) == [] and two == one
 
 
 # ----------------------------------------------------------------------------- a reviewer during a run
@@ -178,13 +190,13 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
-def test_reviewer_edits_during_a_run(tmp_path: Path):
+def test_reviewer_edits_during_a_run(backend, tmp_path: Path):
     import httpx
     import uvicorn
 
     from frontlines.server import create_app
 
-    db = tmp_path / "review.db"
+    db = backend.new_url()
     _finish(_run(db, _fakes(tmp_path / "seed.jsonl", 80)))
     store = Store(db)
     token = store.create_token("reviewer")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -65,8 +64,9 @@ def _fill(store: Store) -> None:
 
 
 @pytest.fixture
-def store(tmp_path: Path):
-    s = Store(tmp_path / "merge.db")
+def store(backend):
+    """On SQLite and on PostgreSQL (tests/conftest.py)."""
+    s = Store(backend.migrated_url())
     _fill(s)
     yield s
     s.close()

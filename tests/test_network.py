@@ -4,7 +4,6 @@ from __future__ import annotations
 import io
 import json
 from datetime import date
-from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -40,8 +39,9 @@ def pack():
 
 
 @pytest.fixture
-def store(tmp_path: Path):
-    s = Store(tmp_path / "net.db")
+def store(backend):
+    """On SQLite and on PostgreSQL (tests/conftest.py)."""
+    s = Store(backend.migrated_url())
     t1 = "HTS fighters clashed with Hurras al-Din in Sarmada. Hurras al-Din, a member group of Fa Ithbatu, resisted."
     t2 = "HTS and Hurras al-Din fighters clashed in Sarmada on Wednesday."  # the same battle, another outlet
     t3 = "HTS attacked Hurras al-Din positions in Arab Said."  # another battle

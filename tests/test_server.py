@@ -1,13 +1,14 @@
-"""The workbench API against a real SQLite store filled by the real pipeline on the seeds.
+"""The workbench API against a real store filled by the real pipeline on the seeds, on SQLite and on
+PostgreSQL (tests/conftest.py: `backend`).
 
-Read tests share one seeded store; every test that writes gets its own copy of the file.
+Read tests share one seeded store; every test that writes gets its own copy of it (a copied file,
+or a database created from the seeded one as its template).
 """
 from __future__ import annotations
 
 import csv
 import hashlib
 import io
-import shutil
 from urllib.parse import quote
 from pathlib import Path
 
@@ -46,8 +47,9 @@ def pipeline() -> Pipeline:
 
 
 @pytest.fixture(scope="module")
-def seeded_file(tmp_path_factory, pipeline) -> Path:
-    db = tmp_path_factory.mktemp("api") / "seeds.db"
+def seeded(backend, pipeline) -> str:
+    """The seeds processed into a store; only ever copied (nothing stays connected to it)."""
+    db = backend.new_url()
     store = Store(db)
     totals = process_into_store([str(SEEDS)], store, pipeline, quiet=True)
     assert totals["documents"] == 5 and totals["events"] > 0
@@ -56,15 +58,15 @@ def seeded_file(tmp_path_factory, pipeline) -> Path:
 
 
 @pytest.fixture(scope="module")
-def client(seeded_file) -> TestClient:
+def client(backend, seeded) -> TestClient:
     """Read-only client over the shared seeded store."""
-    return TestClient(create_app(seeded_file))
+    return TestClient(create_app(backend.copy(seeded)))
 
 
 class Writable:
-    def __init__(self, path: Path):
-        self.path = path
-        self.store = Store(path)
+    def __init__(self, db: str):
+        self.db = db
+        self.store = Store(db)
         self.token = self.store.create_token("alice")
         self.client = TestClient(create_app(store=self.store))
         self.auth = {"Authorization": f"Bearer {self.token}"}
@@ -76,10 +78,8 @@ class Writable:
 
 
 @pytest.fixture
-def w(seeded_file, tmp_path) -> Writable:
-    path = tmp_path / "copy.db"
-    shutil.copy(seeded_file, path)
-    wr = Writable(path)
+def w(backend, seeded) -> Writable:
+    wr = Writable(backend.copy(seeded))
     yield wr
     wr.store.close()
 
@@ -251,27 +251,27 @@ def test_tokens_are_stored_hashed(w):
     with w.store.engine.connect() as conn:
         rows = conn.exec_driver_sql("SELECT name, token_hash FROM api_tokens").all()
     assert rows == [("alice", hashlib.sha256(w.token.encode()).hexdigest())]
-    assert w.token.encode() not in w.path.read_bytes()
+    if w.store.engine.dialect.name == "sqlite":
+        assert w.token.encode() not in Path(w.db).read_bytes()
     assert w.client.get("/api/whoami", headers=w.auth).json() == {"who": "alice"}
     tid = w.store.tokens()[0]["id"]
     assert w.store.revoke_token(tid)
     assert w.client.get("/api/whoami", headers=w.auth).status_code == 401
 
 
-def test_token_cli(seeded_file, tmp_path):
+def test_token_cli(backend, seeded):
     from typer.testing import CliRunner
 
     from frontlines.cli import app
 
-    path = tmp_path / "cli.db"
-    shutil.copy(seeded_file, path)
-    res = CliRunner().invoke(app, ["token", "create", "--name", "bob", "--db", str(path)])
+    path = backend.copy(seeded)
+    res = CliRunner().invoke(app, ["token", "create", "--name", "bob", "--db", path])
     assert res.exit_code == 0, res.output
     token = res.stdout.strip().splitlines()[-1]
     assert token.startswith("fl_")
     with Store(path) as s:
         assert s.check_token(token) == "bob" and s.check_token(token + "x") is None
-    res = CliRunner().invoke(app, ["token", "create", "--name", " ", "--db", str(path)])
+    res = CliRunner().invoke(app, ["token", "create", "--name", " ", "--db", path])
     assert res.exit_code != 0
 
 
@@ -673,35 +673,34 @@ def test_vendored_files_match_the_lockfile():
         assert (vendor / f).stat().st_size > 0
 
 
-def test_review_cli_checks_names(seeded_file, tmp_path):
+def test_review_cli_checks_names(backend, seeded):
     from typer.testing import CliRunner
 
     from frontlines.cli import app
 
-    path = tmp_path / "cli.db"
-    shutil.copy(seeded_file, path)
+    path = backend.copy(seeded)
     with Store(path) as s:
         before = s.counts()
         eids = [e["id"] for e in s.events()[:2]]
     runs = [["token", "create", "--name", "n" * 301], ["token", "create", "--name", "n" * 100_000],
             ["split", eids[0], "--who", "w" * 301], ["merge", *eids, "--who", "w" * 100_000]]
     for args in runs:
-        res = CliRunner().invoke(app, [*args, "--db", str(path)])
+        res = CliRunner().invoke(app, [*args, "--db", path])
         assert res.exit_code == 2 and "too long" in res.output, (args[:2], res.exit_code, res.output[-300:])
     with Store(path) as s:
         assert s.counts() == before and s.tokens() == []
-    res = CliRunner().invoke(app, ["token", "create", "--name", "n" * 300, "--db", str(path)])
+    res = CliRunner().invoke(app, ["token", "create", "--name", "n" * 300, "--db", path])
     assert res.exit_code == 0, res.output
 
 
-def test_a_document_from_a_subfolder_is_served(pipeline, tmp_path):
+def test_a_document_from_a_subfolder_is_served(pipeline, tmp_path, store_url):
     """Files found in sub-folders have ids with a '/' ("other/000_x"): the document route serves them."""
     corpus = tmp_path / "corpus"
     (corpus / "other").mkdir(parents=True)
     text = "Syrian government forces shelled the town of Binnish in Idlib on Monday, killing three civilians."
     (corpus / "000_x.txt").write_text(text, encoding="utf-8")
     (corpus / "other" / "000_x.txt").write_text(text.replace("three", "four"), encoding="utf-8")
-    store = Store(tmp_path / "sub.db")
+    store = Store(store_url)
     process_into_store([str(corpus)], store, pipeline, quiet=True)
     client = TestClient(create_app(store=store))
     ids = sorted(d["id"] for d in client.get("/api/documents").json())

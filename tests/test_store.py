@@ -1,4 +1,7 @@
-"""The store against real SQLite files: idempotency, replacement, filters, failures, migrations."""
+"""The store against real databases: idempotency, replacement, filters, failures, migrations.
+
+Tests that take `store` or `store_url` run on SQLite and on PostgreSQL (tests/conftest.py).
+"""
 from __future__ import annotations
 
 import io
@@ -92,13 +95,6 @@ def make_result(doc_id: str = "doc1", text: str | None = None, *, outlet: str | 
                           relations=relations, actors=actors, places=[TOWN, CITY])
 
 
-@pytest.fixture
-def store(tmp_path: Path):
-    s = Store(tmp_path / "fl.db")
-    yield s
-    s.close()
-
-
 # ----------------------------------------------------------------------------- saving
 
 
@@ -152,8 +148,8 @@ def test_unknown_outlet_falls_back_to_doc_id(store: Store):
     assert store.events()[0]["event_id_cnty"].startswith("EVT")  # no iso3 given
 
 
-def test_idempotent_resave_adds_nothing(tmp_path: Path):
-    db = tmp_path / "fl.db"
+def test_idempotent_resave_adds_nothing(store_url: str):
+    db = store_url
     with Store(db) as s:
         assert s.save_result(make_result())["documents"] == 1
         before = s.counts()
@@ -339,10 +335,9 @@ def test_runs(store: Store):
 # ----------------------------------------------------------------------------- schema and locations
 
 
-def test_migrations_match_schema(tmp_path: Path):
-    db = tmp_path / "m.db"
-    Store(db).close()
-    engine = create_engine(f"sqlite:///{db}")
+def test_migrations_match_schema(backend, store_url: str):
+    Store(store_url).close()
+    engine = create_engine(resolve_url(store_url))
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(ctx, metadata) == []
@@ -351,8 +346,7 @@ def test_migrations_match_schema(tmp_path: Path):
     names = set(inspect(engine).get_table_names())
     assert names == {t.name for t in metadata.sorted_tables} | {"alembic_version"}
     # and a schema created straight from the models is the same one the migrations build
-    db2 = tmp_path / "direct.db"
-    e2 = create_engine(f"sqlite:///{db2}")
+    e2 = create_engine(resolve_url(backend.new_url()))
     metadata.create_all(e2)
     i1, i2 = inspect(engine), inspect(e2)
     for t in metadata.sorted_tables:
@@ -407,6 +401,19 @@ def test_env_override_and_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert resolve_url(None) == f"sqlite:///{default_db_path().resolve().as_posix()}"
     assert default_db_path().name == "frontlines.db"
     assert resolve_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+
+
+def test_every_command_finds_the_store_in_the_environment(store_url: str, monkeypatch: pytest.MonkeyPatch):
+    """A team sets FRONTLINES_DB once (a path or a PostgreSQL URL) and every command uses that store."""
+    from typer.testing import CliRunner
+
+    from frontlines.cli import app
+
+    monkeypatch.setenv("FRONTLINES_DB", store_url)
+    res = CliRunner().invoke(app, ["token", "create", "--name", "carol"])
+    assert res.exit_code == 0, res.output
+    with Store(store_url) as s:
+        assert [t["name"] for t in s.tokens()] == ["carol"]
 
 
 def test_in_memory_store():
@@ -556,24 +563,24 @@ def test_token_names_are_unique(store: Store):
     assert store.create_token("alice").startswith("fl_")  # a revoked name is free again
 
 
-def test_token_cli_refuses_a_taken_name(tmp_path: Path):
+def test_token_cli_refuses_a_taken_name(store_url: str):
     from typer.testing import CliRunner
 
     from frontlines.cli import app
 
-    db = str(tmp_path / "t.db")
+    db = store_url
     assert CliRunner().invoke(app, ["token", "create", "--name", "bob", "--db", db]).exit_code == 0
     res = CliRunner().invoke(app, ["token", "create", "--name", "bob", "--db", db])
     assert res.exit_code != 0 and "token name 'bob' is taken" in res.output
 
 
-def test_migration_0005_renames_duplicate_token_names(tmp_path: Path):
+def test_migration_0005_renames_duplicate_token_names(store_url: str):
     from sqlalchemy import text
 
     from frontlines.store import upgrade
 
-    db = tmp_path / "old.db"
-    engine = create_engine(f"sqlite:///{db}")
+    db = store_url
+    engine = create_engine(resolve_url(db))
     upgrade(engine, "0004")
     with engine.begin() as conn:
         for i, name in enumerate(["alice", "alice", "bob", "alice"]):
@@ -623,9 +630,131 @@ def test_new_store_is_wal_with_a_busy_timeout(tmp_path: Path):
     assert (tmp_path / "w.db.lock").exists()
 
 
-def test_opening_a_store_at_head_runs_no_migration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_opening_a_store_at_head_runs_no_migration(store_url: str, monkeypatch: pytest.MonkeyPatch):
     import frontlines.store.db as dbmod
 
-    Store(tmp_path / "h.db").close()
+    Store(store_url).close()
     monkeypatch.setattr(dbmod, "upgrade", lambda *a, **k: pytest.fail("migrated a store already at head"))
-    Store(tmp_path / "h.db").close()
+    Store(store_url).close()
+
+
+# ----------------------------------------------------------------------------- the same inputs on every backend
+
+
+def test_nul_characters_are_stored_as_the_replacement_character(store: Store):
+    """PostgreSQL's text cannot hold NUL: every backend stores U+FFFD instead, so offsets still hold."""
+    text = "HTS fighters\x00 clashed with the army in Marisville.\x00 Share this article!"
+    r = make_result("nul\x00doc", text=text, outlet="Free\x00donia Times")
+    r.document.extra = {"note": "a\x00b"}
+    assert store.save_result(r)["documents"] == 1
+    doc = store.document("nul\x00doc")
+    assert doc["id"] == "nul\ufffddoc" and doc["outlet"] == "Free\ufffddonia Times"
+    assert doc["text"] == text.replace("\x00", "\ufffd") and len(doc["text"]) == len(text)
+    i = text.find("Share this article!")
+    assert doc["text"][i:i + 19] == "Share this article!"  # the removed span still points at it
+    clash = store.events()[0]
+    ev = clash["sources"][0]
+    assert doc["text"][ev["evidence_start"]:ev["evidence_end"]] == ev["evidence"]
+    assert "\x00" not in json.dumps(store.events(), ensure_ascii=False)
+    assert store.has_document("nul\x00doc", r.document.content_hash)
+    assert store.save_result(r) == {"documents": 0, "events": 0, "relations": 0}  # the same input again: nothing new
+    assert store.record_failure(IngestFailure("/corpus/x\x00.jsonl", "bad\x00 line", line=1)) is True
+    assert store.failures()[0]["path"] == "/corpus/x\ufffd.jsonl"
+
+
+def test_long_ids_names_and_outlets_are_stored_alike(store: Store):
+    """Values that were VARCHAR(255) (fine on SQLite, "value too long" on PostgreSQL) are TEXT now."""
+    from frontlines.store import limits
+
+    long_id = "d" * limits.MAX_DOC_ID
+    long_name = "Liwa " + "x" * (limits.MAX_NAME - 5)
+    r = make_result(long_id, outlet="o" * 2000)
+    # no name is longer than MAX_NAME: such a spelling is not kept
+    r.events[0].actor1 = actor("HTS fighters", **{**HTS, "aliases": [*HTS["aliases"], long_name, "y" * (limits.MAX_NAME + 1)]})
+    assert store.save_result(r) == {"documents": 1, "events": 2, "relations": 1}
+    assert store.document(long_id)["outlet"] == "o" * 2000
+    aliases = store.events(actor="hts")[0]["actor1_aliases"]
+    assert long_name in aliases and "y" * (limits.MAX_NAME + 1) not in aliases
+    assert store.create_token("t" * limits.MAX_NAME).startswith("fl_")  # names up to MAX_NAME, as documented
+
+    too_long = make_result("d" * (limits.MAX_DOC_ID + 1))
+    with pytest.raises(ValueError, match=r"document id is too long: 501 characters \(at most 500\)"):
+        store.save_result(too_long)
+    with pytest.raises(ValueError, match="document id is too long"):
+        store.resolve_document_id(too_long.document)
+    # a failure's path and reason are clipped alike (the whole message was printed at run time)
+    assert store.record_failure(IngestFailure("/p/" + "q" * 5000, "r" * 5000, line=2)) is True
+    f = store.failures()[0]
+    assert len(f["path"]) == len(f["reason"]) == limits.MAX_FAILURE_TEXT and f["reason"].endswith("…")
+    assert store.record_failure(IngestFailure("/p/" + "q" * 5000, "r" * 5000, line=2)) is False
+
+
+def test_migration_0007_keeps_the_rows_and_takes_long_values(store_url: str):
+    from sqlalchemy import text
+
+    from frontlines.store import upgrade
+
+    engine = create_engine(resolve_url(store_url))
+    upgrade(engine, "0006")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO documents (id, content_hash, source_path, text, outlet, ingested_at) "
+                          "VALUES ('old', 'h', '/old.txt', 'old text', 'Old Times', '2026-01-01 00:00:00')"))
+    engine.dispose()
+    with Store(store_url) as s:
+        assert s.document("old")["outlet"] == "Old Times"
+        assert s.save_result(make_result("n" * 400, outlet="z" * 400))["documents"] == 1
+        assert {d["id"] for d in s.documents()} == {"old", "n" * 400}
+
+
+def test_concurrent_writers_share_actors_and_places(store_url: str):
+    """Writers storing documents that name the same new actors, aliases and places, at the same moment
+    and in opposite orders: every document is kept, every shared row once.
+
+    On PostgreSQL the writers really run side by side (upserts; a transaction that loses a race or a
+    deadlock is run again); SQLite queues them."""
+    import threading
+
+    Store(store_url).close()
+    rounds, writers = 6, 4
+    stores = [Store(store_url) for _ in range(writers)]
+    barrier = threading.Barrier(writers)
+    errors: list[BaseException] = []
+
+    def result(r: int, k: int) -> DocumentResult:
+        a = actor(f"Liwa {r} North", actor_id=f"pack:north-{r}", name=f"Liwa {r} North", aliases=[f"North {r}", f"N{r}"], inter=2)
+        b = actor(f"Liwa {r} South", actor_id=f"pack:south-{r}", name=f"Liwa {r} South", aliases=[f"South {r}", f"S{r}"], inter=2)
+        first, second = (a, b) if k % 2 == 0 else (b, a)  # opposite orders: the classic deadlock
+        village = PlaceRef(surface=f"Village {r}", place_id=f"gn:v{r}", name=f"Village {r}", lat=35.0, lon=36.0)
+        places = [village, TOWN] if k % 2 == 0 else [TOWN, village]
+        text = f"{first.surface} clashed with {second.surface} in Village {r}, writer {k} reports."
+        ev = EventRecord(doc_id=f"r{r}w{k}", event_type="Battles", sub_event_type="Armed clash", actor1=first,
+                         actor2=second, location=village, event_date=date(2024, 3, 4), evidence=text,
+                         evidence_start=0, evidence_end=len(text))
+        res = make_result(f"r{r}w{k}", text=text, events=[ev], relations=[])
+        res.places = places
+        return res
+
+    def write(k: int) -> None:
+        try:
+            for r in range(rounds):
+                barrier.wait(60)
+                stores[k].save_result(result(r, k))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+            barrier.abort()
+
+    threads = [threading.Thread(target=write, args=(k,)) for k in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for s in stores:
+        s.close()
+    assert errors == []
+    with Store(store_url) as s:
+        c = s.counts()
+        assert c["documents"] == rounds * writers and c["events"] == rounds * writers
+        assert c["places"] == rounds + 1 and c["actors"] == 2 * rounds
+        # each actor: its name, two aliases and its surface, once each
+        assert c["actor_aliases"] == 2 * rounds * 3
+        assert len(s.events(actor="North 3")) == writers

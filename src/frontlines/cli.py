@@ -46,9 +46,17 @@ def _print_json(obj) -> None:
 
 
 def _store(db: str | None):
-    from .store import Store
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
 
-    return Store(db)
+    from .store import Store, resolve_url
+
+    try:
+        return Store(db)
+    except OperationalError as exc:  # a server that cannot be reached, a database that does not exist
+        url = make_url(resolve_url(db)).render_as_string(hide_password=True)
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        fail(f"cannot open the store {url}: {reason}")
 
 
 def _pipeline(pack: str):
@@ -82,8 +90,12 @@ def _reviewer(name: str | None, param: str) -> str | None:
         raise typer.BadParameter(str(exc), param_hint=param) from None
 
 
-def process_into_store(paths: list[str], store, pipeline, *, only_ids: set[str] | None = None, quiet: bool = False) -> dict:
+def process_into_store(paths: list[str], store, pipeline, *, only_ids: set[str] | None = None, quiet: bool = False,
+                       prepared: list | None = None) -> dict:
     """Run the pipeline over paths into the store; failures are reported and recorded, never fatal.
+
+    `prepared`: Documents (or IngestFailures) already read, e.g. fetched pages (`frontlines watch`),
+    processed instead of reading `paths`, which then only name them in the run's record.
 
     Every document is processed under a guard: an exception while reading, cleaning, annotating,
     extracting or storing it becomes one `error: PATH[:LINE]: reason` line on stderr and a recorded
@@ -106,7 +118,7 @@ def process_into_store(paths: list[str], store, pipeline, *, only_ids: set[str] 
             err.print(f"[red]error:[/red] could not record that failure ({escape(type(exc).__name__)}: {escape(str(exc))})")
 
     def documents():
-        items = iter_documents(paths)
+        items = iter_documents(paths) if prepared is None else iter(prepared)
         while True:
             try:
                 item = next(items)
@@ -136,7 +148,7 @@ def process_into_store(paths: list[str], store, pipeline, *, only_ids: set[str] 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, disable=quiet or not err.is_terminal, transient=True) as progress:
         try:
-            total = count_inputs(paths)
+            total = count_inputs(paths) if prepared is None else len(prepared)
         except Exception:  # noqa: BLE001 - only the progress bar's length
             total = None
         task = progress.add_task("processing", total=total)
@@ -798,6 +810,13 @@ def merge_cmd(
     except (KeyError, ValueError) as exc:
         fail(exc)
     console.print(f"merged {', '.join(res['event_ids'])} as {res['cluster_id']}")
+
+
+# live sources (issue 15): `frontlines sources ...` and `frontlines watch`, in their own module
+from .watch_cli import sources_app, watch  # noqa: E402 - it uses the helpers above, at call time
+
+app.add_typer(sources_app, name="sources")
+app.command()(watch)
 
 
 def main() -> None:  # pragma: no cover

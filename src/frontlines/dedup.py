@@ -174,9 +174,10 @@ def dedup_store(store, *, threshold: float = THRESHOLD) -> list[Duplicate]:
     import numpy as np
     from sqlalchemy import delete, select
 
+    from .store.db import _insert
     from .store.schema import AppearanceRow, DocumentRow, DocumentSignatureRow, RemovedSpanRow, utcnow
 
-    fresh: list[DocumentSignatureRow] = []
+    fresh: list[dict] = []
     # hashing runs in a read transaction; only the short write below takes SQLite's write lock
     with store._read() as s:
         docs = list(s.execute(select(DocumentRow.id, DocumentRow.published, DocumentRow.content_hash)))
@@ -200,13 +201,16 @@ def dedup_store(store, *, threshold: float = THRESHOLD) -> list[Duplicate]:
                                                  .where(DocumentRow.id.in_(chunk))):
                 sig = index.signature(_blank(text, spans.get(doc_id, [])))
                 sigs[doc_id] = sig
-                fresh.append(DocumentSignatureRow(doc_id=doc_id, content_hash=chash, method=METHOD,
-                                                  hashvalues=sig.hashvalues.astype(np.uint64).tobytes() if sig is not None else None))
+                fresh.append(dict(doc_id=doc_id, content_hash=chash, method=METHOD,
+                                  hashvalues=sig.hashvalues.astype(np.uint64).tobytes() if sig is not None else None))
     docs.sort(key=lambda r: (r.published is None, r.published or date.min, r.id))
     dups = _group(((d.id, sigs.get(d.id)) for d in docs), index)
-    with store._tx() as s:
-        for row in fresh:
-            s.merge(row)
+    # exclusive: a concurrent run rewrites the same rows; one after the other, the last one wins whole
+    with store._tx(exclusive=True) as s:
+        if fresh:
+            upsert = _insert(s, DocumentSignatureRow)
+            s.execute(upsert.on_conflict_do_update(index_elements=["doc_id"], set_={
+                c: upsert.excluded[c] for c in ("content_hash", "method", "hashvalues")}), fresh)
         s.execute(delete(AppearanceRow))
         for d in dups:
             s.add(AppearanceRow(doc_id=d.doc_id, duplicate_of=d.duplicate_of, similarity=d.similarity,

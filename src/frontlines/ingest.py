@@ -464,7 +464,7 @@ def _read_file(path: Path, doc_id: str, max_bytes: int) -> Iterator[Document | I
         return
 
     if is_html:
-        yield _from_html(path, doc_id, text, encoding)
+        yield _from_html(spath, _abs(path), doc_id, text, encoding)
         return
 
     extra = {"encoding": encoding} if encoding != "utf-8" else {}
@@ -476,13 +476,36 @@ def _abs(path: Path) -> str:
     return os.path.abspath(path)
 
 
-def _from_html(path: Path, doc_id: str, html: str, encoding: str) -> Document | IngestFailure:
-    spath = str(path)
+def document_from_html(data: bytes, doc_id: str, source: str, *, url: str | None = None,
+                       charset: str | None = None) -> Document | IngestFailure:
+    """A web page's bytes (e.g. fetched by `frontlines watch`) as a Document, read like an HTML file:
+    main text and metadata by trafilatura. `source` (the page's URL) is its source_path and names it in
+    a failure; `charset` is the one the server declared, tried when the bytes are not UTF-8."""
+    if not data:
+        return IngestFailure(source, "empty page")
+    what = _sniff_binary(data[:_SNIFF_BYTES])
+    if what is not None:
+        return IngestFailure(source, f"binary content (looks like {what})" if what else "binary content")
+    text, encoding, err = _decode(data, html=True)
+    if err and charset:
+        try:
+            text, encoding, err = data.decode(charset), charset.lower(), None
+        except (LookupError, UnicodeDecodeError):
+            pass
+    if err:
+        return IngestFailure(source, err)
+    assert text is not None
+    return _from_html(source, source, doc_id, text, encoding, url=url)
+
+
+def _from_html(spath: str, source_path: str, doc_id: str, html: str, encoding: str,
+               url: str | None = None) -> Document | IngestFailure:
     import trafilatura  # imported lazily: it is slow to import and only HTML needs it
 
     try:
         result = trafilatura.bare_extraction(
             html,
+            url=url,
             with_metadata=True,
             include_comments=False,
             include_tables=True,
@@ -498,6 +521,9 @@ def _from_html(path: Path, doc_id: str, html: str, encoding: str) -> Document | 
     extra: dict = {"format": "html"}
     if encoding != "utf-8":
         extra["encoding"] = encoding
+    author = _clean_str(getattr(result, "author", None))
+    if author:
+        extra["author"] = author
     published = None
     raw_date = getattr(result, "date", None)
     if raw_date:
@@ -507,9 +533,9 @@ def _from_html(path: Path, doc_id: str, html: str, encoding: str) -> Document | 
     return Document(
         id=doc_id,
         text=_normalise_newlines(text),
-        source_path=_abs(path),
+        source_path=source_path,
         title=_clean_str(getattr(result, "title", None)),
-        url=_clean_str(getattr(result, "url", None)),
+        url=_clean_str(getattr(result, "url", None)) or url,
         outlet=_clean_str(getattr(result, "sitename", None)),
         published=published,
         published_source="metadata" if published else None,

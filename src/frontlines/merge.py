@@ -345,7 +345,8 @@ def merge_events(store, pack=None, *, who: str = AUTO) -> dict:
     """
     from .store.schema import DiscrepancyRow, EventClusterRow, MergeRow, utcnow
 
-    with store._tx() as s:
+    # exclusive: a concurrent run recomputes the same rows; one after the other, each from all stored
+    with store._tx(exclusive=True) as s:
         evs = _load(s)
         g = _Groups(evs)
         locked, apart = _constraints(s, set(evs))

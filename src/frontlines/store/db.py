@@ -9,6 +9,12 @@ Concurrency: several processes (runs, the workbench) may share one store.
 - Migrations run once, under a lock: `fcntl.flock` on `<db>.lock` for SQLite (the whole upgrade is
   one transaction), `pg_advisory_xact_lock` for PostgreSQL. An open that finds the schema at head
   (one read of `alembic_version`) runs no DDL and takes no lock.
+- Rows that concurrent writers share (actors, aliases, places, signatures) are written with upserts
+  (`INSERT ... ON CONFLICT`, `_insert`), and `save_result` retries a transaction that lost a race
+  (a unique violation, or on PostgreSQL a deadlock or serialization failure). Recomputations over
+  the whole store (near-duplicates, clusters) run in `_tx(exclusive=True)`: one at a time.
+- PostgreSQL writers run side by side (row locks, READ COMMITTED); `_tx(exclusive=True)` takes a
+  transaction-scoped advisory lock, the counterpart of SQLite's single writer.
 - SQLite runs in WAL mode with a 30 s busy timeout. Write transactions (`_tx`) begin IMMEDIATE, so
   writers queue for the write lock instead of failing when a read lock cannot be upgraded; read
   transactions (`_read`) stay deferred and never wait. Writes are short: one document per
@@ -22,7 +28,9 @@ import calendar
 import hashlib
 import os
 import re
+import random
 import secrets
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -34,7 +42,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, delete, event, func, or_, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool, StaticPool
 
@@ -79,6 +89,9 @@ EDITABLE_COLUMNS = (
 )
 BUSY_TIMEOUT_S = 30  # how long a writer waits for SQLite's write lock before giving up
 PG_MIGRATION_LOCK = 0x46524F4E  # pg_advisory_xact_lock key held while migrating ("FRON")
+PG_EXCLUSIVE_LOCK = 0x46524F57  # pg_advisory_xact_lock key of `_tx(exclusive=True)` ("FROW")
+SAVE_ATTEMPTS = 5  # tries of one document's transaction that lost a race to a concurrent writer
+_RETRY_SQLSTATES = {"40001", "40P01"}  # PostgreSQL: serialization failure, deadlock detected
 _CHUNK = 500  # ids per IN (...) clause, well under SQLite's bound-parameter limit
 
 __all__ = [
@@ -180,6 +193,23 @@ def _file_lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _insert(s: Session, model):
+    """INSERT for the session's backend, with `on_conflict_do_nothing/do_update` (SQLite and PostgreSQL)."""
+    dialect = s.get_bind().dialect.name
+    if dialect == "postgresql":
+        return pg_dialect.insert(model)
+    if dialect == "sqlite":
+        return sqlite_dialect.insert(model)
+    raise NotImplementedError(f"upserts are written for SQLite and PostgreSQL, not {dialect}")
+
+
+def _lost_a_race(exc: BaseException) -> bool:
+    """A write that a concurrent writer made fail: worth running again (it then sees the other's rows)."""
+    if isinstance(exc, IntegrityError):
+        return True
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in _RETRY_SQLSTATES
 
 
 # --------------------------------------------------------------------------- ids
@@ -361,7 +391,9 @@ class Store:
     def _make_engine(self, for_migrations: bool) -> Engine:
         url = make_url(self.url)
         if url.get_backend_name() != "sqlite":
-            return create_engine(self.url, poolclass=NullPool if for_migrations else None)
+            # a server (PostgreSQL) may drop idle connections or restart under a long `serve`:
+            # a pooled connection is checked before use instead of failing the request
+            return create_engine(self.url, poolclass=NullPool if for_migrations else None, pool_pre_ping=True)
         kwargs: dict = {"connect_args": {"timeout": BUSY_TIMEOUT_S}}
         if self._memory:
             kwargs["poolclass"] = StaticPool
@@ -407,9 +439,14 @@ class Store:
         return engine
 
     @contextmanager
-    def _tx(self) -> Iterator[Session]:
-        """A write transaction (BEGIN IMMEDIATE on SQLite): keep it short."""
+    def _tx(self, *, exclusive: bool = False) -> Iterator[Session]:
+        """A write transaction (BEGIN IMMEDIATE on SQLite): keep it short.
+
+        exclusive: no other exclusive transaction runs at the same time, for work that rewrites
+        rows from the whole store. SQLite has one writer anyway; PostgreSQL takes an advisory lock."""
         with self._session.begin() as s:
+            if exclusive and self.engine.dialect.name == "postgresql":
+                s.execute(select(func.pg_advisory_xact_lock(PG_EXCLUSIVE_LOCK)))
             yield s
 
     @contextmanager
@@ -445,6 +482,7 @@ class Store:
         with new content keeps its id (a changed source: save_result replaces it). JSONL records keep
         their explicit ids: a record with new content replaces the stored one."""
         chash = doc.content_hash
+        limits.check_document_id(doc.id)
         with self._read() as s:  # a look-up: never the write lock, once per document of a run
             row = s.execute(select(DocumentRow.content_hash, DocumentRow.source_path)
                             .where(DocumentRow.id == doc.id)).first()
@@ -467,15 +505,18 @@ class Store:
         sources and relations are replaced; events only that document reported are deleted unless
         someone reviewed them. `region` fills events.region; `iso3` prefixes event_id_cnty.
         """
-        for attempt in (1, 2):
+        limits.check_document_id(result.document.id)
+        for attempt in range(1, SAVE_ATTEMPTS + 1):
             try:
                 with self._tx() as s:
                     return self._save_result(s, result, region=region, iso3=iso3)
-            except IntegrityError:
-                # a concurrent writer stored the same document (or actor, place) first: that
-                # transaction rolled back; the retry sees its rows and adds only what is missing
-                if attempt == 2:
+            except DBAPIError as exc:
+                # a concurrent writer stored the same document first, or (PostgreSQL) two writers
+                # locked shared rows in opposite orders: this transaction rolled back; the retry sees
+                # the other's rows and adds only what is missing
+                if attempt == SAVE_ATTEMPTS or not _lost_a_race(exc):
                     raise
+                time.sleep(random.uniform(0.01, 0.05) * attempt)  # apart from the other writer
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _save_result(self, s: Session, result: DocumentResult, *, region: str | None, iso3: str | None) -> dict:
@@ -515,20 +556,20 @@ class Store:
             s.execute(select(ActorRedirectRow.from_id, ActorRedirectRow.to_id)).all()
         )
         actors = _ActorCache(s, redirects)
-        for ref in result.actors:
-            actors.upsert(ref)
-        places: dict[str, PlaceRow] = {}
-        for pref in result.places:
-            self._upsert_place(s, pref, places)
+        refs = [*result.actors]
         for ev in result.events:
-            for ref in (ev.actor1, ev.actor2, *ev.assoc_actor_1, *ev.assoc_actor_2):
-                if ref is not None:
-                    actors.upsert(ref)
-            if ev.location is not None:
-                self._upsert_place(s, ev.location, places)
+            refs.extend(ref for ref in (ev.actor1, ev.actor2, *ev.assoc_actor_1, *ev.assoc_actor_2) if ref is not None)
         for rel in result.relations:
-            actors.upsert(rel.source)
-            actors.upsert(rel.target)
+            refs.extend((rel.source, rel.target))
+        # shared rows are written in one order (ids sorted) by every writer: two documents naming the
+        # same new actors or places never wait for each other in a cycle (a deadlock, on PostgreSQL)
+        actors.insert_missing(refs)
+        places: dict[str, bool] = {}
+        prefs = [p for p in (*result.places, *(ev.location for ev in result.events)) if p is not None and p.place_id]
+        for pref in sorted(prefs, key=lambda p: p.place_id):  # stable: the first of an id is stored
+            self._upsert_place(s, pref, places)
+        for ref in refs:
+            actors.upsert(ref)
         s.flush()
 
         keys = [ev.key() for ev in result.events]
@@ -698,25 +739,25 @@ class Store:
         s.flush()
 
     @staticmethod
-    def _upsert_place(s: Session, ref: PlaceRef, cache: dict[str, PlaceRow]) -> None:
+    def _upsert_place(s: Session, ref: PlaceRef, cache: dict[str, bool]) -> None:
         if not ref.place_id:
             return
-        row = cache.get(ref.place_id) or s.get(PlaceRow, ref.place_id)
-        if row is None:
-            row = PlaceRow(
-                id=ref.place_id,
-                name=ref.name or ref.surface,
-                kind=ref.kind,
-                lat=ref.lat,
-                lon=ref.lon,
-                admin1=ref.admin1,
-                admin2=ref.admin2,
-                admin3=ref.admin3,
-                country=ref.country,
-                iso=ref.iso,
-            )
-            s.add(row)
-        cache[ref.place_id] = row
+        if ref.place_id in cache:
+            return
+        # a place is shared by every document that names it: a concurrent writer may add it too
+        s.execute(_insert(s, PlaceRow).values(
+            id=ref.place_id,
+            name=ref.name or ref.surface,
+            kind=ref.kind,
+            lat=ref.lat,
+            lon=ref.lon,
+            admin1=ref.admin1,
+            admin2=ref.admin2,
+            admin3=ref.admin3,
+            country=ref.country,
+            iso=ref.iso,
+        ).on_conflict_do_nothing(index_elements=["id"]))
+        cache[ref.place_id] = True
 
     @staticmethod
     def _event_values(ev, *, region: str | None, iso3: str | None, eid: str) -> dict:
@@ -762,7 +803,10 @@ class Store:
 
     def record_failure(self, failure: IngestFailure, run_id: str | None = None) -> bool:
         """Store an ingest failure; False if the same (path, line, reason) is already recorded."""
-        path, reason, line = str(failure.path), str(failure.reason), failure.line
+        # clipped alike on every backend: (path, line, reason) is a unique key, and PostgreSQL's index
+        # entries are bounded (the whole message was printed when it happened)
+        path = limits.clip(str(failure.path), limits.MAX_FAILURE_TEXT)
+        reason, line = limits.clip(str(failure.reason), limits.MAX_FAILURE_TEXT), failure.line
         try:
             with self._tx() as s:
                 q = select(FailureRow.id).where(FailureRow.path == path, FailureRow.reason == reason)
@@ -1769,17 +1813,40 @@ class _ActorCache:
                 names.append(name)
             values[f"assoc_actor_{n}_ids"], values[f"assoc_actor_{n}"] = ids, names
 
-    def upsert(self, ref: ActorRef) -> str:
+    def _id(self, ref: ActorRef) -> tuple[str, bool, bool]:
+        """(the id `ref` is stored under, whether a reviewer's merge redirected it, whether provisional)."""
         aid = _actor_key(ref)
         redirected = aid in self.redirects and self.resolve(aid, None)[0] != aid
         if redirected:
             aid = self.redirects[aid]
-        provisional = bool(ref.provisional or ref.actor_id is None or aid.startswith("prov:"))
+        return aid, redirected, bool(ref.provisional or ref.actor_id is None or aid.startswith("prov:"))
+
+    @staticmethod
+    def _spellings(ref: ActorRef) -> list[str]:
+        # longer than any name may be (a span gone wrong): not kept as a spelling, on any backend
+        out = ((alias or "").strip() for alias in (*ref.aliases, ref.surface))
+        return [a for a in out if a and len(a) <= limits.MAX_NAME]
+
+    def insert_missing(self, refs: list[ActorRef]) -> None:
+        """Add the actors and spellings `refs` name that are not stored yet, in (id, alias) order."""
+        first: dict[str, tuple[ActorRef, bool]] = {}
+        spellings: dict[str, set[str]] = {}
+        for ref in refs:
+            aid, _redirected, provisional = self._id(ref)
+            first.setdefault(aid, (ref, provisional))
+            spellings.setdefault(aid, set()).update(self._spellings(ref))
+        for aid in sorted(first):
+            self._row(aid, *first[aid])
+            for alias in sorted(spellings[aid]):
+                self._alias(aid, alias)
+
+    def _row(self, aid: str, ref: ActorRef, provisional: bool) -> ActorRow:
         row = self.rows.get(aid)
         if row is None:
             row = self.s.get(ActorRow, aid)
             if row is None:
-                row = ActorRow(
+                # shared by every document that names it: a concurrent writer may add it too
+                self.s.execute(_insert(self.s, ActorRow).values(
                     id=aid,
                     name=ref.label,
                     acled_name=None if provisional else ref.name,
@@ -1788,23 +1855,29 @@ class _ActorCache:
                     provisional=provisional,
                     needs_review=provisional,
                     pack=None,
-                )
-                self.s.add(row)
-                self.s.flush()  # before its aliases (no ORM relationship orders them)
-                self.aliases[aid] = set()
-            else:
-                self.aliases[aid] = set(
-                    self.s.scalars(select(ActorAliasRow.alias).where(ActorAliasRow.actor_id == aid))
-                )
+                ).on_conflict_do_nothing(index_elements=["id"]))
+                row = self.s.get(ActorRow, aid)
+            self.aliases[aid] = set(
+                self.s.scalars(select(ActorAliasRow.alias).where(ActorAliasRow.actor_id == aid))
+            )
             self.rows[aid] = row
+        return row
+
+    def _alias(self, aid: str, alias: str) -> None:
+        known = self.aliases[aid]
+        if alias not in known:
+            known.add(alias)
+            self.s.execute(_insert(self.s, ActorAliasRow).values(
+                actor_id=aid, alias=alias, normalized=match_key(alias),
+            ).on_conflict_do_nothing(index_elements=["actor_id", "alias"]))
+
+    def upsert(self, ref: ActorRef) -> str:
+        aid, redirected, provisional = self._id(ref)
+        row = self._row(aid, ref, provisional)
         if row.inter is None and ref.inter is not None:
             row.inter = ref.inter
         if row.acled_name is None and not provisional and ref.name and not redirected:
             row.acled_name = ref.name
-        known = self.aliases[aid]
-        for alias in (*ref.aliases, ref.surface):
-            alias = (alias or "").strip()
-            if alias and alias not in known:
-                known.add(alias)
-                self.s.add(ActorAliasRow(actor_id=aid, alias=alias, normalized=match_key(alias)))
+        for alias in self._spellings(ref):
+            self._alias(aid, alias)
         return aid

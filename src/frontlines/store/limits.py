@@ -15,6 +15,11 @@ MAX_NAME = 300  # actor names, aliases, places, admin units, reviewer and token 
 MAX_NOTE = 2_000  # review notes
 MAX_ID = 255  # actor, place and event ids
 MAX_LIST = 100  # associated actors per side
+# What the pipeline writes, bounded alike on SQLite and PostgreSQL. A PostgreSQL index entry holds at
+# most ~2,700 bytes, so every indexed text the input decides stays under that in UTF-8 (4 bytes a
+# character at most): a longer value is refused (ids) or shortened (failure records), on both backends.
+MAX_DOC_ID = 500  # a document's id: its JSONL id, or its path under the folder
+MAX_FAILURE_TEXT = 300  # a recorded failure's path and reason, each (the full text is printed at run time)
 
 
 def max_event_date() -> date:
@@ -82,6 +87,18 @@ def check_text(value, what: str, limit: int = MAX_NAME, *, blank_ok: bool = Fals
     if "\x00" in value:
         raise ValueError(f"{what} cannot contain NUL characters")
     return value
+
+
+def check_document_id(doc_id: str) -> str:
+    """A document id the store can key on (MAX_DOC_ID characters at most), else ValueError."""
+    if len(doc_id) > MAX_DOC_ID:
+        raise ValueError(f"document id is too long: {len(doc_id):,} characters (at most {MAX_DOC_ID:,})")
+    return doc_id
+
+
+def clip(value: str, limit: int) -> str:
+    """`value` cut to `limit` characters, the cut marked with "…"."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 def check_name(value, what: str = "name") -> str:

@@ -2,7 +2,9 @@
 
 Portable on purpose: only String/Text/Integer/Float/Boolean/Date/DateTime/JSON, explicit primary
 keys, and named constraints (see NAMING), so the same schema runs on SQLite and PostgreSQL and the
-hand-written Alembic migrations in `migrations/versions/` can match it exactly. Timestamps are
+hand-written Alembic migrations in `migrations/versions/` can match it exactly. Both backends must
+accept the same values: ids, names and other values of no fixed size are `Text` (0007; PostgreSQL
+enforces a VARCHAR's length, SQLite never did), and `Text` here is the NUL-free kind below. Timestamps are
 stored as naive UTC on every backend; the store's read methods return them as ISO 8601 with the
 zone (`+00:00`).
 
@@ -25,9 +27,10 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
-    Text,
+    TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import Text as _Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -38,7 +41,27 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-ID = 255  # length of every string identifier column
+NUL_STANDIN = "\ufffd"  # what a NUL character in a text becomes (U+FFFD REPLACEMENT CHARACTER)
+
+
+class Text(TypeDecorator):
+    """TEXT whose NUL characters are written as U+FFFD, on every backend.
+
+    PostgreSQL's text cannot hold NUL (U+0000) at all; SQLite can. A NUL in an article (a JSONL
+    record's "\\u0000", say) is replaced rather than dropped so the text keeps its length and every
+    stored character offset (evidence, removed spans) still points at the same place; the replacement
+    is made here, as the value is bound, so SQLite and PostgreSQL stores hold the same characters and
+    a look-up by an id with a NUL finds the row stored under it. JSON columns keep NUL escaped
+    ("\\u0000"), which both backends accept.
+    """
+
+    impl = _Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if isinstance(value, str) and "\x00" in value:
+            return value.replace("\x00", NUL_STANDIN)
+        return value
 
 
 def utcnow() -> datetime:
@@ -53,13 +76,13 @@ class Base(DeclarativeBase):
 class DocumentRow(Base):
     __tablename__ = "documents"
 
-    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
     content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     source_path: Mapped[str] = mapped_column(Text, nullable=False)
     line: Mapped[int | None] = mapped_column(Integer)
     title: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
-    outlet: Mapped[str | None] = mapped_column(String(ID))
+    outlet: Mapped[str | None] = mapped_column(Text)
     published: Mapped[date | None] = mapped_column(Date)
     published_source: Mapped[str | None] = mapped_column(String(32))
     published_confidence: Mapped[float | None] = mapped_column(Float)
@@ -75,7 +98,7 @@ class RemovedSpanRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     doc_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("documents.id", ondelete="CASCADE"), nullable=False, index=True
+        Text, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False, index=True
     )
     start: Mapped[int] = mapped_column(Integer, nullable=False)
     end: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -86,7 +109,7 @@ class RemovedSpanRow(Base):
 class ActorRow(Base):
     __tablename__ = "actors"
 
-    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
     name: Mapped[str] = mapped_column(Text, nullable=False)
     acled_name: Mapped[str | None] = mapped_column(Text)
     inter: Mapped[int | None] = mapped_column(Integer)
@@ -102,7 +125,7 @@ class ActorAliasRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     actor_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("actors.id", ondelete="CASCADE"), nullable=False
+        Text, ForeignKey("actors.id", ondelete="CASCADE"), nullable=False
     )
     alias: Mapped[str] = mapped_column(Text, nullable=False)
     normalized: Mapped[str] = mapped_column(Text, nullable=False, index=True)
@@ -111,7 +134,7 @@ class ActorAliasRow(Base):
 class PlaceRow(Base):
     __tablename__ = "places"
 
-    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
     name: Mapped[str] = mapped_column(Text, nullable=False)
     kind: Mapped[str | None] = mapped_column(String(64))
     lat: Mapped[float | None] = mapped_column(Float)
@@ -126,15 +149,15 @@ class PlaceRow(Base):
 class EventRow(Base):
     __tablename__ = "events"
 
-    id: Mapped[str] = mapped_column(String(ID), primary_key=True)  # EventRecord.key()
+    id: Mapped[str] = mapped_column(Text, primary_key=True)  # EventRecord.key()
     event_id_cnty: Mapped[str] = mapped_column(String(32), nullable=False)
     event_type: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     sub_event_type: Mapped[str] = mapped_column(String(64), nullable=False)
     event_date: Mapped[date | None] = mapped_column(Date, index=True)
     time_precision: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
-    actor1_id: Mapped[str | None] = mapped_column(String(ID), ForeignKey("actors.id"), index=True)
+    actor1_id: Mapped[str | None] = mapped_column(Text, ForeignKey("actors.id"), index=True)
     actor1: Mapped[str | None] = mapped_column(Text)
-    actor2_id: Mapped[str | None] = mapped_column(String(ID), ForeignKey("actors.id"), index=True)
+    actor2_id: Mapped[str | None] = mapped_column(Text, ForeignKey("actors.id"), index=True)
     actor2: Mapped[str | None] = mapped_column(Text)
     assoc_actor_1: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # names
     assoc_actor_1_ids: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
@@ -142,7 +165,7 @@ class EventRow(Base):
     assoc_actor_2_ids: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     inter1: Mapped[int | None] = mapped_column(Integer)
     inter2: Mapped[int | None] = mapped_column(Integer)
-    place_id: Mapped[str | None] = mapped_column(String(ID), ForeignKey("places.id"))
+    place_id: Mapped[str | None] = mapped_column(Text, ForeignKey("places.id"))
     location: Mapped[str | None] = mapped_column(Text)
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
@@ -173,10 +196,10 @@ class EventSourceRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     event_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("events.id", ondelete="CASCADE"), nullable=False
+        Text, ForeignKey("events.id", ondelete="CASCADE"), nullable=False
     )
     doc_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("documents.id", ondelete="CASCADE"), nullable=False, index=True
+        Text, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False, index=True
     )
     evidence: Mapped[str | None] = mapped_column(Text)
     evidence_start: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -186,18 +209,18 @@ class EventSourceRow(Base):
 class RelationRow(Base):
     __tablename__ = "relations"
 
-    id: Mapped[str] = mapped_column(String(ID), primary_key=True)  # RelationRecord.key()
+    id: Mapped[str] = mapped_column(Text, primary_key=True)  # RelationRecord.key()
     type: Mapped[str] = mapped_column(String(64), nullable=False)
-    source_id: Mapped[str] = mapped_column(String(ID), ForeignKey("actors.id"), nullable=False)
+    source_id: Mapped[str] = mapped_column(Text, ForeignKey("actors.id"), nullable=False)
     source: Mapped[str] = mapped_column(Text, nullable=False)
-    target_id: Mapped[str] = mapped_column(String(ID), ForeignKey("actors.id"), nullable=False)
+    target_id: Mapped[str] = mapped_column(Text, ForeignKey("actors.id"), nullable=False)
     target: Mapped[str] = mapped_column(Text, nullable=False)
     date: Mapped[date | None] = mapped_column(Date)
     hedged: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     derived: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     confidence: Mapped[float | None] = mapped_column(Float)
     doc_id: Mapped[str | None] = mapped_column(
-        String(ID), ForeignKey("documents.id", ondelete="CASCADE"), index=True
+        Text, ForeignKey("documents.id", ondelete="CASCADE"), index=True
     )
     evidence: Mapped[str | None] = mapped_column(Text)
     evidence_start: Mapped[int | None] = mapped_column(Integer)
@@ -241,11 +264,11 @@ class ReviewRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     entity: Mapped[str] = mapped_column(String(32), nullable=False)  # event | relation | actor ...
-    entity_id: Mapped[str] = mapped_column(String(ID), nullable=False)
+    entity_id: Mapped[str] = mapped_column(Text, nullable=False)
     field: Mapped[str | None] = mapped_column(String(64))
     before: Mapped[object | None] = mapped_column(JSON)
     after: Mapped[object | None] = mapped_column(JSON)
-    who: Mapped[str | None] = mapped_column(String(ID))
+    who: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
 
@@ -257,7 +280,7 @@ class ApiTokenRow(Base):
     __table_args__ = (UniqueConstraint("token_hash"), UniqueConstraint("name"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    name: Mapped[str] = mapped_column(String(ID), nullable=False)  # recorded as `who` in reviews
+    name: Mapped[str] = mapped_column(Text, nullable=False)  # recorded as `who` in reviews
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -268,9 +291,9 @@ class ActorRedirectRow(Base):
 
     __tablename__ = "actor_redirects"
 
-    from_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
-    to_id: Mapped[str] = mapped_column(String(ID), ForeignKey("actors.id", ondelete="CASCADE"), nullable=False)
-    who: Mapped[str | None] = mapped_column(String(ID))
+    from_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    to_id: Mapped[str] = mapped_column(Text, ForeignKey("actors.id", ondelete="CASCADE"), nullable=False)
+    who: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
 
@@ -280,10 +303,10 @@ class AppearanceRow(Base):
     __tablename__ = "appearances"
 
     doc_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+        Text, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
     )
     duplicate_of: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("documents.id", ondelete="CASCADE"), nullable=False, index=True
+        Text, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False, index=True
     )
     similarity: Mapped[float] = mapped_column(Float, nullable=False)
     method: Mapped[str | None] = mapped_column(String(64))
@@ -300,11 +323,11 @@ class EventClusterRow(Base):
     __tablename__ = "event_clusters"
 
     event_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+        Text, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
     )
-    cluster_id: Mapped[str] = mapped_column(String(ID), nullable=False, index=True)
+    cluster_id: Mapped[str] = mapped_column(Text, nullable=False, index=True)
     locked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    assigned_by: Mapped[str | None] = mapped_column(String(ID))
+    assigned_by: Mapped[str | None] = mapped_column(Text)
 
 
 class MergeRow(Base):
@@ -319,12 +342,12 @@ class MergeRow(Base):
     __tablename__ = "merges"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    cluster_id: Mapped[str] = mapped_column(String(ID), nullable=False, index=True)
+    cluster_id: Mapped[str] = mapped_column(Text, nullable=False, index=True)
     action: Mapped[str] = mapped_column(String(16), nullable=False, default="merge")
     event_ids: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     apart_from: Mapped[list | None] = mapped_column(JSON)
     reason: Mapped[object | None] = mapped_column(JSON)
-    merged_by: Mapped[str | None] = mapped_column(String(ID))
+    merged_by: Mapped[str | None] = mapped_column(Text)
     locked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
@@ -335,7 +358,7 @@ class DiscrepancyRow(Base):
     __tablename__ = "discrepancies"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    cluster_id: Mapped[str] = mapped_column(String(ID), nullable=False, index=True)
+    cluster_id: Mapped[str] = mapped_column(Text, nullable=False, index=True)
     field: Mapped[str] = mapped_column(String(64), nullable=False)
     values: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     kept: Mapped[object | None] = mapped_column(JSON)  # the value the merged event shows
@@ -351,8 +374,13 @@ class DocumentSignatureRow(Base):
     __tablename__ = "document_signatures"
 
     doc_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+        Text, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
     )
     content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     method: Mapped[str] = mapped_column(String(64), nullable=False)
     hashvalues: Mapped[bytes | None] = mapped_column(LargeBinary)  # None: too short to compare
+
+
+# The live sources' tables (0007) live beside their data access; imported here so `metadata` (what the
+# migrations are checked against) holds every table.
+from . import feeds as _feeds  # noqa: E402,F401
