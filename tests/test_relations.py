@@ -377,6 +377,8 @@ def test_no_derived_relation_with_an_unnamed_actor(pipe):
      "allied_with", "Ahrar al-Sham", "Opposition Rebels (Syria)"),
     ("The US military said that opposition fighters that are backed by the United States took control of a base.",
      "backed_by", "Opposition Rebels (Syria)", "Military Forces of the United States"),
+    ("Backed by Russian airstrikes, the Syrian army is pressing a battle against IS.", "backed_by",
+     "Military Forces of Syria", "Military Forces of Russia"),
 ])
 def test_structural_pattern_more(pipe, text, rtype, source, target):
     test_structural_pattern(pipe, text, rtype, source, target)

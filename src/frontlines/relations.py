@@ -702,6 +702,8 @@ class RelationExtractor:
         agents = self._preps(t, "by")
         if t.dep_ == "acl" and agents:  # "X, backed by Y"
             backed, ana = self._args(t.head, set())
+        elif t.dep_ == "advcl" and agents:  # "Backed by Y, X advanced": the subject of the clause it opens
+            backed, ana = self._args(self._clause_subject(t.head), set())
         elif passive and agents:  # "X is backed by Y", "X, which is backed by Y"
             backed, ana = self._args(self._clause_subject(t) or subj, set())
         elif not passive and subj is not None and t.pos_ == "VERB":  # "Y backs X"
