@@ -390,3 +390,46 @@ def test_no_clash_inside_a_coalition(pipe):
     res = pipe.process_text(text, doc_id="t", published=PUBLISHED)
     assert any(r.type == "member_of" for r in res.relations), show(res.relations)
     assert not any(r.type == "clashed_with" for r in res.relations), show(res.relations)
+
+
+# ---------------------------------------------------------------------------------- annotation conventions
+def test_hypothetical_deed_is_no_clash(pipe):
+    res = rels(pipe, "Jaysh al-Izza is working with Ahrar al-Sham to repel any attack from the Syrian army.")
+    assert find(res, "clashed_with", "Jaysh al-Izza", "Military Forces of Syria (2000-)") is None, show(res)
+    # the same deed done is one
+    res = rels(pipe, "Jaysh al-Izza repelled an attack by the Syrian army near Latamneh.")
+    assert find(res, "clashed_with", "Jaysh al-Izza", "Military Forces of Syria (2000-)") is not None, show(res)
+
+
+def test_rejected_tie_is_none(pipe):
+    res = rels(pipe, "Several commanders rejected the group's merger with Ahrar al-Sham, Jaysh al-Izza said.")
+    assert not [r for r in res if r.type in ("member_of", "allied_with", "split_from")], show(res)
+
+
+def test_a_group_s_units_are_not_the_group(pipe):
+    res = rels(pipe, "Some Turkish-backed Jaysh al-Izza units joined the offensive on Tuesday.")
+    assert find(res, "backed_by", "Jaysh al-Izza", "Military Forces of Turkey (2016-)") is None, show(res)
+    res = rels(pipe, "Turkish-backed Jaysh al-Izza joined the offensive on Tuesday.")
+    assert find(res, "backed_by", "Jaysh al-Izza", "Military Forces of Turkey (2016-)") is not None, show(res)
+
+
+def test_affiliates_fight_in_their_own_name(pipe):
+    res = rels(pipe, "The raids came in response to recent attacks by HTS-affiliated cells on positions of Jaysh al-Izza.")
+    assert find(res, "clashed_with", "Hayat Tahrir al-Sham", "Jaysh al-Izza") is None, show(res)
+
+
+def test_a_backer_and_its_proxy_are_a_backing_not_an_alliance(pipe):
+    res = rels(pipe, "The Turkish army and Turkish-backed Jaysh al-Izza shelled positions of the Syrian army near Tell Rifat.")
+    assert find(res, "backed_by", "Jaysh al-Izza", "Military Forces of Turkey (2016-)") is not None, show(res)
+    assert find(res, "allied_with", "Jaysh al-Izza", "Military Forces of Turkey (2016-)") is None, show(res)
+
+
+def test_described_side_yields_to_the_named_one(pipe):
+    text = ("Turkish-backed militants shelled the village on Monday. "
+            "Turkish-backed Jaysh al-Izza later entered the village.")
+    res = rels(pipe, text)
+    backed = [r for r in res if r.type == "backed_by"]
+    assert [r.source.label for r in backed] == [find(res, "backed_by", "Jaysh al-Izza", "Military Forces of Turkey (2016-)").source.label], show(res)
+    # with no named group, the described side is the relation
+    res = rels(pipe, "Turkish-backed militants shelled the village on Monday.")
+    assert [r for r in res if r.type == "backed_by"], show(res)
