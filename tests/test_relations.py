@@ -433,3 +433,18 @@ def test_described_side_yields_to_the_named_one(pipe):
     # with no named group, the described side is the relation
     res = rels(pipe, "Turkish-backed militants shelled the village on Monday.")
     assert [r for r in res if r.type == "backed_by"], show(res)
+
+
+@pytest.mark.parametrize("text", [
+    "The airport is still held by the Syrian army and allied militias, residents say.",
+    "Government soldiers and allied fighters pushed into the district at dawn.",
+    "Militiamen allied to the Syrian government stepped up their shelling of the village.",
+])
+def test_a_state_s_unnamed_auxiliaries_are_its_allies(pipe, text):
+    res = rels(pipe, text)
+    assert find(res, "allied_with", "Militia (Pro-Government)", "Military Forces of Syria (2000-)") is not None, show(res)
+
+
+def test_unnamed_allies_of_a_non_state_side_are_nobody(pipe):
+    res = rels(pipe, "Rebels and allied fighters took the hill overlooking the road.")
+    assert not [r for r in res if r.type == "allied_with"], show(res)

@@ -90,6 +90,9 @@ class RelationExtractor:
         self.stative = words("stative_verbs")
         self.irrealis_dets = words("irrealis_determiners") or {"no"}
         self.subset_quantifiers = words("subset_quantifiers")
+        self.ally_modifiers = words("ally_modifiers")
+        self.auxiliary_heads = words("auxiliary_heads")
+        self.auxiliaries = {str(k).lower(): str(v) for k, v in (raw.get("auxiliaries") or {}).items()}
         self.opinion = words("opinion_verbs")
         self.ended = words("ended_verbs")
         self.alias_markers = [p.lower() for p in raw.get("alias_markers") or []]
@@ -756,6 +759,38 @@ class RelationExtractor:
         # titles ("X commander, P", "P, the leader of X", "X's leader P") are patterns of the pack
         # (relation_patterns.yaml: appos_leader_of, title_leader_of, title_appos_leader_of)
 
+    def _auxiliary_rules(self, t: Token, out: list[_Found]) -> None:
+        """'the Syrian army and allied militias', 'troops allied to the regime': unnamed auxiliaries of a
+        state's forces are the pack's generic auxiliary of that country (`auxiliaries`), allied with them."""
+        if t.pos_ != "NOUN" or t.lemma_.lower() not in self.auxiliary_heads or t.i in self._index:
+            return
+        state_tok, cue = None, None
+        mods = [c for c in t.children if c.lower_ in self.ally_modifiers or c.lemma_.lower() in self.ally_modifiers]
+        if t.dep_ == "nsubj" and t.head.lower_ in self.ally_modifiers:
+            mods.append(t.head)  # "Militiamen allied to X stepped up ..." parsed with 'allied' as the verb
+        for c in mods:
+            preps = [p for p in c.children if p.dep_ == "prep" and p.lower_ in ("to", "with")]
+            objs = [o for p in preps for o in p.children if o.dep_ == "pobj"]
+            if objs:  # "troops allied to X"
+                state_tok, cue = objs[0], c
+            elif c.dep_ == "amod" and t.dep_ == "conj":  # "X and allied militias"
+                state_tok, cue = t.head, c
+        if state_tok is None:
+            return
+        m = self._index.get(state_tok.i)
+        actor = self.pack.actors.get(m.actor.actor_id or "") if m is not None and m.actor is not None else None
+        if actor is not None and actor.forces:  # "the regime": its forces
+            actor = self.pack.actors.get(actor.forces)
+        if actor is None or actor.inter != 1 or (actor.country or "").lower() not in self.auxiliaries:
+            return
+        aux = self.pack.actors.get(self.auxiliaries[actor.country.lower()])
+        if aux is None:
+            return
+        side = Mention(state_tok.i, state_tok.i + 1, m.text, "actor", self.ex.actor_ref(actor, m.text), inter=actor.inter)
+        text = t.doc[min(cue.i, t.i): max(cue.i, t.i) + 1].text
+        helper = Mention(t.i, t.i + 1, text, "actor", self.ex.actor_ref(aux, text), inter=aux.inter)
+        out.append(_Found("allied_with", [helper], [side], cue, rule="auxiliary_allied"))
+
     def _founding_rules(self, t: Token, out: list[_Found]) -> None:
         lemma = t.lemma_.lower()
         if lemma not in self.founding_verbs or t.pos_ != "VERB":
@@ -817,7 +852,8 @@ class RelationExtractor:
             prev_hedged = hedged
             found: list[_Found] = []
             for t in sent:
-                for rule in (self._verb_rules, self._noun_rules, self._leader_rules, self._founding_rules):
+                for rule in (self._verb_rules, self._noun_rules, self._leader_rules, self._founding_rules,
+                             self._auxiliary_rules):
                     rule(t, found)
                 self._backing_rules(t, found, published)
             matches = [m for i in range(sent.start, sent.end) for m in by_sent.get(i, [])]
