@@ -448,3 +448,18 @@ def test_a_state_s_unnamed_auxiliaries_are_its_allies(pipe, text):
 def test_unnamed_allies_of_a_non_state_side_are_nobody(pipe):
     res = rels(pipe, "Rebels and allied fighters took the hill overlooking the road.")
     assert not [r for r in res if r.type == "allied_with"], show(res)
+
+
+@pytest.mark.parametrize("text,source,target", [
+    ("The Turkish-led anti-Daesh coalition shelled villages east of al-Bab.", "Global Coalition Against Daesh", "Islamic State (Syria)"),
+    ("Anti-regime rebels took two checkpoints on the highway.", "Opposition Rebels (Syria)", "Military Forces of Syria (2000-)"),
+    ("Kurdish fighters fought heavy battles overnight with advancing Islamic State militants.", "YPG: Peoples Protection Units", "Islamic State (Syria)"),
+])
+def test_named_opponents_and_participle_enemies(pipe, text, source, target):
+    res = rels(pipe, text)
+    assert find(res, "clashed_with", source, target) is not None, show(res)
+
+
+def test_anti_needs_an_armed_owner(pipe):
+    res = rels(pipe, "Anti-regime protesters gathered in the square on Friday.")
+    assert not [r for r in res if r.type == "clashed_with"], show(res)

@@ -99,6 +99,7 @@ class RelationExtractor:
         self.patterns = pack.relation_patterns
         self.closing = {w.lower() for w in self.patterns.words.get("closing_markers", [])}
         self.affiliation_participles = {w.lower() for w in self.patterns.words.get("affiliation_participles", [])}
+        self.opposition_prefixes = {w.lower() for w in self.patterns.words.get("opposition_prefixes", [])}
         self.unnamed = {str(v) for v in ((pack.lexicons or {}).get("default_actors") or {}).values()}
         # "Russian air power", "U.S. airstrikes": a state's means of war stand for its forces
         self.force_words = {w.lower() for key in ("force_heads", "force_means") for w in self.patterns.words.get(key, [])}
@@ -759,6 +760,25 @@ class RelationExtractor:
         # titles ("X commander, P", "P, the leader of X", "X's leader P") are patterns of the pack
         # (relation_patterns.yaml: appos_leader_of, title_leader_of, title_appos_leader_of)
 
+    def _opponent_rules(self, t: Token, out: list[_Found]) -> None:
+        """'the US-led anti-ISIS coalition': an actor named as against another fights it."""
+        if t.lower_ not in self.opposition_prefixes:
+            return
+        doc, head = t.doc, t.head
+        j = t.i + 1
+        if j >= len(doc) or doc[j].text not in ("-", "\u2010", "\u2011"):
+            return
+        if head.i <= j + 1:
+            return
+        name = doc[j + 1: head.i]
+        opp = self._actor_mention(name.text, name.start, name.end, None)
+        owner = self._index.get(head.i)
+        if opp is None or owner is None or owner.actor is None or not (opp.armed and owner.armed):
+            return
+        if owner.start <= t.i < owner.end and opp.actor.actor_id == owner.actor.actor_id:
+            return
+        out.append(_Found("clashed_with", [owner], [opp], t, rule="anti_named_opponent"))
+
     def _auxiliary_rules(self, t: Token, out: list[_Found]) -> None:
         """'the Syrian army and allied militias', 'troops allied to the regime': unnamed auxiliaries of a
         state's forces are the pack's generic auxiliary of that country (`auxiliaries`), allied with them."""
@@ -853,7 +873,7 @@ class RelationExtractor:
             found: list[_Found] = []
             for t in sent:
                 for rule in (self._verb_rules, self._noun_rules, self._leader_rules, self._founding_rules,
-                             self._auxiliary_rules):
+                             self._auxiliary_rules, self._opponent_rules):
                     rule(t, found)
                 self._backing_rules(t, found, published)
             matches = [m for i in range(sent.start, sent.end) for m in by_sent.get(i, [])]
