@@ -463,3 +463,11 @@ def test_named_opponents_and_participle_enemies(pipe, text, source, target):
 def test_anti_needs_an_armed_owner(pipe):
     res = rels(pipe, "Anti-regime protesters gathered in the square on Friday.")
     assert not [r for r in res if r.type == "clashed_with"], show(res)
+
+
+def test_a_head_of_state_leads_no_armed_group(pipe):
+    res = rels(pipe, "The district returned to the control of regime leader Bashar al-Assad last year.")
+    assert not [r for r in res if r.type == "leader_of"], show(res)
+    # a namesake who commands a unit is a leader
+    res = rels(pipe, "Maher al-Assad, the commander of the 4th Division, toured the front line.")
+    assert [r.source.label for r in res if r.type == "leader_of"] == ["Maher al-Assad"], show(res)

@@ -28,7 +28,7 @@ from spacy.tokens import Doc, Span, Token
 
 from .extract import Extractor, Mention
 from .models import ARMED_INTER, SYMMETRIC_RELATIONS, ActorRef, Document, RelationRecord
-from .names import provisional_id
+from .names import fold_key, provisional_id
 from .pack import KnowledgePack
 from .relation_dating import closing_marker, date_relation
 from .relation_patterns import Found as _Found
@@ -104,6 +104,9 @@ class RelationExtractor:
         # "Russian air power", "U.S. airstrikes": a state's means of war stand for its forces
         self.force_words = {w.lower() for key in ("force_heads", "force_means") for w in self.patterns.words.get(key, [])}
         self.demonyms = self._demonyms()
+        # heads of state and government: the leaders the pack lists for a government actor
+        self.heads_of_state = [set(fold_key(n).split()) for a in pack.actors.values() if a.kind == "government"
+                               for n in a.leaders]
 
     # ------------------------------------------------------------------ pack helpers
     def _demonyms(self) -> dict[str, str]:
@@ -951,6 +954,12 @@ class RelationExtractor:
                 return True
         return False
 
+    def _head_of_state(self, ref: ActorRef) -> bool:
+        """'regime leader Bashar al-Assad', 'President Assad': a government's leader (the pack's `leaders` of a
+        government actor); every word of the name is one of the leader's ('Maher al-Assad' is not)."""
+        words = set(fold_key(ref.label).split())
+        return bool(words) and any(words <= lead for lead in self.heads_of_state)
+
     def _described(self, ref: ActorRef) -> bool:
         """The actor is only described ("Turkish-backed militants"), by one of the pack's phrases, not named."""
         actor = self.pack.actors.get(ref.actor_id or "")
@@ -962,6 +971,7 @@ class RelationExtractor:
 
     def _conventions(self, records: list[RelationRecord]) -> list[RelationRecord]:
         """What the annotation guidelines (tests/gold/README.md) record, applied per document:
+        - heads of state are not recorded as leaders (of their state's forces or anything else);
         - a backer and its proxy acting together ("X and X-backed Y shelled ...") are a backing, not an
           alliance: a sentence that gives backed_by for a pair gives no allied_with for it;
         - a side the text only describes ("Turkish-backed militants") stands for the group(s) the document
@@ -969,7 +979,8 @@ class RelationExtractor:
           adds nothing."""
         backed = {(tuple(sorted(_key(r.source, r.target))), r.evidence_start) for r in records if r.type == "backed_by"}
         out = [r for r in records
-               if not (r.type == "allied_with" and (tuple(sorted(_key(r.source, r.target))), r.evidence_start) in backed)]
+               if not (r.type == "allied_with" and (tuple(sorted(_key(r.source, r.target))), r.evidence_start) in backed)
+               and not (r.type == "leader_of" and self._head_of_state(r.source))]
         # (type, the other end, which end is described) of every relation whose described end has a named twin
         named = {(r.type, "target", _key(r.source, r.target)[1]) for r in out if not self._described(r.source)}
         named |= {(r.type, "source", _key(r.source, r.target)[0]) for r in out if not self._described(r.target)}
