@@ -471,3 +471,20 @@ def test_a_head_of_state_leads_no_armed_group(pipe):
     # a namesake who commands a unit is a leader
     res = rels(pipe, "Maher al-Assad, the commander of the 4th Division, toured the front line.")
     assert [r.source.label for r in res if r.type == "leader_of"] == ["Maher al-Assad"], show(res)
+
+
+@pytest.mark.parametrize("text,rtype,source,target", [
+    ("Hezbollah, a close ally of President Bashar al-Assad, sent hundreds of fighters.", "allied_with",
+     "Hezbollah", "Military Forces of Syria (2000-)"),
+    ("Jaysh al-Izza fighters killed nine soldiers loyal to President Bashar al-Assad.", "clashed_with",
+     "Jaysh al-Izza", "Military Forces of Syria (2000-)"),
+])
+def test_a_head_of_state_as_a_side_is_his_forces(pipe, text, rtype, source, target):
+    res = rels(pipe, text)
+    assert find(res, rtype, source, target) is not None, show(res)
+
+
+def test_no_tie_between_a_government_and_its_forces(pipe):
+    res = rels(pipe, "Rebels killed five soldiers loyal to the Syrian government near Hama.")
+    assert not [r for r in res if {r.source.label, r.target.label} == {"Military Forces of Syria (2000-)",
+                                                                       "Government of Syria (2000-2024)"}], show(res)

@@ -107,6 +107,9 @@ class RelationExtractor:
         # heads of state and government: the leaders the pack lists for a government actor
         self.heads_of_state = [set(fold_key(n).split()) for a in pack.actors.values() if a.kind == "government"
                                for n in a.leaders]
+        # ... and the forces that fight in their name ("fighters loyal to President Assad", "Assad's allies")
+        self.head_of_state_forces = [(set(fold_key(n).split()), pack.actors[a.forces]) for a in pack.actors.values()
+                                     if a.kind == "government" and a.forces in pack.actors for n in a.leaders]
 
     # ------------------------------------------------------------------ pack helpers
     def _demonyms(self) -> dict[str, str]:
@@ -285,6 +288,10 @@ class RelationExtractor:
             if self._modifier_of_other(m0):
                 return [], False
             return [m0], False
+        if m0 is None:
+            forces = self._head_of_state_forces(tok)
+            if forces is not None and forces.actor.actor_id not in exclude:
+                return [forces], False
         low, lemma = tok.lower_, tok.lemma_.lower()
         # lists: "groups like A and B", "the room, including A, B and C"
         if lists:
@@ -347,6 +354,13 @@ class RelationExtractor:
                         got, ana = self._np(p, exclude)
                         if got:
                             return got, ana
+                # "fighters loyal to X": X's fighters
+                if c.dep_ in ("amod", "acl") and c.lemma_.lower() in self.ally_modifiers - {"allied", "ally"}:
+                    for p in (x for x in c.children if x.dep_ == "prep" and x.lower_ == "to"):
+                        for o in (x for x in p.children if x.dep_ == "pobj"):
+                            got, ana = self._np(o, exclude)
+                            if got:
+                                return got, ana
         # a name inside the phrase: "militants from the coalition Fa Ithbatu", "a coalition named Y"
         if tok.pos_ in ("NOUN", "PROPN", "PRON"):
             skip = ("conj", "cc", "relcl", "appos", "punct", "amod", "npadvmod", "advmod", "det", "nummod", "acl")
@@ -954,6 +968,25 @@ class RelationExtractor:
                 return True
         return False
 
+    def _head_of_state_forces(self, tok: Token) -> Mention | None:
+        """A head of state named as a side ('an ally of President Bashar al-Assad') stands for the forces
+        that fight in his government's name, as ACLED codes them."""
+        if tok.pos_ != "PROPN" or not self.head_of_state_forces:
+            return None
+        ent = next((e for e in tok.doc.ents if e.start <= tok.i < e.end and e.label_ == "PERSON"), None)
+        name = ent if ent is not None else self._flat_name(tok)
+        words = set(fold_key(name.text).split())
+        for lead, forces in self.head_of_state_forces:
+            if words and words <= lead:
+                return Mention(name.start, name.end, name.text, "actor", self.ex.actor_ref(forces, name.text),
+                               inter=forces.inter)
+        return None
+
+    def _own_forces(self, a: ActorRef, b: ActorRef) -> bool:
+        """A government and the forces that fight in its name are one actor to ACLED: no tie between them."""
+        x, y = self.pack.actors.get(a.actor_id or ""), self.pack.actors.get(b.actor_id or "")
+        return x is not None and y is not None and (x.forces == y.id or y.forces == x.id)
+
     def _head_of_state(self, ref: ActorRef) -> bool:
         """'regime leader Bashar al-Assad', 'President Assad': a government's leader (the pack's `leaders` of a
         government actor); every word of the name is one of the leader's ('Maher al-Assad' is not)."""
@@ -971,7 +1004,8 @@ class RelationExtractor:
 
     def _conventions(self, records: list[RelationRecord]) -> list[RelationRecord]:
         """What the annotation guidelines (tests/gold/README.md) record, applied per document:
-        - heads of state are not recorded as leaders (of their state's forces or anything else);
+        - heads of state are not recorded as leaders (of their state's forces or anything else), and a
+          government and its own forces are one side, with no tie between them;
         - a backer and its proxy acting together ("X and X-backed Y shelled ...") are a backing, not an
           alliance: a sentence that gives backed_by for a pair gives no allied_with for it;
         - a side the text only describes ("Turkish-backed militants") stands for the group(s) the document
@@ -980,7 +1014,8 @@ class RelationExtractor:
         backed = {(tuple(sorted(_key(r.source, r.target))), r.evidence_start) for r in records if r.type == "backed_by"}
         out = [r for r in records
                if not (r.type == "allied_with" and (tuple(sorted(_key(r.source, r.target))), r.evidence_start) in backed)
-               and not (r.type == "leader_of" and self._head_of_state(r.source))]
+               and not (r.type == "leader_of" and self._head_of_state(r.source))
+               and not self._own_forces(r.source, r.target)]
         # (type, the other end, which end is described) of every relation whose described end has a named twin
         named = {(r.type, "target", _key(r.source, r.target)[1]) for r in out if not self._described(r.source)}
         named |= {(r.type, "source", _key(r.source, r.target)[0]) for r in out if not self._described(r.target)}
