@@ -488,3 +488,8 @@ def test_no_tie_between_a_government_and_its_forces(pipe):
     res = rels(pipe, "Rebels killed five soldiers loyal to the Syrian government near Hama.")
     assert not [r for r in res if {r.source.label, r.target.label} == {"Military Forces of Syria (2000-)",
                                                                        "Government of Syria (2000-2024)"}], show(res)
+
+
+def test_a_rank_abbreviation_does_not_end_the_sentence(pipe):
+    res = rels(pipe, "Russian Defence Ministry spokesman Maj. Gen. Oleg Petrov told reporters the convoy was hit.")
+    assert find(res, "member_of", "Oleg Petrov", "Military Forces of Russia (2000-)") is not None, show(res)
