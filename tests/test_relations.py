@@ -493,3 +493,11 @@ def test_no_tie_between_a_government_and_its_forces(pipe):
 def test_a_rank_abbreviation_does_not_end_the_sentence(pipe):
     res = rels(pipe, "Russian Defence Ministry spokesman Maj. Gen. Oleg Petrov told reporters the convoy was hit.")
     assert find(res, "member_of", "Oleg Petrov", "Military Forces of Russia (2000-)") is not None, show(res)
+
+
+def test_a_foreign_capital_stands_for_its_state(pipe):
+    res = rels(pipe, "Jaysh al-Izza, which is backed by Ankara, shelled the village.")
+    assert find(res, "backed_by", "Jaysh al-Izza", "Military Forces of Turkey (2016-)") is not None, show(res)
+    # two capitals dealing with each other are diplomacy, not an alliance
+    res = rels(pipe, "The truce followed a ceasefire agreement between Ankara and Moscow in March.")
+    assert not [r for r in res if r.type == "allied_with"], show(res)

@@ -104,6 +104,7 @@ class RelationExtractor:
         # "Russian air power", "U.S. airstrikes": a state's means of war stand for its forces
         self.force_words = {w.lower() for key in ("force_heads", "force_means") for w in self.patterns.words.get(key, [])}
         self.demonyms = self._demonyms()
+        self.capitals = self._capitals(raw.get("capitals") or {})
         # heads of state and government: the leaders the pack lists for a government actor
         self.heads_of_state = [set(fold_key(n).split()) for a in pack.actors.values() if a.kind == "government"
                                for n in a.leaders]
@@ -123,6 +124,10 @@ class RelationExtractor:
                 if m:
                     out.setdefault(m.group(1).lower(), actor.id)
         return out
+
+    def _capitals(self, raw: dict) -> dict[str, str]:
+        """'ankara' -> the pack's actor for Turkey's forces (lexicons: relation_cues.capitals)."""
+        return {str(city).lower(): str(aid) for city, aid in raw.items() if str(aid) in self.pack.actors}
 
     def _kind(self, m: Mention) -> str | None:
         if not m.actor:
@@ -292,6 +297,11 @@ class RelationExtractor:
             forces = self._head_of_state_forces(tok)
             if forces is not None and forces.actor.actor_id not in exclude:
                 return [forces], False
+        if (m0 is None or m0.kind == "place") and tok.pos_ == "PROPN" and tok.lower_ in self.capitals:
+            state = self.pack.actors[self.capitals[tok.lower_]]
+            if state.id not in exclude:
+                return [Mention(tok.i, tok.i + 1, tok.text, "actor", self.ex.actor_ref(state, tok.text),
+                                inter=state.inter)], False
         low, lemma = tok.lower_, tok.lemma_.lower()
         # lists: "groups like A and B", "the room, including A, B and C"
         if lists:
@@ -916,6 +926,8 @@ class RelationExtractor:
                             continue
                         if rtype == "clashed_with" and not (src.inter in ARMED_INTER and tgt.inter in ARMED_INTER):
                             continue  # a fight is between armed actors: "an attack on a gathering of X's supporters"
+                        if self._diplomacy(src, tgt):
+                            continue
                         if any(isinstance(x, Mention) and self._subset(x) for x in (s, tg)):
                             continue
                         if rtype in SIDE_TYPES and (self._affiliate_stand_in(src) or self._affiliate_stand_in(tgt)):
@@ -981,6 +993,15 @@ class RelationExtractor:
                 return Mention(name.start, name.end, name.text, "actor", self.ex.actor_ref(forces, name.text),
                                inter=forces.inter)
         return None
+
+    def _diplomacy(self, a: ActorRef, b: ActorRef) -> bool:
+        """A capital tied to another state ("an agreement between Ankara and Moscow"): governments dealing."""
+        def state(r: ActorRef) -> bool:
+            actor = self.pack.actors.get(r.actor_id or "")
+            return actor is not None and actor.kind in ("state", "foreign_state", "government")
+        def capital(r: ActorRef) -> bool:
+            return r.surface.lower() in self.capitals
+        return (capital(a) and state(b)) or (capital(b) and state(a))
 
     def _own_forces(self, a: ActorRef, b: ActorRef) -> bool:
         """A government and the forces that fight in its name are one actor to ACLED: no tie between them."""
