@@ -499,5 +499,10 @@ def test_a_foreign_capital_stands_for_its_state(pipe):
     res = rels(pipe, "Jaysh al-Izza, which is backed by Ankara, shelled the village.")
     assert find(res, "backed_by", "Jaysh al-Izza", "Military Forces of Turkey (2016-)") is not None, show(res)
     # two capitals dealing with each other are diplomacy, not an alliance
-    res = rels(pipe, "The truce followed a ceasefire agreement between Ankara and Moscow in March.")
+    res = rels(pipe, "The truce followed a secret agreement between Ankara and Moscow in March.")
     assert not [r for r in res if r.type == "allied_with"], show(res)
+
+
+def test_a_head_of_state_behind_titles_and_transliterations(pipe):
+    res = rels(pipe, "Backed by Russian airstrikes the forces of Syrias President Bashar Assad pressed towards the town.")
+    assert find(res, "backed_by", "Military Forces of Syria (2000-)", "Military Forces of Russia (2000-)") is not None, show(res)

@@ -106,10 +106,10 @@ class RelationExtractor:
         self.demonyms = self._demonyms()
         self.capitals = self._capitals(raw.get("capitals") or {})
         # heads of state and government: the leaders the pack lists for a government actor
-        self.heads_of_state = [set(fold_key(n).split()) for a in pack.actors.values() if a.kind == "government"
+        self.heads_of_state = [_name_words(n) for a in pack.actors.values() if a.kind == "government"
                                for n in a.leaders]
         # ... and the forces that fight in their name ("fighters loyal to President Assad", "Assad's allies")
-        self.head_of_state_forces = [(set(fold_key(n).split()), pack.actors[a.forces]) for a in pack.actors.values()
+        self.head_of_state_forces = [(_name_words(n), pack.actors[a.forces]) for a in pack.actors.values()
                                      if a.kind == "government" and a.forces in pack.actors for n in a.leaders]
 
     # ------------------------------------------------------------------ pack helpers
@@ -986,12 +986,15 @@ class RelationExtractor:
         if tok.pos_ != "PROPN" or not self.head_of_state_forces:
             return None
         ent = next((e for e in tok.doc.ents if e.start <= tok.i < e.end and e.label_ == "PERSON"), None)
-        name = ent if ent is not None else self._flat_name(tok)
-        words = set(fold_key(name.text).split())
-        for lead, forces in self.head_of_state_forces:
-            if words and words <= lead:
-                return Mention(name.start, name.end, name.text, "actor", self.ex.actor_ref(forces, name.text),
-                               inter=forces.inter)
+        full = ent if ent is not None else self._flat_name(tok)
+        # the name without the titles before it ("Syria's President | Bashar Assad"): its longest tail
+        for start in range(full.start, full.end):
+            name = tok.doc[start: full.end]
+            words = _name_words(name.text)
+            for lead, forces in self.head_of_state_forces:
+                if words and words <= lead:
+                    return Mention(name.start, name.end, name.text, "actor", self.ex.actor_ref(forces, name.text),
+                                   inter=forces.inter)
         return None
 
     def _diplomacy(self, a: ActorRef, b: ActorRef) -> bool:
@@ -1011,7 +1014,7 @@ class RelationExtractor:
     def _head_of_state(self, ref: ActorRef) -> bool:
         """'regime leader Bashar al-Assad', 'President Assad': a government's leader (the pack's `leaders` of a
         government actor); every word of the name is one of the leader's ('Maher al-Assad' is not)."""
-        words = set(fold_key(ref.label).split())
+        words = _name_words(ref.label)
         return bool(words) and any(words <= lead for lead in self.heads_of_state)
 
     def _described(self, ref: ActorRef) -> bool:
@@ -1053,6 +1056,11 @@ class RelationExtractor:
 
 # relations that put two actors on one side or against each other: a stand-in's tie is not its patron's
 SIDE_TYPES = frozenset({"clashed_with", "allied_with"})
+
+
+def _name_words(name: str) -> set[str]:
+    """A person's name as a set of transliteration-folded words ('Bashar Al Assad' == 'Bashar al-Assad')."""
+    return {k for k in (fold_key(w) for w in re.split(r"[\s\-\u2010\u2011]+", name)) if k}
 
 
 def _key(src: ActorRef, tgt: ActorRef) -> tuple[str, str]:
