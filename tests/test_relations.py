@@ -506,3 +506,8 @@ def test_a_foreign_capital_stands_for_its_state(pipe):
 def test_a_head_of_state_behind_titles_and_transliterations(pipe):
     res = rels(pipe, "Backed by Russian airstrikes the forces of Syrias President Bashar Assad pressed towards the town.")
     assert find(res, "backed_by", "Military Forces of Syria (2000-)", "Military Forces of Russia (2000-)") is not None, show(res)
+
+
+def test_an_unknown_branch_of_a_state_s_forces_is_the_state(pipe):
+    res = rels(pipe, "Jaysh al-Izza pushed into the village with the support of the Turkish Land Forces.")
+    assert find(res, "backed_by", "Jaysh al-Izza", "Military Forces of Turkey (2016-)") is not None, show(res)

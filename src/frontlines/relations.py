@@ -926,6 +926,7 @@ class RelationExtractor:
                             continue
                         if rtype == "clashed_with" and not (src.inter in ARMED_INTER and tgt.inter in ARMED_INTER):
                             continue  # a fight is between armed actors: "an attack on a gathering of X's supporters"
+                        src, tgt = self._state_branch(src), self._state_branch(tgt)
                         if self._diplomacy(src, tgt):
                             continue
                         if any(isinstance(x, Mention) and self._subset(x) for x in (s, tg)):
@@ -996,6 +997,19 @@ class RelationExtractor:
                     return Mention(name.start, name.end, name.text, "actor", self.ex.actor_ref(forces, name.text),
                                    inter=forces.inter)
         return None
+
+    def _state_branch(self, ref: ActorRef) -> ActorRef:
+        """A name the pack does not hold, made of a state's demonym and a force word ('Russian Aerospace
+        Defense Forces', 'Turkish Land Forces'), is a branch of that state's forces: the state actor."""
+        if not ref.provisional:
+            return ref
+        words = ref.surface.split()
+        if len(words) < 2 or words[0].lower() not in self.demonyms:
+            return ref
+        last = words[-1].lower()
+        if last not in self.force_words and last.rstrip("s") not in self.force_words:
+            return ref
+        return self.ex.actor_ref(self.pack.actors[self.demonyms[words[0].lower()]], ref.surface)
 
     def _diplomacy(self, a: ActorRef, b: ActorRef) -> bool:
         """A capital tied to another state ("an agreement between Ankara and Moscow"): governments dealing."""
