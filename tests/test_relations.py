@@ -511,3 +511,12 @@ def test_a_head_of_state_behind_titles_and_transliterations(pipe):
 def test_an_unknown_branch_of_a_state_s_forces_is_the_state(pipe):
     res = rels(pipe, "Jaysh al-Izza pushed into the village with the support of the Turkish Land Forces.")
     assert find(res, "backed_by", "Jaysh al-Izza", "Military Forces of Turkey (2016-)") is not None, show(res)
+
+
+@pytest.mark.parametrize("text,target", [
+    ("Syrian government forces and their Russian allies shelled the town.", "Military Forces of Russia (2000-)"),
+    ("The Syrian army and its allies from Hezbollah retook the hill.", "Hezbollah"),
+])
+def test_x_and_its_allies(pipe, text, target):
+    res = rels(pipe, text)
+    assert find(res, "allied_with", "Military Forces of Syria (2000-)", target) is not None, show(res)
