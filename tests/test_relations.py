@@ -520,3 +520,8 @@ def test_an_unknown_branch_of_a_state_s_forces_is_the_state(pipe):
 def test_x_and_its_allies(pipe, text, target):
     res = rels(pipe, text)
     assert find(res, "allied_with", "Military Forces of Syria (2000-)", target) is not None, show(res)
+
+
+def test_it_never_refers_to_a_head_of_state(pipe):
+    res = rels(pipe, "Bashar al-Assad visited Homs while Hezbollah said it is fighting alongside regime forces.")
+    assert find(res, "allied_with", "Hezbollah", "Military Forces of Syria (2000-)") is not None, show(res)

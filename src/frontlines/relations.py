@@ -67,6 +67,7 @@ class RelationExtractor:
         self.pack = pack
         self.ex = extractor
         self._depth = 0
+        self._in_pronoun = False
         raw = (pack.lexicons or {}).get("relation_cues") or {}
         # an older flat layout (type -> phrases) carries no structure we can use
         self.verb_cues = _parse_cues(raw.get("verbs"))
@@ -266,7 +267,12 @@ class RelationExtractor:
             if t.i >= tok.i:
                 break
             if t.dep_ in ("nsubj", "nsubjpass") and t.lower_ not in _PRONOUNS and t.pos_ != "PRON":
-                found = [m for m in self._np_list(t, exclude, allow_pronoun=False) if m.actor.actor_id not in exclude]
+                # "it", "its", "they" refer to a group, never to a person named as one (a head of state)
+                self._in_pronoun = True
+                try:
+                    found = [m for m in self._np_list(t, exclude, allow_pronoun=False) if m.actor.actor_id not in exclude]
+                finally:
+                    self._in_pronoun = False
                 if found:
                     return found
         m = self.ex.anaphor(tok, self._salient(tok.i), exclude)
@@ -293,7 +299,7 @@ class RelationExtractor:
             if self._modifier_of_other(m0):
                 return [], False
             return [m0], False
-        if m0 is None:
+        if m0 is None and not self._in_pronoun:
             forces = self._head_of_state_forces(tok)
             if forces is not None and forces.actor.actor_id not in exclude:
                 return [forces], False
