@@ -525,3 +525,18 @@ def test_x_and_its_allies(pipe, text, target):
 def test_it_never_refers_to_a_head_of_state(pipe):
     res = rels(pipe, "Bashar al-Assad visited Homs while Hezbollah said it is fighting alongside regime forces.")
     assert find(res, "allied_with", "Hezbollah", "Military Forces of Syria (2000-)") is not None, show(res)
+
+
+@pytest.mark.parametrize("text,member,whole", [
+    ("The Army of Conquest, consisting of Ahrar al-Sham and Jaysh al-Sunna, took the base.", "Ahrar al-Sham", "Jaish al-Fatah"),
+    ("The Syrian Democratic Forces, which is dominated by the YPG, crossed the river.", "YPG", "Syrian Democratic Forces"),
+    ("The PYD and its armed wing Peoples Protection Units (YPG) took the town.", "YPG", "PYD"),
+])
+def test_composition_and_wings(pipe, text, member, whole):
+    res = rels(pipe, text)
+    assert find(res, "member_of", member, whole) is not None, show(res)
+
+
+def test_an_unknown_name_with_a_known_abbreviation_in_brackets(pipe):
+    res = rels(pipe, "The PYD and its armed wing Peoples Guard Forces (YPG) seized the village.")
+    assert find(res, "member_of", "YPG", "PYD") is not None, show(res)

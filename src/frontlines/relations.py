@@ -932,7 +932,7 @@ class RelationExtractor:
                             continue
                         if rtype == "clashed_with" and not (src.inter in ARMED_INTER and tgt.inter in ARMED_INTER):
                             continue  # a fight is between armed actors: "an attack on a gathering of X's supporters"
-                        src, tgt = self._state_branch(src), self._state_branch(tgt)
+                        src, tgt = self._state_branch(self._bracketed(s, src)), self._state_branch(self._bracketed(tg, tgt))
                         if self._diplomacy(src, tgt):
                             continue
                         if any(isinstance(x, Mention) and self._subset(x) for x in (s, tg)):
@@ -1003,6 +1003,19 @@ class RelationExtractor:
                     return Mention(name.start, name.end, name.text, "actor", self.ex.actor_ref(forces, name.text),
                                    inter=forces.inter)
         return None
+
+    def _bracketed(self, m, ref: ActorRef) -> ActorRef:
+        """'Peoples Protection Forces (YPG)': a name the pack does not hold, followed by one it does in
+        brackets, is that actor (the bracket gives the name its known abbreviation)."""
+        if not ref.provisional or not isinstance(m, Mention):
+            return ref
+        doc = self._doc
+        if m.end + 2 < len(doc) and doc[m.end].text == "(":
+            inner = self._index.get(m.end + 1)
+            if inner is not None and self._ok(inner) and not inner.actor.provisional and inner.end < len(doc) \
+                    and doc[inner.end].text == ")":
+                return inner.actor
+        return ref
 
     def _state_branch(self, ref: ActorRef) -> ActorRef:
         """A name the pack does not hold, made of a state's demonym and a force word ('Russian Aerospace
