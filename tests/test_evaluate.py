@@ -364,6 +364,22 @@ def test_unmatched_and_per_document(gold):
 # --------------------------------------------------------------------------------------------------
 
 
+def test_relation_scores_by_type(gold):
+    d = "000_374bc49b221b3923"
+    rels = doc_of(gold, d)["relations"]
+    kept = rels[0]
+    wrong = pred_relation(d, kept, type="allied_with")
+    r = score(gold, only_doc(gold, d, [], [pred_relation(d, kept), wrong]))
+    by_type = r["relation_by_type"]
+    assert by_type[kept["type"]]["tp"] == 1
+    assert by_type["allied_with"]["tp"] == 0 and by_type["allied_with"]["fp"] == 1 and by_type["allied_with"]["precision"] == 0.0
+    # the per-type counts add up to the totals
+    for k in ("tp", "fp", "fn"):
+        assert sum(v[k] for v in by_type.values()) == r["relation"][k]
+    # every gold type of every document is listed
+    assert {x["type"] for doc in gold["documents"] for x in doc.get("relations", [])} <= set(by_type)
+
+
 def test_symmetric_relation_matches_reversed(gold):
     d = "001_b367991746375330"
     rels = doc_of(gold, d)["relations"]
@@ -572,6 +588,8 @@ def test_format_report_renders_every_metric(gold):
         assert name in text, name
     for d in gold_doc_ids(gold):
         assert d in text
+    for rtype in report["relation_by_type"]:  # relation scores by type are in the table
+        assert f"relation: {rtype}" in text, rtype
     empty = io.StringIO()
     Console(file=empty, width=200, color_system=None).print(format_report(score(gold, {})))
     assert "n/a" in empty.getvalue()

@@ -41,6 +41,7 @@ EVENT_KEYS = {
 RELATION_KEYS = {
     "id", "type", "source", "source_id", "source_aliases", "target", "target_id", "target_aliases",
     "date", "hedged", "derived", "confidence", "doc_id", "evidence", "evidence_start", "evidence_end",
+    "date_precision", "valid_until", "n_events", "last_date", "rule",
 }
 
 # A fictional setting: no real pack data is needed to exercise the store.

@@ -16,6 +16,7 @@ import spacy
 from spacy.language import Language
 from spacy.pipeline import EntityRuler
 from spacy.pipeline.entityruler import DEFAULT_ENT_ID_SEP
+from spacy.symbols import ORTH
 from spacy.tokens import Span
 
 from .pack import KnowledgePack
@@ -86,6 +87,9 @@ def label_boundaries(doc):
 
 def build_nlp(pack: KnowledgePack, model: str = DEFAULT_MODEL) -> Language:
     nlp = load_spacy(model)
+    # "spokesman Maj. Gen. Igor Konashenkov": a rank's full stop split off ends the sentence in the parse
+    for abbr in (pack.lexicons or {}).get("rank_abbreviations") or []:
+        nlp.tokenizer.add_special_case(str(abbr), [{ORTH: str(abbr)}])
     if "parser" in nlp.pipe_names:
         nlp.add_pipe("line_boundaries", before="parser")
         nlp.add_pipe("label_boundaries", before="parser")

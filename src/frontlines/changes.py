@@ -9,7 +9,7 @@ their documents and sentences, events their sources):
 * `leadership`: leader_of (a leader named for a group);
 * `first_seen`: an actor whose earliest event or relation in the store is on or after the date.
 
-A pack affiliation's date is its valid_from; an extracted relation's is its stated date, else its
+A relation the text says has ended ("formerly", "no longer") is no new tie. A pack affiliation's date is its valid_from; an extracted relation's is its stated date, else its
 document's publication date; a relation with neither cannot be placed and is left out.
 """
 from __future__ import annotations
@@ -81,6 +81,8 @@ def detect_changes(store, pack, since: date, until: date | None = None) -> list[
         seen(r["source_id"], when, ev)
         seen(r["target_id"], when, ev)
         kind = KINDS.get(r["type"])
+        if r.get("valid_until"):
+            kind = None  # "formerly a member of": the text reports its end, not a new tie
         if kind and in_range(when):
             add(kind, when, r["type"], r["source_id"], r["target_id"], ev)
 

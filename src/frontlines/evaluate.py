@@ -596,6 +596,7 @@ def score(gold: dict, predictions: dict[str, dict]) -> dict:
     gold_set = set(gold_ids)
 
     totals = {"tp": 0, "fp": 0, "fn": 0, "rtp": 0, "rfp": 0, "rfn": 0}
+    by_type: dict[str, dict[str, int]] = {}  # relation type -> tp/fp/fn
     n_processed = 0
     per_document: list[dict] = []
     matches: list[dict] = []
@@ -642,6 +643,7 @@ def score(gold: dict, predictions: dict[str, dict]) -> dict:
         g_rels = [_prepare_gold_relation(r, alias) for r in doc.get("relations") or []]
         p_rels = [_prepare_pred_relation(r) for r in p_rels_raw]
         rm = _two_phase_match(g_rels, p_rels, _relation_match)
+        _count_by_type(by_type, g_rels, p_rels, rm)
         rtp = sum(1 for gi in rm if not g_rels[gi]["optional"])
         rfp = len(p_rels) - len(rm)
         rfn = sum(not g["optional"] for g in g_rels) - rtp
@@ -658,7 +660,8 @@ def score(gold: dict, predictions: dict[str, dict]) -> dict:
                 raw = p["raw"]
                 unmatched["false_positive_relations"].append(
                     {"doc": doc_id, "type": raw.get("type"), "source": _name_of(raw.get("source")),
-                     "target": _name_of(raw.get("target")), "evidence": raw.get("evidence")})
+                     "target": _name_of(raw.get("target")), "evidence": raw.get("evidence"),
+                     "rule": raw.get("rule")})
 
         # must_not
         violations = _must_not(doc_id, doc.get("must_not") or {}, p_events_raw, p_rels_raw)
@@ -711,6 +714,7 @@ def score(gold: dict, predictions: dict[str, dict]) -> dict:
         "event": _prf(totals["tp"], totals["fp"], totals["fn"]),
         "matched": matched,
         "relation": _prf(totals["rtp"], totals["rfp"], totals["rfn"]),
+        "relation_by_type": {t: _prf(c["tp"], c["fp"], c["fn"]) for t, c in sorted(by_type.items())},
         "same_event": same_event,
         "published": published,
         "must_not_violations": len(must_not_details),
@@ -720,6 +724,21 @@ def score(gold: dict, predictions: dict[str, dict]) -> dict:
         "unmatched": unmatched,
         "ignored_documents": ignored,
     }
+
+
+def _count_by_type(by_type: dict, g_rels: list[dict], p_rels: list[dict], rm: dict[int, int]) -> None:
+    """tp/fp/fn per relation type, counted as the totals are (a match to an optional gold counts neither way)."""
+    def row(t: str) -> dict[str, int]:
+        return by_type.setdefault(t or "?", {"tp": 0, "fp": 0, "fn": 0})
+
+    used = set(rm.values())
+    for gi, g in enumerate(g_rels):
+        if g["optional"]:
+            continue
+        row(g["type"])["tp" if gi in rm else "fn"] += 1
+    for pj, p in enumerate(p_rels):
+        if pj not in used:
+            row(p["type"])["fp"] += 1
 
 
 def _fatalities(value: Any) -> int | None:
@@ -809,6 +828,10 @@ def format_report(report: dict):
             if key in vals:
                 metrics.add_row(section if first else "", key, _fmt(vals[key]))
                 first = False
+    for rtype, vals in (report.get("relation_by_type") or {}).items():
+        metrics.add_row(f"relation: {rtype}", "P / R / F1 (tp fp fn)",
+                        f"{_fmt(vals.get('precision'))} / {_fmt(vals.get('recall'))} / {_fmt(vals.get('f1'))}"
+                        f" ({vals.get('tp')} {vals.get('fp')} {vals.get('fn')})")
     first = True
     for key, val in report.get("matched", {}).items():
         metrics.add_row("matched" if first else "", key, _fmt(val))

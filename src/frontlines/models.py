@@ -283,6 +283,16 @@ class RelationRecord:
     evidence_start: int = 0
     evidence_end: int = 0
     confidence: float = 0.5
+    # 1 day, 2 week, 3 month (ACLED's time_precision) of `date`: the sentence's date, else the publication's
+    date_precision: int | None = None
+    # the text says the relation has ended ("formerly", "no longer", "ex-"): it no longer held on this date
+    valid_until: date | None = None
+    # derived from events (clashed_with of Battles events), not stated in a sentence: `count` events
+    # between `date` (the first) and `last_date`
+    derived: bool = False
+    count: int = 1
+    last_date: date | None = None
+    rule: str = ""  # the pattern or cue kind that found it
 
     def key(self) -> str:
         a = self.source.actor_id or self.source.surface

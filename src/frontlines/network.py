@@ -6,7 +6,8 @@ Edges come from three places, each marked by `origin`:
   their source is the pack itself (`{"kind": "pack", ...}`), shown as "pack";
 * `extraction`: relations the pipeline extracted from documents (the `relations` table); each is
   observed on its stated date, else on its document's publication date; its sources are the
-  documents with their evidence sentences; `hedged` when every report of it is a claim;
+  documents with their evidence sentences; `hedged` when every report of it is a claim; one the text
+  says has ended ("formerly", "no longer": `valid_until`) holds only before that date;
 * `events` (derived, `derived=True`): `clashed_with` between actor1 and actor2 of Battles events,
   counted once per real-world event (merged clusters, see merge.py), with first/last dates.
 
@@ -161,14 +162,17 @@ def _relation_edges(store, published: dict[str, dict]) -> list[Edge]:
     out = []
     for r in store.relations():
         a, b = r["source_id"], r["target_id"]
-        if not a or not b or a == b:
-            continue
+        if not a or not b or a == b or r["derived"]:
+            continue  # derived clashes are counted from the (merged) events themselves: _battle_edges
         if r["type"] in SYMMETRIC:
             a, b = sorted((a, b))
         doc = published.get(r["doc_id"] or "", {})
         seen = _day(r["date"]) or _day(doc.get("published"))
-        out.append(Edge(a, b, r["type"], origin={"extraction"}, derived=bool(r["derived"]),
-                        observed=[seen] if seen else [], confidence=float(r["confidence"] or 0.0),
+        until = _day(r.get("valid_until"))
+        # "formerly", "no longer": it held before `until`, from a time the text does not give
+        periods = [{"valid_from": "", "valid_to": _iso(until), "origin": "extraction"}] if until else []
+        out.append(Edge(a, b, r["type"], origin={"extraction"}, derived=False, periods=periods,
+                        observed=[seen] if seen and not until else [], confidence=float(r["confidence"] or 0.0),
                         hedged_reports=int(bool(r["hedged"])), reports=1,
                         sources=[{"kind": "document", "doc_id": r["doc_id"], "outlet": doc.get("outlet"),
                                   "published": doc.get("published"), "date": r["date"], "hedged": bool(r["hedged"]),
@@ -205,9 +209,11 @@ def _valid_on(e: Edge, on: date) -> bool:
             if (start is None or start <= on) and (end is None or on <= end):
                 return True
         return False
+    if e.periods and not e.observed and all(_day(p["valid_to"]) is not None and _day(p["valid_to"]) <= on for p in e.periods):
+        return False  # the text says it had ended by then
     if e.observed:
         return min(e.observed) <= on
-    return True  # an undated report of an undated document: we cannot place it in time
+    return True  # an undated report of an undated document (or a closed relation): we cannot place its start
 
 
 def build_network(store, pack, *, as_of: date | None = None, around: str | None = None, depth: int = 1) -> Network:

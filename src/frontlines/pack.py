@@ -868,6 +868,9 @@ class KnowledgePack:
         self.places = places
         self.outlets = outlets
         self.lexicons = lexicons
+        from .relation_patterns import PatternSet
+
+        self.relation_patterns = PatternSet([], {})  # load_pack sets the pack's own (relation_patterns.yaml)
         self.boundaries = boundaries
         self.anchors = anchors or []
         self._anchor_re = [(re.compile(r"\b(?:" + "|".join(re.escape(p) for p in a.phrases) + r")\b", re.I), a)
@@ -1498,14 +1501,32 @@ def _load(root: Path) -> KnowledgePack:
         unknown = sorted(set(place_rules) - _PLACE_RULE_FIELDS)
         if unknown:
             raise PackError(f"{label}: unknown field(s) {unknown}")
+    relation_patterns = _load_relation_patterns(root, files.get("relation_patterns"), lexicons)
     boundaries: dict[str, Path] = {}
     for lvl, rel in (files.get("boundaries") or {}).items():
         p = root / rel
         if not p.exists():
             raise PackError(f"{mlabel}: boundaries: {lvl}: {rel} not found")
         boundaries[lvl] = p
-    return KnowledgePack(root, manifest, actors, affiliations, places, outlets, lexicons, boundaries, anchors,
+    pack = KnowledgePack(root, manifest, actors, affiliations, places, outlets, lexicons, boundaries, anchors,
                          naming=naming, place_rules=place_rules)
+    pack.relation_patterns = relation_patterns
+    return pack
+
+
+def _load_relation_patterns(root: Path, fname: str | None, lexicons: dict):
+    """relation_patterns.yaml: relations as dependency patterns (frontlines.relation_patterns), checked
+    here (spaCy's own pattern validation included) so a bad pattern fails the pack load, naming it."""
+    from spacy.vocab import Vocab
+
+    from .relation_patterns import PatternError, load_pattern_set
+
+    try:
+        patterns = load_pattern_set(root, fname, lexicons, _read_yaml)
+        patterns.validate(Vocab())
+    except PatternError as exc:
+        raise PackError(str(exc)) from None
+    return patterns
 
 
 # "QSD: Syrian Democratic Forces" (ACLED writes an abbreviation, a colon and the full name)

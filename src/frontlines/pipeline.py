@@ -31,6 +31,7 @@ from .ingest import iter_documents
 from .models import CleanedText, Document, DocumentResult, IngestFailure
 from .names import fold_key
 from .pack import KnowledgePack, load_pack
+from .relation_events import with_battle_relations
 from .relations import RelationExtractor
 
 
@@ -239,8 +240,10 @@ class Pipeline:
             offset += len(piece)
         return self._result(prepared, events, relations, mentions)
 
-    @staticmethod
-    def _result(prepared: Prepared, events: list, relations: list, mentions: list) -> DocumentResult:
+    def _result(self, prepared: Prepared, events: list, relations: list, mentions: list) -> DocumentResult:
+        # the pack's stand-ins for an unnamed perpetrator (lexicons default_actors) relate nobody
+        unnamed = frozenset(str(v) for v in ((self.pack.lexicons or {}).get("default_actors") or {}).values())
+        relations = with_battle_relations(relations, events, prepared.document.id, unnamed, self.pack.affiliations)
         result = DocumentResult(document=prepared.document, cleaned=prepared.cleaned, events=events, relations=relations)
         seen_a, seen_p = set(), set()
         for m in mentions:

@@ -225,6 +225,13 @@ class RelationRow(Base):
     evidence: Mapped[str | None] = mapped_column(Text)
     evidence_start: Mapped[int | None] = mapped_column(Integer)
     evidence_end: Mapped[int | None] = mapped_column(Integer)
+    # relation_dating: the precision of `date` (1 day, 2 week, 3 month); the day the text says it had ended by
+    date_precision: Mapped[int | None] = mapped_column(Integer)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    # relation_events: derived from `n_events` Battles events, the first on `date`, the last on `last_date`
+    n_events: Mapped[int | None] = mapped_column(Integer)
+    last_date: Mapped[date | None] = mapped_column(Date)
+    rule: Mapped[str | None] = mapped_column(String(64))
 
 
 class FailureRow(Base):
