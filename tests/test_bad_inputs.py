@@ -58,7 +58,7 @@ def shared_pipeline():
 
     pipe = Pipeline("syria")
     mp = pytest.MonkeyPatch()
-    mp.setattr(cli, "_pipeline", lambda pack: pipe)
+    mp.setattr(cli, "_pipeline", lambda pack, **options: pipe)
     yield pipe
     mp.undo()
 
@@ -211,14 +211,14 @@ def case_extractor_raises(folder: Path, mp) -> Expect:
 
 def case_store_raises(folder: Path, mp) -> Expect:
     (folder / "nostore.txt").write_text("Rebels shelled Saraqib on Monday, killing one soldier.\n", encoding="utf-8")
-    real = Store.save_result
+    real = Store._save_result  # what both save_result and the run's batched save_results call per document
 
-    def save_result(self, result, **kw):
+    def _save_result(self, s, result, **kw):
         if result.document.id == "nostore":
             raise UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
-        return real(self, result, **kw)
+        return real(self, s, result, **kw)
 
-    mp.setattr(Store, "save_result", save_result)
+    mp.setattr(Store, "_save_result", _save_result)
     return Expect(failures=[("nostore.txt", None, "store failed on document 'nostore' (UnicodeEncodeError")])
 
 

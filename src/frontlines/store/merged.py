@@ -25,6 +25,11 @@ from .schema import EventClusterRow, EventRow, EventSourceRow, MergedEventDataRo
 BOTH, LIVE, ALL = 0, 1, 2  # MergedEventRow.view
 REJECTED = "rejected"
 _CHUNK = 500
+# PostgreSQL: two writers that rewrite one cluster's rows (a run's batch and a reviewer's edit) would both
+# delete, neither seeing the other's uncommitted insert, and the second insert would break the unique key.
+# A transaction-scoped advisory lock per cluster, taken in sorted order, makes them take turns. (SQLite has
+# one writer at a time anyway.)
+_PG_CLUSTER_LOCKS = 0x46524D45  # "FRME": the namespace of these locks
 
 
 def shown(include_rejected: bool):
@@ -157,6 +162,9 @@ def refresh(store, s: Session, cluster_ids: Iterable[str]) -> None:
     cids = sorted(set(cluster_ids))
     if not cids:
         return
+    if s.get_bind().dialect.name == "postgresql":
+        for cid in cids:
+            s.execute(select(func.pg_advisory_xact_lock(_PG_CLUSTER_LOCKS, func.hashtext(cid))))
     member_ids: dict[str, list[str]] = {}
     for i in range(0, len(cids), _CHUNK):
         chunk = cids[i: i + _CHUNK]
