@@ -540,3 +540,36 @@ def test_composition_and_wings(pipe, text, member, whole):
 def test_an_unknown_name_with_a_known_abbreviation_in_brackets(pipe):
     res = rels(pipe, "The PYD and its armed wing Peoples Guard Forces (YPG) seized the village.")
     assert find(res, "member_of", "YPG", "PYD") is not None, show(res)
+
+
+# ---------------------------------------------------------------------------------- text that lost its apostrophes
+@pytest.mark.parametrize("text,rtype,source,target", [
+    ("Hezbollahs commander Abu Ali Tabtabai was killed near Qusayr.", "leader_of", "Abu Ali Tabtabai", "Hezbollah"),
+    ("The Islam Armys commander Abu Hamza Rifai said the group would hold Douma.", "leader_of", "Abu Hamza Rifai",
+     "Jaysh al-Islam"),
+    ("Al Qaedas Syrian branch Hurras al-Din attacked a checkpoint.", "member_of", "Hurras al-Din", "al-Qaeda"),
+])
+def test_a_possessive_without_its_apostrophe(pipe, text, rtype, source, target):
+    out = rels(pipe, text)
+    assert find(out, rtype, source, target), show(out)
+
+
+def test_a_bare_s_is_split_only_after_a_known_name(pipe):
+    from frontlines.annotate import get_nlp
+
+    nlp = get_nlp(pipe.pack)
+    doc = nlp("Syrias army and Syrian Democratic Forces units met Horas al-Din fighters and Brigades.")
+    words = [t.text for t in doc]
+    assert words[:3] == ["Syria", "s", "army"]          # the possessive of a pack name
+    assert "Forces" in words and "Horas" in words       # a plural that ends a name; a word that begins one
+    assert "Brigades" in words                          # a common noun whose plural is noun + s
+    assert doc.text.startswith("Syrias army")           # the text itself is unchanged
+
+
+def test_a_unit_a_state_owns_is_that_states_forces(pipe):
+    out = rels(pipe, "The Syrian army, supported by Russia's Aerospace Forces, advanced on Palmyra.")
+    assert find(out, "backed_by", "Syrian army", "Russia"), show(out)
+
+
+def test_head_of_complement_names_are_also_written_inverted(pipe):
+    assert pipe.pack.resolve_actor("Islam Army").id == pipe.pack.resolve_actor("Army of Islam").id
