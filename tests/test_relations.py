@@ -573,3 +573,40 @@ def test_a_unit_a_state_owns_is_that_states_forces(pipe):
 
 def test_head_of_complement_names_are_also_written_inverted(pipe):
     assert pipe.pack.resolve_actor("Islam Army").id == pipe.pack.resolve_actor("Army of Islam").id
+
+
+# ---------------------------------------------------------------------------------- coordinated sides
+@pytest.mark.parametrize("text,rtype,source,target", [
+    ("Jaysh al-Izza fought fierce battles against the Syrian army troops and Hezbollah near Hama.", "clashed_with",
+     "Jaysh al-Izza", "Hezbollah"),
+    ("Jaysh al-Izza fought fierce battles against the Syrian army troops and Hezbollah near Hama.", "clashed_with",
+     "Jaysh al-Izza", "Military Forces of Syria"),
+    ("The Syrian army foiled an assault launched by Ahrar al-Sham fighters and the Nusra Front.", "clashed_with",
+     "Military Forces of Syria", "Jabhat al-Nusra"),
+])
+def test_every_conjunct_of_a_side_takes_part(pipe, text, rtype, source, target):
+    out = rels(pipe, text)
+    assert find(out, rtype, source, target), show(out)
+
+
+def test_the_other_side_of_a_pair_is_not_a_conjunct_of_itself(pipe):
+    out = rels(pipe, "The Syrian army and Hezbollah captured the town.")
+    assert find(out, "allied_with", "Military Forces of Syria", "Hezbollah"), show(out)
+
+
+# ---------------------------------------------------------------------------------- wordings of a clash
+@pytest.mark.parametrize("text,source,target", [
+    ("Kurdish YPG fighters thwarted an attack launched by Hurras al-Din in the countryside.", "YPG", "Hurras al-Din"),
+    ("The Syrian army repelled an offensive by Jaysh al-Izza near Latamneh.", "Military Forces of Syria", "Jaysh al-Izza"),
+    ("Hezbollah fighters repulsed the Ahrar al-Sham assault on the hill.", "Hezbollah", "Ahrar al-Sham"),
+    ("The Syrian army stepped up operations against Jaysh al-Izza mercenaries in Hama.", "Military Forces of Syria",
+     "Jaysh al-Izza"),
+])
+def test_attack_and_repulsion_wordings_are_clashes(pipe, text, source, target):
+    out = rels(pipe, text)
+    assert find(out, "clashed_with", source, target), show(out)
+
+
+def test_repelling_an_attack_on_a_place_names_no_enemy(pipe):
+    out = rels(pipe, "The Syrian army repelled an attack on Aleppo's western districts.")
+    assert not [r for r in out if r.type == "clashed_with"], show(out)

@@ -298,8 +298,17 @@ def _resolve(ex, spec: ArgSpec, nodes: dict[str, Token], p: RelationPattern, exc
         return [got], False
     if ex._ok_side(m) and m.actor.actor_id not in exclude:
         # the pattern says what role the name plays (a modifier of a title is the group); a generic armed
-        # side ("Saudi-backed militants", "rebels backed by X") counts where the text names no group
-        return [m], False
+        # side ("Saudi-backed militants", "rebels backed by X") counts where the text names no group.
+        # The names joined to it play the same role ("against the army troops and NDF").
+        got = [m]
+        # only for an argument of the cue (not a name in apposition to it), and never over the other side
+        conjuncts = ex._conjuncts(tok)[1:] if tok.dep_ in _ARGUMENT_DEPS else []
+        for c in conjuncts:
+            if any(o in c.subtree for o in others):
+                continue
+            more, _ = ex._np(c, exclude | ex._ids(got), allow_pronoun=False)
+            got += [x for x in more if x not in got]
+        return got, False
     got, ana = ex._args(tok, exclude)
     if ana and spec.literal:
         return [], False
@@ -311,6 +320,9 @@ def _resolve(ex, spec: ArgSpec, nodes: dict[str, Token], p: RelationPattern, exc
         if one is not None and one.actor.actor_id not in exclude:
             got = [one]
     return got, ana
+
+
+_ARGUMENT_DEPS = ("pobj", "dobj", "nsubj", "nsubjpass")
 
 
 def _own_span(tok: Token, others: list[Token]):
