@@ -610,3 +610,28 @@ def test_attack_and_repulsion_wordings_are_clashes(pipe, text, source, target):
 def test_repelling_an_attack_on_a_place_names_no_enemy(pipe):
     out = rels(pipe, "The Syrian army repelled an attack on Aleppo's western districts.")
     assert not [r for r in out if r.type == "clashed_with"], show(out)
+
+
+# ---------------------------------------------------------------------------------- sides named only by their backer
+@pytest.mark.parametrize("text,source,target", [
+    ("Iranian-backed militias shelled the town of Busra.", "Pro-Government Militia", "Military Forces of Iran"),
+    ("The town of Busra was shelled by militias backed by Iran.", "Pro-Government Militia", "Military Forces of Iran"),
+    ("Qatari-backed militants overran the checkpoint.", "Opposition Rebels (Syria)", "Military Forces of Qatar"),
+    ("Two villages fell to gunmen backed by Turkey.", "Opposition Rebels (Syria)", "Military Forces of Turkey"),
+])
+def test_unnamed_fighters_are_the_generic_side_of_their_backers_camp(pipe, text, source, target):
+    out = rels(pipe, text)
+    assert find(out, "backed_by", source, target), show(out)
+
+
+def test_unnamed_backed_fighters_are_the_backers_protege_named_in_the_text(pipe):
+    text = ("The Syrian Democratic Forces advanced on Tabqa. "
+            "A car bomb hit a checkpoint run by US-supported fighters near the dam.")
+    out = rels(pipe, text, published=date(2017, 3, 1))
+    assert not [r for r in out if r.source.label == "Opposition Rebels (Syria)"], show(out)
+
+
+def test_a_named_group_is_not_replaced_by_a_generic_side(pipe):
+    out = rels(pipe, "The town was shelled by militias of Hezbollah backed by Iran.")
+    assert find(out, "backed_by", "Hezbollah", "Military Forces of Iran"), show(out)
+    assert not [r for r in out if "Pro-Government" in r.source.label], show(out)

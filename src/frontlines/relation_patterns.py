@@ -232,6 +232,11 @@ def apply_patterns(ex, matches: list[tuple[RelationPattern, dict[str, Token]]], 
         # the source first: an anaphor on the other side never points back to it
         sources, ana_s = _resolve(ex, p.source, nodes, p, set(), on)
         sources = [m for m in sources if _kind_ok(ex, m, p.source_kinds, p.both_armed)]
+        if not sources and p.type == "backed_by" and p.source.node:
+            # "Iranian-backed militias": no group named, the backer says whose fighters they are
+            targets, ana_t = _resolve(ex, p.target, nodes, p, set(), on)
+            sides = [ex.unnamed_backed_side(nodes[p.source.node], t) for t in targets if getattr(t, "actor", None) is not None]
+            sources = [m for m in sides if m is not None][:1]
         if not sources:
             continue
         targets, ana_t = _resolve(ex, p.target, nodes, p, ex._ids(sources), on)

@@ -107,6 +107,7 @@ class RelationExtractor:
         self.force_words = {w.lower() for key in ("force_heads", "force_means") for w in self.patterns.words.get(key, [])}
         self.demonyms = self._demonyms()
         self.capitals = self._capitals(raw.get("capitals") or {})
+        self.unnamed_backed = self._unnamed_backed(raw.get("unnamed_backed") or {})
         # heads of state and government: the leaders the pack lists for a government actor
         self.heads_of_state = [_name_words(n) for a in pack.actors.values() if a.kind == "government"
                                for n in a.leaders]
@@ -130,6 +131,43 @@ class RelationExtractor:
     def _capitals(self, raw: dict) -> dict[str, str]:
         """'ankara' -> the pack's actor for Turkey's forces (lexicons: relation_cues.capitals)."""
         return {str(city).lower(): str(aid) for city, aid in raw.items() if str(aid) in self.pack.actors}
+
+    def _unnamed_backed(self, raw: dict) -> dict:
+        """lexicons relation_cues.unnamed_backed: the generic side a backer's unnamed fighters stand for."""
+        ids = {k: str(raw.get(k) or "") for k in ("government", "government_camp", "other_camp")}
+        if not raw or any(v not in self.pack.actors for v in ids.values()):
+            return {}
+        gov = ids["government"]
+        camp = {gov} | {a.source if a.target == gov else a.target for a in self.pack.affiliations
+                        if gov in (a.source, a.target) and a.type in ("allied_with", "backed_by")}
+        protege: dict[str, set[str]] = {}
+        for a in self.pack.affiliations:
+            if a.type == "backed_by":
+                protege.setdefault(a.target, set()).add(a.source)
+        return {"heads": {str(w).lower() for w in raw.get("heads") or []}, "camp": camp, "protege": protege,
+                "government_camp": self.pack.actors[ids["government_camp"]], "other_camp": self.pack.actors[ids["other_camp"]]}
+
+    def unnamed_backed_side(self, tok: Token, backer: Mention) -> Mention | None:
+        """"Iranian-backed militias", "Saudi-backed militants": fighters named only by their backer are the
+        group named in the text that the pack says the backer backs, else the generic side of the backer's
+        camp (the government's, if the pack ties the backer to it; else the opposition's)."""
+        cfg = self.unnamed_backed
+        if not cfg or tok.lemma_.lower() not in cfg["heads"] or backer.actor is None:
+            return None
+        # "militias of X", "X's militias", "Hezbollah militias": a group is named after all
+        owners = [c for c in tok.children if c.dep_ in ("poss", "compound", "nmod") or (c.dep_ == "prep" and c.lower_ in ("of", "from"))]
+        if any(self._ok(self._index.get(t.i)) for c in owners for t in c.subtree):
+            return None
+        if tok.dep_ == "pobj" and tok.head.lower_ == "of" and tok.head.head.pos_ == "NOUN":
+            return None  # "a coalition of militias backed by X": the coalition is backed
+        # "U.S.-backed fighters" in a text that names the SDF: the group the pack knows this backer backs
+        proteges = cfg["protege"].get(backer.actor.actor_id, set())
+        named = self._before(tok.i, set()) + [m for m in self._mentions if m.start > tok.i and self._ok(m)]
+        for m in named:  # nearest before first, then the first after
+            if m.actor.actor_id in proteges:
+                return m
+        side = cfg["government_camp"] if backer.actor.actor_id in cfg["camp"] else cfg["other_camp"]
+        return Mention(tok.i, tok.i + 1, tok.text, "actor", self.ex.actor_ref(side, tok.text), inter=side.inter)
 
     def _kind(self, m: Mention) -> str | None:
         if not m.actor:
@@ -747,6 +785,10 @@ class RelationExtractor:
         agents = self._preps(t, "by")
         if t.dep_ == "acl" and agents:  # "X, backed by Y"
             backed, ana = self._args(t.head, set())
+            if not backed:  # "militias backed by Iran": fighters named only by their backer
+                backers = [m for a in agents for m in self._args(a, set())[0]]
+                side = self.unnamed_backed_side(t.head, backers[0]) if backers else None
+                backed = [side] if side is not None else []
         elif t.dep_ == "advcl" and agents:  # "Backed by Y, X advanced": the subject of the clause it opens
             backed, ana = self._args(self._clause_subject(t.head), set())
         elif passive and agents:  # "X is backed by Y", "X, which is backed by Y"
