@@ -635,3 +635,22 @@ def test_a_named_group_is_not_replaced_by_a_generic_side(pipe):
     out = rels(pipe, "The town was shelled by militias of Hezbollah backed by Iran.")
     assert find(out, "backed_by", "Hezbollah", "Military Forces of Iran"), show(out)
     assert not [r for r in out if "Pro-Government" in r.source.label], show(out)
+
+
+# ---------------------------------------------------------------------------------- known wrong readings
+def test_a_modifier_belongs_to_its_own_noun_not_the_next_list_item(pipe):
+    out = rels(pipe, "Troops killed fighters of the al-Qaeda-affiliated Hurras al-Din and the Free Syrian Army.")
+    assert find(out, "member_of", "Hurras al-Din", "al-Qaeda"), show(out)
+    assert not find(out, "member_of", "Free Syrian Army", "al-Qaeda"), show(out)
+
+
+def test_a_generic_phrase_is_not_a_name_that_holds_it_whole(pipe):
+    assert pipe.pack.resolve_actor("armed forces") is None
+    assert pipe.pack.resolve_actor("Hezbolla").id == pipe.pack.resolve_actor("Hezbollah").id  # a typo still matches
+
+
+def test_backing_by_equipment_names_no_backer(pipe):
+    out = rels(pipe, "Fighting broke out between Turkish troops backed by tanks and Kurdish YPG fighters near Manbij.")
+    assert not [r for r in out if r.type == "backed_by"], show(out)
+    out = rels(pipe, "The Syrian army, backed by Russian warplanes, advanced on Palmyra.")
+    assert find(out, "backed_by", "Military Forces of Syria", "Military Forces of Russia"), show(out)

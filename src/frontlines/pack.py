@@ -1072,6 +1072,11 @@ class KnowledgePack:
         best_key, best_score = hits[0][0], hits[0][1]
         if re.findall(r"\d+", best_key) != re.findall(r"\d+", k):  # "13th Division" is not "30th Division"
             return []
+        # a spelling variant differs inside the name; a name found whole inside another lacks a word of
+        # it ("armed forces" is not the "US Armed Forces", "Islamic Front" not the "Islamic Front of X")
+        short, long_ = sorted((k, best_key), key=len)
+        if short in long_ and len(long_) - len(short) >= 2:
+            return []
         best_ids = {aid for aid, _ in self._fold[best_key]}
         runner_up = max((s for key, s, _ in hits if not best_ids & {a for a, _ in self._fold[key]}), default=0)
         if best_score - runner_up < FUZZY_MARGIN:  # two actors almost equally close: abstain

@@ -289,6 +289,8 @@ def _resolve(ex, spec: ArgSpec, nodes: dict[str, Token], p: RelationPattern, exc
         return ([person], False) if person is not None else ([], False)
     m = ex._index.get(tok.i)
     others = [nodes[n] for n in p.arg_nodes if n != spec.node] + [t for n, t in nodes.items() if n not in p.arg_nodes]
+    # the noun a cue modifies ("al-Qaeda-linked |Nusra and the FSA"): the modifier is its own, not its conjuncts'
+    modified = any(t.head == tok and t != tok and t.dep_ in _MODIFIER_DEPS for n, t in nodes.items() if n not in p.arg_nodes)
     if m is not None and any(m.start <= o.i < m.end for o in others):
         # one name spans both sides ("US-backed Syrian Democratic Forces" is how the pack names the SDF):
         # the side at this node is the part of the name this node heads; the head of the whole name
@@ -307,14 +309,14 @@ def _resolve(ex, spec: ArgSpec, nodes: dict[str, Token], p: RelationPattern, exc
         # The names joined to it play the same role ("against the army troops and NDF").
         got = [m]
         # only for an argument of the cue (not a name in apposition to it), and never over the other side
-        conjuncts = ex._conjuncts(tok)[1:] if tok.dep_ in _ARGUMENT_DEPS else []
+        conjuncts = ex._conjuncts(tok)[1:] if tok.dep_ in _ARGUMENT_DEPS and not modified else []
         for c in conjuncts:
             if any(o in c.subtree for o in others):
                 continue
             more, _ = ex._np(c, exclude | ex._ids(got), allow_pronoun=False)
             got += [x for x in more if x not in got]
         return got, False
-    got, ana = ex._args(tok, exclude)
+    got, ana = ex._np(tok, exclude) if modified else ex._args(tok, exclude)
     if ana and spec.literal:
         return [], False
     got = [g for g in got if g.actor.actor_id not in exclude]
@@ -328,6 +330,7 @@ def _resolve(ex, spec: ArgSpec, nodes: dict[str, Token], p: RelationPattern, exc
 
 
 _ARGUMENT_DEPS = ("pobj", "dobj", "nsubj", "nsubjpass")
+_MODIFIER_DEPS = ("amod", "compound", "nmod", "acl")
 
 
 def _own_span(tok: Token, others: list[Token]):

@@ -78,6 +78,7 @@ class RelationExtractor:
 
         self.not_alliance = words("not_alliance_modifiers")
         self.backing_verbs = words("backing_verbs")
+        self.equipment = words("equipment_nouns")
         self.leading_verbs = words("leading_verbs")
         self.leader_nouns = words("leader_nouns")
         self.founding_verbs = words("founding_verbs")
@@ -805,6 +806,10 @@ class RelationExtractor:
             return
         backers, ana2 = [], False
         for a in agents:
+            if a.lemma_.lower() in self.equipment and not self._np(a, self._ids(backed), allow_pronoun=False, lists=False)[0]:
+                # "forces backed by tanks (and ...)": backing by equipment; a conjunct after it is more
+                # likely the other side of "between A backed by tanks and B" than a backer
+                continue
             got, x = self._args(a, self._ids(backed))
             backers.extend(got)
             ana2 = ana2 or x
