@@ -654,3 +654,16 @@ def test_backing_by_equipment_names_no_backer(pipe):
     assert not [r for r in out if r.type == "backed_by"], show(out)
     out = rels(pipe, "The Syrian army, backed by Russian warplanes, advanced on Palmyra.")
     assert find(out, "backed_by", "Military Forces of Syria", "Military Forces of Russia"), show(out)
+
+
+# ---------------------------------------------------------------------------------- appositions without commas
+def test_a_name_right_after_an_affiliate_noun_is_its_apposition(pipe):
+    text = "Sunni groups including al Qaedas Syrian offshoot the Nusra Front hold many villages in the hills."
+    out = rels(pipe, text, published=date(2015, 7, 20))
+    assert find(out, "member_of", "Jabhat al-Nusra", "al-Qaeda"), show(out)
+
+
+def test_an_offshoot_that_had_broken_with_its_parent_is_a_split(pipe):
+    out = rels(pipe, "The town fell to a powerful al Qaeda offshoot Islamic State.", published=date(2015, 5, 1))
+    assert find(out, "split_from", "Islamic State", "al-Qaeda"), show(out)
+    assert not find(out, "member_of", "Islamic State", "al-Qaeda"), show(out)

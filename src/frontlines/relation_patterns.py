@@ -309,7 +309,8 @@ def _resolve(ex, spec: ArgSpec, nodes: dict[str, Token], p: RelationPattern, exc
         # The names joined to it play the same role ("against the army troops and NDF").
         got = [m]
         # only for an argument of the cue (not a name in apposition to it), and never over the other side
-        conjuncts = ex._conjuncts(tok)[1:] if tok.dep_ in _ARGUMENT_DEPS and not modified else []
+        conjuncts = ex._conjuncts(tok)[1:] if (tok.dep_ in _ARGUMENT_DEPS and not modified
+                                               and tok.head in nodes.values()) else []
         for c in conjuncts:
             if any(o in c.subtree for o in others):
                 continue

@@ -21,7 +21,7 @@ Knowledge lives in the pack; nothing here names a theatre.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from spacy.tokens import Doc, Span, Token
@@ -109,6 +109,7 @@ class RelationExtractor:
         self.demonyms = self._demonyms()
         self.capitals = self._capitals(raw.get("capitals") or {})
         self.unnamed_backed = self._unnamed_backed(raw.get("unnamed_backed") or {})
+        self._split_index: dict | None = None
         # heads of state and government: the leaders the pack lists for a government actor
         self.heads_of_state = [_name_words(n) for a in pack.actors.values() if a.kind == "government"
                                for n in a.leaders]
@@ -1116,7 +1117,10 @@ class RelationExtractor:
           alliance: a sentence that gives backed_by for a pair gives no allied_with for it;
         - a side the text only describes ("Turkish-backed militants") stands for the group(s) the document
           names in the same relation: when it names one ("Turkish-backed Suqur al-Sham"), the described side
-          adds nothing."""
+          adds nothing;
+        - "X offshoot", "X affiliate" for a group the pack records as having broken with X by then is a
+          split ("al Qaeda offshoot Islamic State" in 2015)."""
+        records = [self._broken_tie(r) for r in records]
         backed = {(tuple(sorted(_key(r.source, r.target))), r.evidence_start) for r in records if r.type == "backed_by"}
         out = [r for r in records
                if not (r.type == "allied_with" and (tuple(sorted(_key(r.source, r.target))), r.evidence_start) in backed)
@@ -1134,6 +1138,24 @@ class RelationExtractor:
                 continue
             kept.append(r)
         return kept
+
+
+    def _broken_tie(self, r: RelationRecord) -> RelationRecord:
+        if r.type != "member_of" or not (r.source.actor_id and r.target.actor_id):
+            return r
+        for a in self._splits.get((r.source.actor_id, r.target.actor_id), []):
+            if a.valid_from is None or r.date is None or a.valid_from <= r.date:
+                return replace(r, type="split_from")
+        return r
+
+    @property
+    def _splits(self) -> dict[tuple[str, str], list]:
+        if self._split_index is None:
+            self._split_index = {}
+            for a in self.pack.affiliations:
+                if a.type == "split_from":
+                    self._split_index.setdefault((a.source, a.target), []).append(a)
+        return self._split_index
 
 
 # relations that put two actors on one side or against each other: a stand-in's tie is not its patron's
