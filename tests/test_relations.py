@@ -667,3 +667,18 @@ def test_an_offshoot_that_had_broken_with_its_parent_is_a_split(pipe):
     out = rels(pipe, "The town fell to a powerful al Qaeda offshoot Islamic State.", published=date(2015, 5, 1))
     assert find(out, "split_from", "Islamic State", "al-Qaeda"), show(out)
     assert not find(out, "member_of", "Islamic State", "al-Qaeda"), show(out)
+
+
+@pytest.mark.parametrize("text,source,target", [
+    ("Russian air strikes against Hurras al-Din fighters continued overnight.", "Military Forces of Russia", "Hurras al-Din"),
+    ("Hezbollah reported an assault by Jaysh al-Izza against its positions near Qusayr.", "Jaysh al-Izza", "Hezbollah"),
+    ("The YPG said Turkish attacks on its fighters killed four.", "Military Forces of Turkey", "YPG"),
+])
+def test_battle_nouns_with_their_owner_and_object(pipe, text, source, target):
+    out = rels(pipe, text)
+    assert find(out, "clashed_with", source, target), show(out)
+
+
+def test_an_attack_on_a_place_is_no_clash(pipe):
+    out = rels(pipe, "An attack by Jaysh al-Izza on Latamneh killed ten civilians.")
+    assert not [r for r in out if r.type == "clashed_with"], show(out)
