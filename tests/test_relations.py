@@ -682,3 +682,17 @@ def test_battle_nouns_with_their_owner_and_object(pipe, text, source, target):
 def test_an_attack_on_a_place_is_no_clash(pipe):
     out = rels(pipe, "An attack by Jaysh al-Izza on Latamneh killed ten civilians.")
     assert not [r for r in out if r.type == "clashed_with"], show(out)
+
+
+@pytest.mark.parametrize("text", [
+    "The largest faction in the Syrian Democratic Forces is the YPG.",
+    "The YPG is the strongest group within the Syrian Democratic Forces.",
+])
+def test_a_group_inside_a_whole_said_with_a_copula(pipe, text):
+    out = rels(pipe, text)
+    assert find(out, "member_of", "YPG", "Syrian Democratic Forces"), show(out)
+
+
+def test_the_strongest_group_in_a_place_is_no_membership(pipe):
+    out = rels(pipe, "Jaysh al-Izza is the strongest group in Hama.")
+    assert not [r for r in out if r.type == "member_of"], show(out)
