@@ -696,3 +696,13 @@ def test_a_group_inside_a_whole_said_with_a_copula(pipe, text):
 def test_the_strongest_group_in_a_place_is_no_membership(pipe):
     out = rels(pipe, "Jaysh al-Izza is the strongest group in Hama.")
     assert not [r for r in out if r.type == "member_of"], show(out)
+
+
+@pytest.mark.parametrize("text,source,target", [
+    ("Hurras al-Din fighters breached Syrian army lines east of Palmyra.", "Hurras al-Din", "Military Forces of Syria"),
+    ("Turkish jets struck YPG positions near Afrin.", "Military Forces of Turkey", "YPG"),
+    ("The Syrian army shelled gatherings of Jaysh al-Izza fighters in Latamneh.", "Military Forces of Syria", "Jaysh al-Izza"),
+])
+def test_a_groups_positions_stand_for_the_group_as_a_target(pipe, text, source, target):
+    out = rels(pipe, text)
+    assert find(out, "clashed_with", source, target), show(out)

@@ -79,6 +79,8 @@ class RelationExtractor:
         self.not_alliance = words("not_alliance_modifiers")
         self.backing_verbs = words("backing_verbs")
         self.equipment = words("equipment_nouns")
+        # "IS breached Syrian army lines", "struck HTS positions": a group's positions stand for the group
+        self.positions = words("position_nouns")
         self.leading_verbs = words("leading_verbs")
         self.leader_nouns = words("leader_nouns")
         self.founding_verbs = words("founding_verbs")
@@ -246,7 +248,7 @@ class RelationExtractor:
         if h.pos_ != "NOUN":
             return False
         lemma = h.lemma_.lower()
-        if lemma in self.personnel:
+        if lemma in self.personnel or lemma in self.positions:
             return False
         # "the Hurras al-Din group" is the group; "FSA groups" are groups of it
         if (lemma in self.plural_heads or lemma in self.collective_heads) and h.tag_ == "NN":
