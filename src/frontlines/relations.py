@@ -869,11 +869,13 @@ class RelationExtractor:
         if t.pos_ != "NOUN" or t.lemma_.lower() not in self.auxiliary_heads or t.i in self._index:
             return
         state_tok, cue = None, None
-        mods = [c for c in t.children if c.lower_ in self.ally_modifiers or c.lemma_.lower() in self.ally_modifiers]
+        mods = [c for c in t.children if c.lower_ in self.ally_modifiers or c.lemma_.lower() in self.ally_modifiers
+                # "other forces fighting alongside them"
+                or (c.dep_ == "acl" and any(p.dep_ == "prep" and p.lower_ == "alongside" for p in c.children))]
         if t.dep_ == "nsubj" and t.head.lower_ in self.ally_modifiers:
             mods.append(t.head)  # "Militiamen allied to X stepped up ..." parsed with 'allied' as the verb
         for c in mods:
-            preps = [p for p in c.children if p.dep_ == "prep" and p.lower_ in ("to", "with")]
+            preps = [p for p in c.children if p.dep_ == "prep" and p.lower_ in ("to", "with", "alongside")]
             objs = [o for p in preps for o in p.children if o.dep_ == "pobj"]
             if objs:  # "troops allied to X"
                 state_tok, cue = objs[0], c
@@ -882,6 +884,9 @@ class RelationExtractor:
         if state_tok is None:
             return
         m = self._index.get(state_tok.i)
+        if m is None and state_tok.lower_ in _PRONOUNS:  # "... fighting alongside them"
+            got = self._pronoun(state_tok, set())
+            m = got[0] if got else None
         actor = self.pack.actors.get(m.actor.actor_id or "") if m is not None and m.actor is not None else None
         if actor is not None and actor.forces:  # "the regime": its forces
             actor = self.pack.actors.get(actor.forces)
@@ -890,7 +895,7 @@ class RelationExtractor:
         aux = self.pack.actors.get(self.auxiliaries[actor.country.lower()])
         if aux is None:
             return
-        side = Mention(state_tok.i, state_tok.i + 1, m.text, "actor", self.ex.actor_ref(actor, m.text), inter=actor.inter)
+        side = Mention(m.start, m.end, m.text, "actor", self.ex.actor_ref(actor, m.text), inter=actor.inter)
         text = t.doc[min(cue.i, t.i): max(cue.i, t.i) + 1].text
         helper = Mention(t.i, t.i + 1, text, "actor", self.ex.actor_ref(aux, text), inter=aux.inter)
         out.append(_Found("allied_with", [helper], [side], cue, rule="auxiliary_allied"))
