@@ -710,4 +710,4 @@ def test_a_groups_positions_stand_for_the_group_as_a_target(pipe, text, source, 
 
 def test_unnamed_fighters_alongside_a_states_forces_are_its_auxiliaries(pipe):
     out = rels(pipe, "The Syrian army advanced on the town. Militiamen fighting alongside it took the hill.")
-    assert find(out, "allied_with", "Pro-Government Militia (Syria)", "Military Forces of Syria"), show(out)
+    assert find(out, "allied_with", "Pro-Government Militia", "Military Forces of Syria"), show(out)
