@@ -711,3 +711,17 @@ def test_a_groups_positions_stand_for_the_group_as_a_target(pipe, text, source, 
 def test_unnamed_fighters_alongside_a_states_forces_are_its_auxiliaries(pipe):
     out = rels(pipe, "The Syrian army advanced on the town. Militiamen fighting alongside it took the hill.")
     assert find(out, "allied_with", "Pro-Government Militia", "Military Forces of Syria"), show(out)
+
+
+@pytest.mark.parametrize("text", [
+    "Syrian army units in cooperation with the supporting forces took the hill near Palmyra.",
+    "The Syrian army and the auxiliary forces took the hill near Palmyra.",
+])
+def test_a_states_supporting_forces_are_its_auxiliaries(pipe, text):
+    out = rels(pipe, text)
+    assert find(out, "allied_with", "Pro-Government Militia", "Military Forces of Syria"), show(out)
+
+
+def test_a_rebel_groups_supporting_forces_are_no_state_auxiliaries(pipe):
+    out = rels(pipe, "Jaysh al-Izza in cooperation with the supporting forces took the hill.")
+    assert not [r for r in out if "Pro-Government" in r.source.label or "Pro-Government" in r.target.label], show(out)

@@ -105,6 +105,7 @@ class RelationExtractor:
         self.closing = {w.lower() for w in self.patterns.words.get("closing_markers", [])}
         self.affiliation_participles = {w.lower() for w in self.patterns.words.get("affiliation_participles", [])}
         self.opposition_prefixes = {w.lower() for w in self.patterns.words.get("opposition_prefixes", [])}
+        self.cooperation = {w.lower() for w in self.patterns.words.get("cooperation_nouns", [])}
         self.unnamed = {str(v) for v in ((pack.lexicons or {}).get("default_actors") or {}).values()}
         # "Russian air power", "U.S. airstrikes": a state's means of war stand for its forces
         self.force_words = {w.lower() for key in ("force_heads", "force_means") for w in self.patterns.words.get(key, [])}
@@ -879,8 +880,11 @@ class RelationExtractor:
             objs = [o for p in preps for o in p.children if o.dep_ == "pobj"]
             if objs:  # "troops allied to X"
                 state_tok, cue = objs[0], c
-            elif c.dep_ == "amod" and t.dep_ == "conj":  # "X and allied militias"
+            elif c.dep_ in ("amod", "compound") and t.dep_ == "conj":  # "X and allied militias"
                 state_tok, cue = t.head, c
+            elif c.dep_ in ("amod", "compound") and t.dep_ == "pobj" and t.head.lower_ == "with" \
+                    and t.head.head.lemma_.lower() in self.cooperation and t.head.head.head.lower_ == "in":
+                state_tok, cue = t.head.head.head.head, c  # "army units in cooperation with the supporting forces"
         if state_tok is None:
             return
         m = self._index.get(state_tok.i)
