@@ -540,3 +540,188 @@ def test_composition_and_wings(pipe, text, member, whole):
 def test_an_unknown_name_with_a_known_abbreviation_in_brackets(pipe):
     res = rels(pipe, "The PYD and its armed wing Peoples Guard Forces (YPG) seized the village.")
     assert find(res, "member_of", "YPG", "PYD") is not None, show(res)
+
+
+# ---------------------------------------------------------------------------------- text that lost its apostrophes
+@pytest.mark.parametrize("text,rtype,source,target", [
+    ("Hezbollahs commander Abu Ali Tabtabai was killed near Qusayr.", "leader_of", "Abu Ali Tabtabai", "Hezbollah"),
+    ("The Islam Armys commander Abu Hamza Rifai said the group would hold Douma.", "leader_of", "Abu Hamza Rifai",
+     "Jaysh al-Islam"),
+    ("Al Qaedas Syrian branch Hurras al-Din attacked a checkpoint.", "member_of", "Hurras al-Din", "al-Qaeda"),
+])
+def test_a_possessive_without_its_apostrophe(pipe, text, rtype, source, target):
+    out = rels(pipe, text)
+    assert find(out, rtype, source, target), show(out)
+
+
+def test_a_bare_s_is_split_only_after_a_known_name(pipe):
+    from frontlines.annotate import get_nlp
+
+    nlp = get_nlp(pipe.pack)
+    doc = nlp("Syrias army and Syrian Democratic Forces units met Horas al-Din fighters and Brigades.")
+    words = [t.text for t in doc]
+    assert words[:3] == ["Syria", "s", "army"]          # the possessive of a pack name
+    assert "Forces" in words and "Horas" in words       # a plural that ends a name; a word that begins one
+    assert "Brigades" in words                          # a common noun whose plural is noun + s
+    assert doc.text.startswith("Syrias army")           # the text itself is unchanged
+
+
+def test_a_unit_a_state_owns_is_that_states_forces(pipe):
+    out = rels(pipe, "The Syrian army, supported by Russia's Aerospace Forces, advanced on Palmyra.")
+    assert find(out, "backed_by", "Syrian army", "Russia"), show(out)
+
+
+def test_head_of_complement_names_are_also_written_inverted(pipe):
+    assert pipe.pack.resolve_actor("Islam Army").id == pipe.pack.resolve_actor("Army of Islam").id
+
+
+# ---------------------------------------------------------------------------------- coordinated sides
+@pytest.mark.parametrize("text,rtype,source,target", [
+    ("Jaysh al-Izza fought fierce battles against the Syrian army troops and Hezbollah near Hama.", "clashed_with",
+     "Jaysh al-Izza", "Hezbollah"),
+    ("Jaysh al-Izza fought fierce battles against the Syrian army troops and Hezbollah near Hama.", "clashed_with",
+     "Jaysh al-Izza", "Military Forces of Syria"),
+    ("The Syrian army foiled an assault launched by Ahrar al-Sham fighters and the Nusra Front.", "clashed_with",
+     "Military Forces of Syria", "Jabhat al-Nusra"),
+])
+def test_every_conjunct_of_a_side_takes_part(pipe, text, rtype, source, target):
+    out = rels(pipe, text)
+    assert find(out, rtype, source, target), show(out)
+
+
+def test_the_other_side_of_a_pair_is_not_a_conjunct_of_itself(pipe):
+    out = rels(pipe, "The Syrian army and Hezbollah captured the town.")
+    assert find(out, "allied_with", "Military Forces of Syria", "Hezbollah"), show(out)
+
+
+# ---------------------------------------------------------------------------------- wordings of a clash
+@pytest.mark.parametrize("text,source,target", [
+    ("Kurdish YPG fighters thwarted an attack launched by Hurras al-Din in the countryside.", "YPG", "Hurras al-Din"),
+    ("The Syrian army repelled an offensive by Jaysh al-Izza near Latamneh.", "Military Forces of Syria", "Jaysh al-Izza"),
+    ("Hezbollah fighters repulsed the Ahrar al-Sham assault on the hill.", "Hezbollah", "Ahrar al-Sham"),
+    ("The Syrian army stepped up operations against Jaysh al-Izza mercenaries in Hama.", "Military Forces of Syria",
+     "Jaysh al-Izza"),
+])
+def test_attack_and_repulsion_wordings_are_clashes(pipe, text, source, target):
+    out = rels(pipe, text)
+    assert find(out, "clashed_with", source, target), show(out)
+
+
+def test_repelling_an_attack_on_a_place_names_no_enemy(pipe):
+    out = rels(pipe, "The Syrian army repelled an attack on Aleppo's western districts.")
+    assert not [r for r in out if r.type == "clashed_with"], show(out)
+
+
+# ---------------------------------------------------------------------------------- sides named only by their backer
+@pytest.mark.parametrize("text,source,target", [
+    ("Iranian-backed militias shelled the town of Busra.", "Pro-Government Militia", "Military Forces of Iran"),
+    ("The town of Busra was shelled by militias backed by Iran.", "Pro-Government Militia", "Military Forces of Iran"),
+    ("Qatari-backed militants overran the checkpoint.", "Opposition Rebels (Syria)", "Military Forces of Qatar"),
+    ("Two villages fell to gunmen backed by Turkey.", "Opposition Rebels (Syria)", "Military Forces of Turkey"),
+])
+def test_unnamed_fighters_are_the_generic_side_of_their_backers_camp(pipe, text, source, target):
+    out = rels(pipe, text)
+    assert find(out, "backed_by", source, target), show(out)
+
+
+def test_unnamed_backed_fighters_are_the_backers_protege_named_in_the_text(pipe):
+    text = ("The Syrian Democratic Forces advanced on Tabqa. "
+            "A car bomb hit a checkpoint run by US-supported fighters near the dam.")
+    out = rels(pipe, text, published=date(2017, 3, 1))
+    assert not [r for r in out if r.source.label == "Opposition Rebels (Syria)"], show(out)
+
+
+def test_a_named_group_is_not_replaced_by_a_generic_side(pipe):
+    out = rels(pipe, "The town was shelled by militias of Hezbollah backed by Iran.")
+    assert find(out, "backed_by", "Hezbollah", "Military Forces of Iran"), show(out)
+    assert not [r for r in out if "Pro-Government" in r.source.label], show(out)
+
+
+# ---------------------------------------------------------------------------------- known wrong readings
+def test_a_modifier_belongs_to_its_own_noun_not_the_next_list_item(pipe):
+    out = rels(pipe, "Troops killed fighters of the al-Qaeda-affiliated Hurras al-Din and the Free Syrian Army.")
+    assert find(out, "member_of", "Hurras al-Din", "al-Qaeda"), show(out)
+    assert not find(out, "member_of", "Free Syrian Army", "al-Qaeda"), show(out)
+
+
+def test_a_generic_phrase_is_not_a_name_that_holds_it_whole(pipe):
+    assert pipe.pack.resolve_actor("armed forces") is None
+    assert pipe.pack.resolve_actor("Hezbolla").id == pipe.pack.resolve_actor("Hezbollah").id  # a typo still matches
+
+
+def test_backing_by_equipment_names_no_backer(pipe):
+    out = rels(pipe, "Fighting broke out between Turkish troops backed by tanks and Kurdish YPG fighters near Manbij.")
+    assert not [r for r in out if r.type == "backed_by"], show(out)
+    out = rels(pipe, "The Syrian army, backed by Russian warplanes, advanced on Palmyra.")
+    assert find(out, "backed_by", "Military Forces of Syria", "Military Forces of Russia"), show(out)
+
+
+# ---------------------------------------------------------------------------------- appositions without commas
+def test_a_name_right_after_an_affiliate_noun_is_its_apposition(pipe):
+    text = "Sunni groups including al Qaedas Syrian offshoot the Nusra Front hold many villages in the hills."
+    out = rels(pipe, text, published=date(2015, 7, 20))
+    assert find(out, "member_of", "Jabhat al-Nusra", "al-Qaeda"), show(out)
+
+
+def test_an_offshoot_that_had_broken_with_its_parent_is_a_split(pipe):
+    out = rels(pipe, "The town fell to a powerful al Qaeda offshoot Islamic State.", published=date(2015, 5, 1))
+    assert find(out, "split_from", "Islamic State", "al-Qaeda"), show(out)
+    assert not find(out, "member_of", "Islamic State", "al-Qaeda"), show(out)
+
+
+@pytest.mark.parametrize("text,source,target", [
+    ("Russian air strikes against Hurras al-Din fighters continued overnight.", "Military Forces of Russia", "Hurras al-Din"),
+    ("Hezbollah reported an assault by Jaysh al-Izza against its positions near Qusayr.", "Jaysh al-Izza", "Hezbollah"),
+    ("The YPG said Turkish attacks on its fighters killed four.", "Military Forces of Turkey", "YPG"),
+])
+def test_battle_nouns_with_their_owner_and_object(pipe, text, source, target):
+    out = rels(pipe, text)
+    assert find(out, "clashed_with", source, target), show(out)
+
+
+def test_an_attack_on_a_place_is_no_clash(pipe):
+    out = rels(pipe, "An attack by Jaysh al-Izza on Latamneh killed ten civilians.")
+    assert not [r for r in out if r.type == "clashed_with"], show(out)
+
+
+@pytest.mark.parametrize("text", [
+    "The largest faction in the Syrian Democratic Forces is the YPG.",
+    "The YPG is the strongest group within the Syrian Democratic Forces.",
+])
+def test_a_group_inside_a_whole_said_with_a_copula(pipe, text):
+    out = rels(pipe, text)
+    assert find(out, "member_of", "YPG", "Syrian Democratic Forces"), show(out)
+
+
+def test_the_strongest_group_in_a_place_is_no_membership(pipe):
+    out = rels(pipe, "Jaysh al-Izza is the strongest group in Hama.")
+    assert not [r for r in out if r.type == "member_of"], show(out)
+
+
+@pytest.mark.parametrize("text,source,target", [
+    ("Hurras al-Din fighters breached Syrian army lines east of Palmyra.", "Hurras al-Din", "Military Forces of Syria"),
+    ("Turkish jets struck YPG positions near Afrin.", "Military Forces of Turkey", "YPG"),
+    ("The Syrian army shelled gatherings of Jaysh al-Izza fighters in Latamneh.", "Military Forces of Syria", "Jaysh al-Izza"),
+])
+def test_a_groups_positions_stand_for_the_group_as_a_target(pipe, text, source, target):
+    out = rels(pipe, text)
+    assert find(out, "clashed_with", source, target), show(out)
+
+
+def test_unnamed_fighters_alongside_a_states_forces_are_its_auxiliaries(pipe):
+    out = rels(pipe, "The Syrian army advanced on the town. Militiamen fighting alongside it took the hill.")
+    assert find(out, "allied_with", "Pro-Government Militia", "Military Forces of Syria"), show(out)
+
+
+@pytest.mark.parametrize("text", [
+    "Syrian army units in cooperation with the supporting forces took the hill near Palmyra.",
+    "The Syrian army and the auxiliary forces took the hill near Palmyra.",
+])
+def test_a_states_supporting_forces_are_its_auxiliaries(pipe, text):
+    out = rels(pipe, text)
+    assert find(out, "allied_with", "Pro-Government Militia", "Military Forces of Syria"), show(out)
+
+
+def test_a_rebel_groups_supporting_forces_are_no_state_auxiliaries(pipe):
+    out = rels(pipe, "Jaysh al-Izza in cooperation with the supporting forces took the hill.")
+    assert not [r for r in out if "Pro-Government" in r.source.label or "Pro-Government" in r.target.label], show(out)

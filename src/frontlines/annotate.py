@@ -10,6 +10,7 @@ Component contract (spaCy): reads tokens; assigns doc.ents (with ent_id_ for pac
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 
 import spacy
@@ -215,6 +216,9 @@ def add_pack_rulers(nlp: Language, pack: KnowledgePack) -> Language:
     # Two phrase rulers: names match case-insensitively, abbreviations and word-like names as written.
     patterns = pack.entity_patterns()
     before = "ner" if "ner" in nlp.pipe_names else None
+    # first of all: the parse must see "Syria 's" where the text lost the apostrophe ("Syrias")
+    nlp.add_pipe("pack_bare_possessives", first=True,
+                 config={"names": sorted({p["pattern"] for p in patterns})})
     for name, attr, case_sensitive in (("pack_names", "LOWER", False), ("pack_exact", "ORTH", True)):
         ruler = nlp.add_pipe("pack_entity_ruler", name=name, before=before,
                              config={"phrase_matcher_attr": attr, "overwrite_ents": not case_sensitive})
@@ -304,3 +308,79 @@ def make_place_fold(nlp: Language, name: str, pack_root: str):
 def get_nlp(pack: KnowledgePack, model: str = DEFAULT_MODEL) -> Language:
     """One pipeline per (model, pack) per process: loading costs about a second."""
     return _cached_nlp(model, str(pack.root))
+
+
+class BarePossessives:
+    """Split a name's possessive whose apostrophe was lost ("Syrias President", "Al Qaedas offshoot",
+    "the Islam Armys leader") into the name and a possessive "s", before the tagger and parser run, so
+    that the pack's names match and the parse reads a possessive. Corpora scraped through lossy
+    pipelines (FA-KES) drop apostrophes systematically.
+
+    A token "<w>s" is split only when it is capitalised, a pack name ends in "<w>" with up to three
+    words before it in the text, and "<w>s" itself neither ends nor begins a pack name ("Forces", "Units" stay plurals).
+    A name the pack writes in lower case is a common noun ("army"): its "<w>s" is a possessive only
+    where its plural is spelled otherwise ("Armys", not "Brigades"). The text is unchanged: the "s"
+    is its own token whose norm is "'s".
+
+    Component contract (spaCy): reads token text; splits tokens (no other annotation is set yet)."""
+
+    _MAX_BEFORE = 3
+
+    def __init__(self, names: list[str]):
+        from .names import match_key
+
+        self._key = match_key
+        self.keys: set[str] = set()
+        self.last_words: set[str] = set()
+        for n in names:
+            words = re.split(r"[\s\-‐‑–—]+", n.strip())
+            last = words[-1] if words else ""
+            if len(last) < 3 or not last.isalpha():
+                continue
+            if not last[:1].isupper() and not _plural_differs(last.lower()):
+                continue
+            self.keys.add(match_key(n))
+            self.last_words.add(last.lower())
+        # a name that ends in "<w>s" is a plural, or a name of its own: never split it
+        self.last_words -= {w[:-1] for w in self.last_words if w.endswith("s")}
+
+    def _is_possessive(self, doc, tok) -> bool:
+        text = tok.text
+        if len(text) < 4 or not text.endswith("s") or not text[:1].isupper() or not text.isalpha():
+            return False
+        stem = text[:-1]
+        if stem.lower() not in self.last_words:
+            return False
+        end = tok.idx + len(stem)
+        # "Horas al-Din": the word begins a name of its own
+        for k in range(1, self._MAX_BEFORE + 1):
+            if tok.i + k < len(doc):
+                last = doc[tok.i + k]
+                if self._key(doc.text[tok.idx:last.idx + len(last.text)]) in self.keys:
+                    return False
+        for k in range(0, self._MAX_BEFORE + 1):
+            if tok.i - k < 0:
+                break
+            start = doc[tok.i - k].idx
+            if self._key(doc.text[start:end]) in self.keys and self._key(doc.text[start:end + 1]) not in self.keys:
+                return True
+        return False
+
+    def __call__(self, doc):
+        hits = [t for t in doc if self._is_possessive(doc, t)]
+        if hits:
+            with doc.retokenize() as retok:
+                for t in hits:
+                    retok.split(t, [t.text[:-1], "s"], heads=[(t, 0), (t, 0)],
+                                attrs={"NORM": [t.text[:-1].lower(), "'s"]})
+        return doc
+
+
+def _plural_differs(noun: str) -> bool:
+    """English spells the plural of "army", "bus", "box" otherwise than noun + "s"."""
+    return bool(re.search(r"(?:[^aeiou]y|s|x|z|ch|sh)$", noun))
+
+
+@Language.factory("pack_bare_possessives", default_config={"names": []})
+def make_bare_possessives(nlp: Language, name: str, names: list) -> BarePossessives:
+    return BarePossessives(names)

@@ -49,6 +49,21 @@ def nationality_forces(ent: Span, pack: KnowledgePack, force_heads: set[str], on
     return pack.resolve_actor(f"{ent.text.strip()} forces", on=on)
 
 
+def possessor_forces(ent: Span, pack: KnowledgePack, force_heads: set[str], on: date | None) -> Actor | None:
+    """"Russia's Aerospace Forces", "Turkey's Special Forces": a unit name the pack does not know, headed
+    by a unit noun and owned by a state, is that state's forces."""
+    root = ent.root
+    # a proper name keeps its plural as lemma ("Forces")
+    if root.lemma_.lower() not in force_heads and root.lower_.removesuffix("s") not in force_heads:
+        return None
+    for c in root.children:
+        if c.dep_ == "poss" and c.i < ent.start:
+            actor = pack.resolve_actor(c.text, on=on)
+            if actor is not None and actor.kind in ("state", "foreign_state"):
+                return actor
+    return None
+
+
 def owners_of_forces(doc: Doc, known: list, pack: KnowledgePack, force_heads: set[str], on: date | None,
                      make: Callable[[int, int, str, Actor], object]) -> list:
     """"a regime sniper", "government soldiers": a bare modifier the pack knows, on a weapon or unit noun,

@@ -192,6 +192,8 @@ class Extractor:
                 actor = self._resolve_actor(text, ent.ent_id_, published)
                 if actor is None and ent.label_ == "NORP":
                     actor = attribution.nationality_forces(ent, self.pack, self.force_heads, published)
+                if actor is None and ent.label_ == "ORG":
+                    actor = attribution.possessor_forces(ent, self.pack, self.force_heads, published)
                 if actor:
                     out.append(Mention(ent.start, ent.end, text, "actor", self.actor_ref(actor, text), inter=actor.inter,
                                        generic=actor.kind == "generic"))

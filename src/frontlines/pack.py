@@ -1072,6 +1072,11 @@ class KnowledgePack:
         best_key, best_score = hits[0][0], hits[0][1]
         if re.findall(r"\d+", best_key) != re.findall(r"\d+", k):  # "13th Division" is not "30th Division"
             return []
+        # a spelling variant differs inside the name; a name found whole inside another lacks a word of
+        # it ("armed forces" is not the "US Armed Forces", "Islamic Front" not the "Islamic Front of X")
+        short, long_ = sorted((k, best_key), key=len)
+        if short in long_ and len(long_) - len(short) >= 2:
+            return []
         best_ids = {aid for aid, _ in self._fold[best_key]}
         runner_up = max((s for key, s, _ in hits if not best_ids & {a for a, _ in self._fold[key]}), default=0)
         if best_score - runner_up < FUZZY_MARGIN:  # two actors almost equally close: abstain
@@ -1561,7 +1566,7 @@ def _apply_acled_names(actors: dict[str, Actor], table: Any, label: str) -> None
 
 
 def _load_naming(root: Path, fname: str, actors: dict[str, Actor], strict: bool = True) -> dict:
-    """actor_naming.yaml: naming conventions (unit words, member heads, compounds, coded_as, phrases).
+    """actor_naming.yaml: naming conventions (unit words, member heads, compounds, coded_as, phrases, of_heads).
 
     Applied to the actors at load: `compounds` (prefix x head) and `phrases` become phrases of their actor
     (a phrase listed here is taken over from any other actor that held it), `coded_as` sets
@@ -1572,7 +1577,7 @@ def _load_naming(root: Path, fname: str, actors: dict[str, Actor], strict: bool 
     if not isinstance(data, dict):
         raise PackError(f"{label}: expected a mapping")
     known = {"unit_words", "member_heads", "under_cues", "under_heads", "under_verbs", "compounds", "coded_as",
-             "phrases", "abbreviations"}
+             "phrases", "abbreviations", "of_heads"}
     unknown = set(data) - known
     if unknown:
         raise PackError(f"{label}: unknown field(s) {sorted(unknown)}")
@@ -1611,6 +1616,18 @@ def _load_naming(root: Path, fname: str, actors: dict[str, Actor], strict: bool 
         a = ref(aid, "abbreviations")
         a.abbreviations += [x for x in _str_list(abbrs, f"{label}: abbreviations: {aid!r}", "abbreviations")
                             if x not in a.abbreviations]
+    # "Army of Islam" is also written "Islam Army": English puts a one-word complement before the head
+    of_heads = {h.lower() for h in _str_list(data.get("of_heads"), label, "of_heads")}
+    if of_heads:
+        taken = {fold_key(n): o.id for o in actors.values() for n in o.all_names()}
+        for a in actors.values():
+            for n in [a.name, *a.aliases]:
+                m = re.fullmatch(r"(?:the\s+)?(\w+)\s+of\s+(?:the\s+)?(\w+)", n.strip(), re.I)
+                if not m or m.group(1).lower() not in of_heads:
+                    continue
+                inverted = f"{m.group(2)} {m.group(1)}"
+                if taken.setdefault(fold_key(inverted), a.id) == a.id and inverted not in a.aliases:
+                    a.aliases.append(inverted)
     for aid, target in (data.get("coded_as") or {}).items():
         ref(target, f"coded_as: {aid!r}")
         ref(aid, "coded_as").coded_as = target

@@ -232,6 +232,11 @@ def apply_patterns(ex, matches: list[tuple[RelationPattern, dict[str, Token]]], 
         # the source first: an anaphor on the other side never points back to it
         sources, ana_s = _resolve(ex, p.source, nodes, p, set(), on)
         sources = [m for m in sources if _kind_ok(ex, m, p.source_kinds, p.both_armed)]
+        if not sources and p.type == "backed_by" and p.source.node:
+            # "Iranian-backed militias": no group named, the backer says whose fighters they are
+            targets, ana_t = _resolve(ex, p.target, nodes, p, set(), on)
+            sides = [ex.unnamed_backed_side(nodes[p.source.node], t) for t in targets if getattr(t, "actor", None) is not None]
+            sources = [m for m in sides if m is not None][:1]
         if not sources:
             continue
         targets, ana_t = _resolve(ex, p.target, nodes, p, ex._ids(sources), on)
@@ -284,6 +289,8 @@ def _resolve(ex, spec: ArgSpec, nodes: dict[str, Token], p: RelationPattern, exc
         return ([person], False) if person is not None else ([], False)
     m = ex._index.get(tok.i)
     others = [nodes[n] for n in p.arg_nodes if n != spec.node] + [t for n, t in nodes.items() if n not in p.arg_nodes]
+    # the noun a cue modifies ("al-Qaeda-linked |Nusra and the FSA"): the modifier is its own, not its conjuncts'
+    modified = any(t.head == tok and t != tok and t.dep_ in _MODIFIER_DEPS for n, t in nodes.items() if n not in p.arg_nodes)
     if m is not None and any(m.start <= o.i < m.end for o in others):
         # one name spans both sides ("US-backed Syrian Democratic Forces" is how the pack names the SDF):
         # the side at this node is the part of the name this node heads; the head of the whole name
@@ -298,9 +305,19 @@ def _resolve(ex, spec: ArgSpec, nodes: dict[str, Token], p: RelationPattern, exc
         return [got], False
     if ex._ok_side(m) and m.actor.actor_id not in exclude:
         # the pattern says what role the name plays (a modifier of a title is the group); a generic armed
-        # side ("Saudi-backed militants", "rebels backed by X") counts where the text names no group
-        return [m], False
-    got, ana = ex._args(tok, exclude)
+        # side ("Saudi-backed militants", "rebels backed by X") counts where the text names no group.
+        # The names joined to it play the same role ("against the army troops and NDF").
+        got = [m]
+        # only for an argument of the cue (not a name in apposition to it), and never over the other side
+        conjuncts = ex._conjuncts(tok)[1:] if (tok.dep_ in _ARGUMENT_DEPS and not modified
+                                               and tok.head in nodes.values()) else []
+        for c in conjuncts:
+            if any(o in c.subtree for o in others):
+                continue
+            more, _ = ex._np(c, exclude | ex._ids(got), allow_pronoun=False)
+            got += [x for x in more if x not in got]
+        return got, False
+    got, ana = ex._np(tok, exclude) if modified else ex._args(tok, exclude)
     if ana and spec.literal:
         return [], False
     got = [g for g in got if g.actor.actor_id not in exclude]
@@ -311,6 +328,10 @@ def _resolve(ex, spec: ArgSpec, nodes: dict[str, Token], p: RelationPattern, exc
         if one is not None and one.actor.actor_id not in exclude:
             got = [one]
     return got, ana
+
+
+_ARGUMENT_DEPS = ("pobj", "dobj", "nsubj", "nsubjpass")
+_MODIFIER_DEPS = ("amod", "compound", "nmod", "acl")
 
 
 def _own_span(tok: Token, others: list[Token]):

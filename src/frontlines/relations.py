@@ -21,7 +21,7 @@ Knowledge lives in the pack; nothing here names a theatre.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from spacy.tokens import Doc, Span, Token
@@ -78,6 +78,9 @@ class RelationExtractor:
 
         self.not_alliance = words("not_alliance_modifiers")
         self.backing_verbs = words("backing_verbs")
+        self.equipment = words("equipment_nouns")
+        # "IS breached Syrian army lines", "struck HTS positions": a group's positions stand for the group
+        self.positions = words("position_nouns")
         self.leading_verbs = words("leading_verbs")
         self.leader_nouns = words("leader_nouns")
         self.founding_verbs = words("founding_verbs")
@@ -102,11 +105,14 @@ class RelationExtractor:
         self.closing = {w.lower() for w in self.patterns.words.get("closing_markers", [])}
         self.affiliation_participles = {w.lower() for w in self.patterns.words.get("affiliation_participles", [])}
         self.opposition_prefixes = {w.lower() for w in self.patterns.words.get("opposition_prefixes", [])}
+        self.cooperation = {w.lower() for w in self.patterns.words.get("cooperation_nouns", [])}
         self.unnamed = {str(v) for v in ((pack.lexicons or {}).get("default_actors") or {}).values()}
         # "Russian air power", "U.S. airstrikes": a state's means of war stand for its forces
         self.force_words = {w.lower() for key in ("force_heads", "force_means") for w in self.patterns.words.get(key, [])}
         self.demonyms = self._demonyms()
         self.capitals = self._capitals(raw.get("capitals") or {})
+        self.unnamed_backed = self._unnamed_backed(raw.get("unnamed_backed") or {})
+        self._split_index: dict | None = None
         # heads of state and government: the leaders the pack lists for a government actor
         self.heads_of_state = [_name_words(n) for a in pack.actors.values() if a.kind == "government"
                                for n in a.leaders]
@@ -130,6 +136,43 @@ class RelationExtractor:
     def _capitals(self, raw: dict) -> dict[str, str]:
         """'ankara' -> the pack's actor for Turkey's forces (lexicons: relation_cues.capitals)."""
         return {str(city).lower(): str(aid) for city, aid in raw.items() if str(aid) in self.pack.actors}
+
+    def _unnamed_backed(self, raw: dict) -> dict:
+        """lexicons relation_cues.unnamed_backed: the generic side a backer's unnamed fighters stand for."""
+        ids = {k: str(raw.get(k) or "") for k in ("government", "government_camp", "other_camp")}
+        if not raw or any(v not in self.pack.actors for v in ids.values()):
+            return {}
+        gov = ids["government"]
+        camp = {gov} | {a.source if a.target == gov else a.target for a in self.pack.affiliations
+                        if gov in (a.source, a.target) and a.type in ("allied_with", "backed_by")}
+        protege: dict[str, set[str]] = {}
+        for a in self.pack.affiliations:
+            if a.type == "backed_by":
+                protege.setdefault(a.target, set()).add(a.source)
+        return {"heads": {str(w).lower() for w in raw.get("heads") or []}, "camp": camp, "protege": protege,
+                "government_camp": self.pack.actors[ids["government_camp"]], "other_camp": self.pack.actors[ids["other_camp"]]}
+
+    def unnamed_backed_side(self, tok: Token, backer: Mention) -> Mention | None:
+        """"Iranian-backed militias", "Saudi-backed militants": fighters named only by their backer are the
+        group named in the text that the pack says the backer backs, else the generic side of the backer's
+        camp (the government's, if the pack ties the backer to it; else the opposition's)."""
+        cfg = self.unnamed_backed
+        if not cfg or tok.lemma_.lower() not in cfg["heads"] or backer.actor is None:
+            return None
+        # "militias of X", "X's militias", "Hezbollah militias": a group is named after all
+        owners = [c for c in tok.children if c.dep_ in ("poss", "compound", "nmod") or (c.dep_ == "prep" and c.lower_ in ("of", "from"))]
+        if any(self._ok(self._index.get(t.i)) for c in owners for t in c.subtree):
+            return None
+        if tok.dep_ == "pobj" and tok.head.lower_ == "of" and tok.head.head.pos_ == "NOUN":
+            return None  # "a coalition of militias backed by X": the coalition is backed
+        # "U.S.-backed fighters" in a text that names the SDF: the group the pack knows this backer backs
+        proteges = cfg["protege"].get(backer.actor.actor_id, set())
+        named = self._before(tok.i, set()) + [m for m in self._mentions if m.start > tok.i and self._ok(m)]
+        for m in named:  # nearest before first, then the first after
+            if m.actor.actor_id in proteges:
+                return m
+        side = cfg["government_camp"] if backer.actor.actor_id in cfg["camp"] else cfg["other_camp"]
+        return Mention(tok.i, tok.i + 1, tok.text, "actor", self.ex.actor_ref(side, tok.text), inter=side.inter)
 
     def _kind(self, m: Mention) -> str | None:
         if not m.actor:
@@ -206,7 +249,7 @@ class RelationExtractor:
         if h.pos_ != "NOUN":
             return False
         lemma = h.lemma_.lower()
-        if lemma in self.personnel:
+        if lemma in self.personnel or lemma in self.positions:
             return False
         # "the Hurras al-Din group" is the group; "FSA groups" are groups of it
         if (lemma in self.plural_heads or lemma in self.collective_heads) and h.tag_ == "NN":
@@ -747,6 +790,10 @@ class RelationExtractor:
         agents = self._preps(t, "by")
         if t.dep_ == "acl" and agents:  # "X, backed by Y"
             backed, ana = self._args(t.head, set())
+            if not backed:  # "militias backed by Iran": fighters named only by their backer
+                backers = [m for a in agents for m in self._args(a, set())[0]]
+                side = self.unnamed_backed_side(t.head, backers[0]) if backers else None
+                backed = [side] if side is not None else []
         elif t.dep_ == "advcl" and agents:  # "Backed by Y, X advanced": the subject of the clause it opens
             backed, ana = self._args(self._clause_subject(t.head), set())
         elif passive and agents:  # "X is backed by Y", "X, which is backed by Y"
@@ -763,6 +810,10 @@ class RelationExtractor:
             return
         backers, ana2 = [], False
         for a in agents:
+            if a.lemma_.lower() in self.equipment and not self._np(a, self._ids(backed), allow_pronoun=False, lists=False)[0]:
+                # "forces backed by tanks (and ...)": backing by equipment; a conjunct after it is more
+                # likely the other side of "between A backed by tanks and B" than a backer
+                continue
             got, x = self._args(a, self._ids(backed))
             backers.extend(got)
             ana2 = ana2 or x
@@ -819,19 +870,27 @@ class RelationExtractor:
         if t.pos_ != "NOUN" or t.lemma_.lower() not in self.auxiliary_heads or t.i in self._index:
             return
         state_tok, cue = None, None
-        mods = [c for c in t.children if c.lower_ in self.ally_modifiers or c.lemma_.lower() in self.ally_modifiers]
+        mods = [c for c in t.children if c.lower_ in self.ally_modifiers or c.lemma_.lower() in self.ally_modifiers
+                # "other forces fighting alongside them"
+                or (c.dep_ == "acl" and any(p.dep_ == "prep" and p.lower_ == "alongside" for p in c.children))]
         if t.dep_ == "nsubj" and t.head.lower_ in self.ally_modifiers:
             mods.append(t.head)  # "Militiamen allied to X stepped up ..." parsed with 'allied' as the verb
         for c in mods:
-            preps = [p for p in c.children if p.dep_ == "prep" and p.lower_ in ("to", "with")]
+            preps = [p for p in c.children if p.dep_ == "prep" and p.lower_ in ("to", "with", "alongside")]
             objs = [o for p in preps for o in p.children if o.dep_ == "pobj"]
             if objs:  # "troops allied to X"
                 state_tok, cue = objs[0], c
-            elif c.dep_ == "amod" and t.dep_ == "conj":  # "X and allied militias"
+            elif c.dep_ in ("amod", "compound") and t.dep_ == "conj":  # "X and allied militias"
                 state_tok, cue = t.head, c
+            elif c.dep_ in ("amod", "compound") and t.dep_ == "pobj" and t.head.lower_ == "with" \
+                    and t.head.head.lemma_.lower() in self.cooperation and t.head.head.head.lower_ == "in":
+                state_tok, cue = t.head.head.head.head, c  # "army units in cooperation with the supporting forces"
         if state_tok is None:
             return
         m = self._index.get(state_tok.i)
+        if m is None and state_tok.lower_ in _PRONOUNS:  # "... fighting alongside them"
+            got = self._pronoun(state_tok, set())
+            m = got[0] if got else None
         actor = self.pack.actors.get(m.actor.actor_id or "") if m is not None and m.actor is not None else None
         if actor is not None and actor.forces:  # "the regime": its forces
             actor = self.pack.actors.get(actor.forces)
@@ -840,7 +899,7 @@ class RelationExtractor:
         aux = self.pack.actors.get(self.auxiliaries[actor.country.lower()])
         if aux is None:
             return
-        side = Mention(state_tok.i, state_tok.i + 1, m.text, "actor", self.ex.actor_ref(actor, m.text), inter=actor.inter)
+        side = Mention(m.start, m.end, m.text, "actor", self.ex.actor_ref(actor, m.text), inter=actor.inter)
         text = t.doc[min(cue.i, t.i): max(cue.i, t.i) + 1].text
         helper = Mention(t.i, t.i + 1, text, "actor", self.ex.actor_ref(aux, text), inter=aux.inter)
         out.append(_Found("allied_with", [helper], [side], cue, rule="auxiliary_allied"))
@@ -1069,7 +1128,10 @@ class RelationExtractor:
           alliance: a sentence that gives backed_by for a pair gives no allied_with for it;
         - a side the text only describes ("Turkish-backed militants") stands for the group(s) the document
           names in the same relation: when it names one ("Turkish-backed Suqur al-Sham"), the described side
-          adds nothing."""
+          adds nothing;
+        - "X offshoot", "X affiliate" for a group the pack records as having broken with X by then is a
+          split ("al Qaeda offshoot Islamic State" in 2015)."""
+        records = [self._broken_tie(r) for r in records]
         backed = {(tuple(sorted(_key(r.source, r.target))), r.evidence_start) for r in records if r.type == "backed_by"}
         out = [r for r in records
                if not (r.type == "allied_with" and (tuple(sorted(_key(r.source, r.target))), r.evidence_start) in backed)
@@ -1087,6 +1149,24 @@ class RelationExtractor:
                 continue
             kept.append(r)
         return kept
+
+
+    def _broken_tie(self, r: RelationRecord) -> RelationRecord:
+        if r.type != "member_of" or not (r.source.actor_id and r.target.actor_id):
+            return r
+        for a in self._splits.get((r.source.actor_id, r.target.actor_id), []):
+            if a.valid_from is None or r.date is None or a.valid_from <= r.date:
+                return replace(r, type="split_from")
+        return r
+
+    @property
+    def _splits(self) -> dict[tuple[str, str], list]:
+        if self._split_index is None:
+            self._split_index = {}
+            for a in self.pack.affiliations:
+                if a.type == "split_from":
+                    self._split_index.setdefault((a.source, a.target), []).append(a)
+        return self._split_index
 
 
 # relations that put two actors on one side or against each other: a stand-in's tie is not its patron's
