@@ -344,7 +344,7 @@ class BarePossessives:
         # a name that ends in "<w>s" is a plural, or a name of its own: never split it
         self.last_words -= {w[:-1] for w in self.last_words if w.endswith("s")}
 
-    def _is_possessive(self, doc, tok) -> bool:
+    def _is_possessive(self, doc, doc_text: str, tok) -> bool:
         text = tok.text
         if len(text) < 4 or not text.endswith("s") or not text[:1].isupper() or not text.isalpha():
             return False
@@ -356,18 +356,19 @@ class BarePossessives:
         for k in range(1, self._MAX_BEFORE + 1):
             if tok.i + k < len(doc):
                 last = doc[tok.i + k]
-                if self._key(doc.text[tok.idx:last.idx + len(last.text)]) in self.keys:
+                if self._key(doc_text[tok.idx:last.idx + len(last.text)]) in self.keys:
                     return False
         for k in range(0, self._MAX_BEFORE + 1):
             if tok.i - k < 0:
                 break
             start = doc[tok.i - k].idx
-            if self._key(doc.text[start:end]) in self.keys and self._key(doc.text[start:end + 1]) not in self.keys:
+            if self._key(doc_text[start:end]) in self.keys and self._key(doc_text[start:end + 1]) not in self.keys:
                 return True
         return False
 
     def __call__(self, doc):
-        hits = [t for t in doc if self._is_possessive(doc, t)]
+        doc_text = doc.text  # a Doc builds its text from its tokens on every call: once, not per candidate
+        hits = [t for t in doc if self._is_possessive(doc, doc_text, t)]
         if hits:
             with doc.retokenize() as retok:
                 for t in hits:
